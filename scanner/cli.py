@@ -1,0 +1,193 @@
+"""The ``backup-audit`` command line: parse, call, print. No logic lives here.
+
+Heavy imports (boto3, moto, pydantic models) happen inside the commands so that
+``backup-audit --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from scanner import __version__
+from scanner.errors import BackupAuditError, InputError
+
+EXIT_CODES = """Exit codes: 0 done (gaps in the inventory are data, not errors) · \
+1 internal error · 2 bad input (flags, malformed file) · 3 collection could not start \
+(credentials, account or region list) · 4 the read-only guard refused an operation."""
+
+app = typer.Typer(
+    name="backup-audit",
+    help="Read-only compliance scanner for the backups of managed data stores.\n\n"
+    "Start with [bold]backup-audit demo[/bold] to see it work on an emulated estate, then "
+    "[bold]backup-audit collect aws -o inventory.json[/bold] on your own account.",
+    epilog=EXIT_CODES,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+collect_app = typer.Typer(
+    help="Read a cloud's data stores and their backups into an inventory snapshot. "
+    "Read-only: only declared List/Get/Describe operations are ever sent.",
+    no_args_is_help=True,
+)
+schema_app = typer.Typer(
+    help="Print the JSON Schema of a file backup-audit reads or writes.", no_args_is_help=True
+)
+permissions_app = typer.Typer(
+    help="Print the least-privilege policy the collectors need.", no_args_is_help=True
+)
+app.add_typer(collect_app, name="collect")
+app.add_typer(schema_app, name="schema")
+app.add_typer(permissions_app, name="permissions")
+
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _split_regions(values: list[str] | None) -> tuple[str, ...] | None:
+    if not values:
+        return None
+    regions = tuple(sorted({r.strip() for v in values for r in v.split(",") if r.strip()}))
+    bad = [r for r in regions if not _REGION.match(r)]
+    if bad:
+        raise InputError(f"--regions: {', '.join(bad)} is not an AWS region name (e.g. eu-west-1)")
+    return regions
+
+
+@app.callback(invoke_without_command=True)
+def _root(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    if version:
+        typer.echo(f"backup-audit {__version__}")
+        raise typer.Exit()
+
+
+@collect_app.command("aws")
+def collect_aws_command(
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Where to write the snapshot.")
+    ] = Path("inventory.json"),
+    regions: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--regions",
+            help="Regions to scan, comma-separated or repeated. Default: the account's "
+            "enabled regions (ec2:DescribeRegions).",
+        ),
+    ] = None,
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            help="AWS profile from ~/.aws/config. Default: the standard credential chain."
+        ),
+    ] = None,
+    endpoint_url: Annotated[
+        str | None,
+        typer.Option(
+            help="Send every call to this endpoint (e.g. a local moto server). "
+            "AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> are honoured too."
+        ),
+    ] = None,
+    workers: Annotated[int, typer.Option(min=1, max=128, help="Concurrent API calls.")] = 16,
+) -> None:
+    """Collect the caller's AWS account: DynamoDB, S3, RDS/Aurora and AWS Backup.
+
+    Every store gets its protections, recovery points, copies and gaps. Anything that
+    could not be read (AccessDenied, throttling, timeouts) is recorded as a gap naming
+    the permission to grant — never as a default value.
+    """
+    import boto3
+    from botocore.exceptions import ProfileNotFound
+    from rich.console import Console
+
+    from scanner.collectors.aws.api import ClientSettings
+    from scanner.collectors.aws.collect import CollectOptions, collect_aws
+    from scanner.console import RichProgress
+    from scanner.inventory import write_snapshot
+    from scanner.summary import print_summary
+
+    options = CollectOptions(regions=_split_regions(regions), workers=workers)
+    try:
+        session = boto3.Session(profile_name=profile)
+    except ProfileNotFound as exc:
+        raise InputError(f"--profile: {exc}") from None
+    settings = ClientSettings(
+        max_pool=workers, endpoints={"*": endpoint_url} if endpoint_url else None
+    )
+    with RichProgress("Collecting AWS") as progress:
+        run = collect_aws(session, _utc_now, options, settings, progress)
+    write_snapshot(run.snapshot, output)
+    print_summary(run.snapshot, Console())
+    typer.echo(
+        f"Wrote {output} ({len(run.snapshot.stores)} stores, {sum(run.calls.values())} API calls)"
+    )
+
+
+@schema_app.command("inventory")
+def schema_inventory() -> None:
+    """The JSON Schema of inventory.json (backup-audit/inventory/v1)."""
+    import json
+
+    from scanner.model import Snapshot
+
+    typer.echo(json.dumps(Snapshot.model_json_schema(by_alias=True), indent=2, sort_keys=True))
+
+
+@permissions_app.command("aws")
+def permissions_aws() -> None:
+    """The IAM policy allowing exactly the operations the AWS collectors may call."""
+    from scanner.collectors.aws.permissions import iam_policy_json
+
+    typer.echo(iam_policy_json(), nl=False)
+
+
+@app.command()
+def demo(
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Folder for the demo's outputs.")
+    ] = Path("backup-audit-demo"),
+    estate: Annotated[
+        Path | None,
+        typer.Option(
+            help="An estate description to emulate instead of the built-in samples/estate.yaml."
+        ),
+    ] = None,
+) -> None:
+    """Run the real collectors against an emulated AWS estate on 127.0.0.1.
+
+    Starts moto's server and our AWS Backup fake, seeds them with a fictional
+    organisation's estate, collects it and writes inventory.json. Nothing leaves
+    this machine.
+    """
+    from rich.console import Console
+
+    from scanner.console import RichProgress
+    from scanner.demo import default_estate, run_demo
+    from scanner.emulator.estate import load_estate
+    from scanner.summary import print_summary
+
+    chosen = load_estate(estate) if estate else default_estate()
+    with RichProgress("Collecting the emulated estate") as progress:
+        path, run = run_demo(output, chosen, _utc_now, progress)
+    print_summary(run.snapshot, Console())
+    typer.echo(f"Wrote {path} ({len(run.snapshot.stores)} stores of {chosen.organisation})")
+
+
+def main() -> None:
+    """Console-script entry point: maps our errors to their exit codes, no traceback."""
+    try:
+        app()
+    except BackupAuditError as exc:
+        typer.echo(f"backup-audit: error: {exc}", err=True)
+        sys.exit(exc.exit_code)

@@ -1,0 +1,1 @@
+"""AWS collectors: one module per service, plus the orchestration in ``collect``."""

@@ -1,0 +1,203 @@
+"""AWS Backup, per region: plans and rules, selections, vaults (key, lock, access policy),
+protected resources and recovery points.
+
+Calls: ``ListBackupPlans``, ``GetBackupPlan``×P, ``ListBackupSelections``×P,
+``GetBackupSelection``×S, ``ListBackupVaults``, ``GetBackupVaultAccessPolicy``×V,
+``ListRecoveryPointsByBackupVault``×V (one listing per vault instead of one per
+resource) and ``ListProtectedResources``. What these answers mean for each store is
+decided in :mod:`scanner.collectors.aws.backup_merge`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from scanner.collectors.aws.api import AwsApi
+from scanner.collectors.aws.arn import arn_account
+from scanner.collectors.aws.selection import glob_match
+from scanner.collectors.aws.tasks import AccountContext, TaskResult
+from scanner.collectors.readonly import declare
+from scanner.model import Evidence, Gap, Vault
+
+OPERATIONS = declare(
+    "backup",
+    {
+        "ListBackupPlans": "backup:ListBackupPlans",
+        "GetBackupPlan": "backup:GetBackupPlan",
+        "ListBackupSelections": "backup:ListBackupSelections",
+        "GetBackupSelection": "backup:GetBackupSelection",
+        "ListBackupVaults": "backup:ListBackupVaults",
+        "GetBackupVaultAccessPolicy": "backup:GetBackupVaultAccessPolicy",
+        "ListRecoveryPointsByBackupVault": "backup:ListRecoveryPointsByBackupVault",
+        "ListProtectedResources": "backup:ListProtectedResources",
+    },
+)
+
+
+@dataclass
+class PlanFacts:
+    """One backup plan as read: the plan answer and its selections."""
+
+    plan: dict[str, Any]
+    selections: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class RegionBackup:
+    """Everything AWS Backup answered in one region, and what it could not answer."""
+
+    region: str
+    plans: list[PlanFacts] = field(default_factory=list)
+    plans_gap: Gap | None = None
+    vaults: list[Vault] = field(default_factory=list)
+    vaults_gap: Gap | None = None
+    points: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    points_gaps: list[Gap] = field(default_factory=list)
+    protected: dict[str, dict[str, Any]] = field(default_factory=dict)
+    protected_gap: Gap | None = None
+
+
+def collect_region(api: AwsApi, ctx: AccountContext, region: str, now: datetime) -> TaskResult:
+    """Read AWS Backup in one region."""
+    facts = RegionBackup(region)
+    _read_plans(api, region, facts)
+    _read_vaults(api, ctx, region, facts, now)
+    protected, facts.protected_gap = api.pages(
+        "backup", region, "ListProtectedResources", "recovery_points", "Results"
+    )
+    facts.protected = {p["ResourceArn"]: p for p in protected}
+    return TaskResult(region_facts=[facts])
+
+
+def _read_plans(api: AwsApi, region: str, facts: RegionBackup) -> None:
+    plans, facts.plans_gap = api.pages(
+        "backup", region, "ListBackupPlans", "protections", "BackupPlansList"
+    )
+    for summary in sorted(plans, key=lambda p: p["BackupPlanId"]):
+        plan_id = summary["BackupPlanId"]
+        answer = api.call("backup", region, "GetBackupPlan", "protections", BackupPlanId=plan_id)
+        selections, sel_gap = api.pages(
+            "backup",
+            region,
+            "ListBackupSelections",
+            "protections",
+            "BackupSelectionsList",
+            BackupPlanId=plan_id,
+        )
+        gap = answer.gap or sel_gap
+        if gap or answer.data is None:
+            facts.plans_gap = facts.plans_gap or gap
+            continue
+        item = PlanFacts(answer.data)
+        for sel in sorted(selections, key=lambda s: s["SelectionId"]):
+            got = api.call(
+                "backup",
+                region,
+                "GetBackupSelection",
+                "protections",
+                BackupPlanId=plan_id,
+                SelectionId=sel["SelectionId"],
+            )
+            if got.gap or got.data is None:
+                facts.plans_gap = facts.plans_gap or got.gap
+                continue
+            item.selections.append(got.data)
+        facts.plans.append(item)
+
+
+def _read_vaults(
+    api: AwsApi, ctx: AccountContext, region: str, facts: RegionBackup, now: datetime
+) -> None:
+    vaults, facts.vaults_gap = api.pages(
+        "backup", region, "ListBackupVaults", "recovery_points", "BackupVaultList"
+    )
+    if facts.vaults_gap:
+        facts.points_gaps.append(facts.vaults_gap)
+    for raw in sorted(vaults, key=lambda v: v["BackupVaultName"]):
+        name = raw["BackupVaultName"]
+        policy = api.call(
+            "backup",
+            region,
+            "GetBackupVaultAccessPolicy",
+            "protections",
+            absent=("ResourceNotFoundException",),
+            BackupVaultName=name,
+        )
+        denies = None if policy.gap else bool(policy.data) and denies_deletion(policy.data or {})
+        facts.vaults.append(_vault(raw, ctx, region, now, denies))
+        points, gap = api.pages(
+            "backup",
+            region,
+            "ListRecoveryPointsByBackupVault",
+            "recovery_points",
+            "RecoveryPoints",
+            BackupVaultName=name,
+        )
+        if gap:
+            facts.points_gaps.append(gap)
+        for point in points:
+            facts.points[point.get("ResourceArn", "")].append(point)
+
+
+def lock_mode(raw: dict[str, Any], now: datetime) -> str:
+    """Vault Lock mode: compliance once LockDate has passed; governance if still changeable."""
+    if not raw.get("Locked"):
+        return "none"
+    lock_date = raw.get("LockDate")
+    return "compliance" if lock_date and lock_date <= now else "governance"
+
+
+def _vault(
+    raw: dict[str, Any], ctx: AccountContext, region: str, now: datetime, denies: bool | None
+) -> Vault:
+    arn = raw["BackupVaultArn"]
+    return Vault(
+        id=arn,
+        name=raw["BackupVaultName"],
+        region=region,
+        account=arn_account(arn) or ctx.account,
+        encryption_key=raw.get("EncryptionKeyArn"),
+        encryption_key_type=raw.get("EncryptionKeyType"),
+        locked=bool(raw.get("Locked", False)),
+        lock_mode=lock_mode(raw, now),  # type: ignore[arg-type]
+        min_retention_days=raw.get("MinRetentionDays"),
+        max_retention_days=raw.get("MaxRetentionDays"),
+        lock_date=raw.get("LockDate"),
+        denies_recovery_point_deletion=denies,
+        recovery_point_count=raw.get("NumberOfRecoveryPoints"),
+        evidence=[
+            Evidence(
+                operation="backup:ListBackupVaults",
+                region=region,
+                fields={
+                    "Locked": raw.get("Locked"),
+                    "MinRetentionDays": raw.get("MinRetentionDays"),
+                    "MaxRetentionDays": raw.get("MaxRetentionDays"),
+                    "LockDate": raw["LockDate"].isoformat() if raw.get("LockDate") else None,
+                    "EncryptionKeyArn": raw.get("EncryptionKeyArn"),
+                    "access policy denies backup:DeleteRecoveryPoint": denies,
+                },
+            )
+        ],
+    )
+
+
+def denies_deletion(answer: dict[str, Any]) -> bool:
+    """Whether a vault access policy has a Deny covering ``backup:DeleteRecoveryPoint``."""
+    try:
+        policy = json.loads(answer.get("Policy") or "{}")
+    except json.JSONDecodeError:
+        return False
+    statements = policy.get("Statement", [])
+    for statement in statements if isinstance(statements, list) else [statements]:
+        actions = statement.get("Action", [])
+        actions = [actions] if isinstance(actions, str) else actions
+        if statement.get("Effect") == "Deny" and any(
+            glob_match(a.lower(), "backup:deleterecoverypoint") for a in actions
+        ):
+            return True
+    return False

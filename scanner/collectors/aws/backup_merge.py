@@ -1,0 +1,282 @@
+"""Applying AWS Backup's answers to each store: plan coverage, recovery points, copies.
+
+A plan that covers a store becomes a ``backup_plan`` protection per rule (with frequency,
+retention, window and immutability from its vault's lock); its copy actions become
+configured copies. Completed recovery points in the store's own region become the
+``aws_backup`` recovery source; points for the store found in other regions' vaults are
+observed copies. Any part AWS Backup could not answer becomes a gap on the store.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scanner.collectors.aws.api import gap_for
+from scanner.collectors.aws.arn import arn_account, arn_region
+from scanner.collectors.aws.backup import PlanFacts, RegionBackup
+from scanner.collectors.aws.cron import max_interval_hours, start_time
+from scanner.collectors.aws.selection import covers
+from scanner.collectors.aws.tasks import StoreResult, iso
+from scanner.model import (
+    BackupPlan,
+    BackupPlanRule,
+    Copy,
+    Evidence,
+    Gap,
+    Protection,
+    RecoverySource,
+    Vault,
+    Window,
+)
+
+DEFAULT_SCHEDULE = "cron(0 5 ? * * *)"
+
+
+def apply_backup(item: StoreResult, facts: dict[str, RegionBackup]) -> None:
+    """Add AWS Backup protections, recovery points and copies to one store."""
+    local = facts.get(item.store.region)
+    if local is None:
+        return
+    _apply_plans(item, local, {v.name: v for v in local.vaults})
+    _apply_points(item, facts)
+    _apply_protected(item, local)
+
+
+def _apply_plans(item: StoreResult, local: RegionBackup, vaults: dict[str, Vault]) -> None:
+    store = item.store
+    if local.plans_gap:
+        store.gaps += gap_for(local.plans_gap, "protections", resource=store.id)
+    seen: set[str] = set()
+    for plan in local.plans:
+        for selection in plan.selections:
+            body = selection.get("BackupSelection", {})
+            covered = covers(body, store.id, store.tags)
+            if covered is None:
+                store.gaps.append(_tags_gap(store.id, local.region, body.get("SelectionName", "")))
+            if not covered:
+                continue
+            for rule in plan.plan.get("BackupPlan", {}).get("Rules", []):
+                protection = _rule_protection(plan, rule, body, vaults, local.region)
+                if protection.name not in seen:
+                    seen.add(protection.name)
+                    store.protections.append(protection)
+                    store.copies += _configured_copies(plan, rule, local.region)
+
+
+def _tags_gap(arn: str, region: str, selection: str) -> Gap:
+    return Gap(
+        attribute="protections",
+        operation="backup:GetBackupSelection",
+        error_code="TagsUnknown",
+        message=f"backup selection {selection!r} selects by tag and this resource's tags "
+        "could not be read",
+        permission=None,
+        region=region,
+        resource=arn,
+    )
+
+
+def plan_rule(rule: dict[str, Any]) -> BackupPlanRule:
+    """The normalized form of one plan rule."""
+    schedule = rule.get("ScheduleExpression") or DEFAULT_SCHEDULE
+    delete_after = rule.get("Lifecycle", {}).get("DeleteAfterDays")
+    return BackupPlanRule(
+        name=rule.get("RuleName", ""),
+        vault=rule.get("TargetBackupVaultName", ""),
+        schedule=schedule,
+        frequency_hours=max_interval_hours(schedule),
+        retention_days=float(delete_after) if delete_after is not None else None,
+        continuous=bool(rule.get("EnableContinuousBackup", False)),
+        window=Window(
+            start=start_time(schedule),
+            duration_minutes=rule.get("StartWindowMinutes"),
+            timezone=rule.get("ScheduleExpressionTimezone") or "UTC",
+        ),
+        copy_targets=[c["DestinationBackupVaultArn"] for c in rule.get("CopyActions", [])],
+    )
+
+
+def _rule_protection(
+    plan: PlanFacts,
+    rule: dict[str, Any],
+    selection: dict[str, Any],
+    vaults: dict[str, Vault],
+    region: str,
+) -> Protection:
+    name = plan.plan.get("BackupPlan", {}).get("BackupPlanName", plan.plan.get("BackupPlanId", ""))
+    normal = plan_rule(rule)
+    vault = vaults.get(normal.vault)
+    return Protection(
+        kind="backup_plan",
+        source="aws-backup",
+        name=f"{name}/{normal.name}",
+        enabled=True,
+        continuous=normal.continuous,
+        frequency_hours=normal.frequency_hours,
+        retention_days=normal.retention_days,
+        retention_unbounded=normal.retention_days is None,
+        window=normal.window,
+        immutable=None if vault is None else vault.lock_mode == "compliance",
+        details={
+            "plan_id": plan.plan.get("BackupPlanId"),
+            "vault": normal.vault,
+            "selection": selection.get("SelectionName"),
+            "schedule": normal.schedule,
+            "vault_lock": None if vault is None else vault.lock_mode,
+            "completion_window_minutes": rule.get("CompletionWindowMinutes"),
+        },
+        evidence=[
+            Evidence(
+                operation="backup:GetBackupPlan",
+                region=region,
+                fields={
+                    "BackupPlan.Rules[].ScheduleExpression": normal.schedule,
+                    "BackupPlan.Rules[].Lifecycle.DeleteAfterDays": normal.retention_days,
+                    "BackupPlan.Rules[].TargetBackupVaultName": normal.vault,
+                    "BackupPlan.Rules[].EnableContinuousBackup": normal.continuous,
+                },
+            ),
+            Evidence(
+                operation="backup:GetBackupSelection",
+                region=region,
+                fields={"BackupSelection.SelectionName": selection.get("SelectionName")},
+            ),
+        ],
+    )
+
+
+def _configured_copies(plan: PlanFacts, rule: dict[str, Any], region: str) -> list[Copy]:
+    copies = []
+    plan_name = plan.plan.get("BackupPlan", {}).get("BackupPlanName")
+    for action in rule.get("CopyActions", []):
+        target = action.get("DestinationBackupVaultArn", "")
+        copy_region = arn_region(target)
+        copies.append(
+            Copy(
+                kind="backup_copy",
+                target=target,
+                region=copy_region,
+                account=arn_account(target),
+                resolved=copy_region is not None,
+                state="configured",
+                source=f"backup plan {plan_name} rule {rule.get('RuleName')}",
+                evidence=[
+                    Evidence(
+                        operation="backup:GetBackupPlan",
+                        region=region,
+                        fields={
+                            "BackupPlan.Rules[].CopyActions[].DestinationBackupVaultArn": target,
+                            "BackupPlan.Rules[].CopyActions[].Lifecycle.DeleteAfterDays": (
+                                action.get("Lifecycle", {}).get("DeleteAfterDays")
+                            ),
+                        },
+                    )
+                ],
+            )
+        )
+    return copies
+
+
+def _apply_points(item: StoreResult, facts: dict[str, RegionBackup]) -> None:
+    store = item.store
+    for region, region_facts in sorted(facts.items()):
+        attribute = "recovery_points" if region == store.region else "copies"
+        for gap in region_facts.points_gaps:
+            store.gaps += gap_for(gap, attribute, resource=store.id)  # type: ignore[arg-type]
+        done = [p for p in region_facts.points.get(store.id, []) if p.get("Status") == "COMPLETED"]
+        local = [p for p in done if region == store.region and not p.get("SourceBackupVaultArn")]
+        if local:
+            _add_local_points(item, local, region)
+        for vault_arn in sorted({p["BackupVaultArn"] for p in done if p not in local}):
+            copies = [p for p in done if p["BackupVaultArn"] == vault_arn]
+            store.copies.append(_observed_copy(vault_arn, copies, region))
+
+
+def _add_local_points(item: StoreResult, points: list[dict[str, Any]], region: str) -> None:
+    times = sorted(p["CreationDate"] for p in points)
+    delete_at = [p.get("CalculatedLifecycle", {}).get("DeleteAt") for p in points]
+    encrypted = all(p.get("IsEncrypted", False) for p in points)
+    item.store.recovery_points.sources.append(
+        RecoverySource(
+            kind="aws_backup",
+            newest=times[-1],
+            oldest=times[0],
+            count=len(times),
+            encrypted=encrypted,
+            details={
+                "latest_delete_at": iso(max((d for d in delete_at if d), default=None)),
+                "vaults": ",".join(sorted({p["BackupVaultName"] for p in points})),
+            },
+            evidence=[
+                Evidence(
+                    operation="backup:ListRecoveryPointsByBackupVault",
+                    region=region,
+                    fields={
+                        "RecoveryPoints[].CreationDate (newest)": iso(times[-1]),
+                        "RecoveryPoints[].CreationDate (oldest)": iso(times[0]),
+                        "count (Status=COMPLETED)": len(times),
+                        "all IsEncrypted": encrypted,
+                    },
+                )
+            ],
+        )
+    )
+    item.intervals.extend((t, t) for t in times)
+
+
+def _observed_copy(vault_arn: str, points: list[dict[str, Any]], region: str) -> Copy:
+    newest = max(p["CreationDate"] for p in points)
+    return Copy(
+        kind="backup_copy",
+        target=vault_arn,
+        region=arn_region(vault_arn) or region,
+        account=arn_account(vault_arn),
+        resolved=True,
+        state="observed",
+        source="recovery points in another vault",
+        evidence=[
+            Evidence(
+                operation="backup:ListRecoveryPointsByBackupVault",
+                region=region,
+                fields={
+                    "BackupVaultArn": vault_arn,
+                    "count (Status=COMPLETED)": len(points),
+                    "RecoveryPoints[].CreationDate (newest)": iso(newest),
+                    "RecoveryPoints[].SourceBackupVaultArn": points[0].get("SourceBackupVaultArn"),
+                },
+            )
+        ],
+    )
+
+
+def _apply_protected(item: StoreResult, local: RegionBackup) -> None:
+    store = item.store
+    if local.protected_gap:
+        store.gaps += gap_for(local.protected_gap, "recovery_points", resource=store.id)
+        return
+    record = local.protected.get(store.id)
+    store.attributes["aws_backup_last_backup"] = (
+        iso(record.get("LastBackupTime")) if record else None
+    )
+
+
+def account_plans(facts: dict[str, RegionBackup]) -> list[BackupPlan]:
+    """All plans of the account, normalized, in a stable order."""
+    plans = []
+    for region, region_facts in sorted(facts.items()):
+        for plan in region_facts.plans:
+            body = plan.plan.get("BackupPlan", {})
+            plans.append(
+                BackupPlan(
+                    id=plan.plan.get("BackupPlanId", ""),
+                    name=body.get("BackupPlanName", ""),
+                    region=region,
+                    rules=[plan_rule(r) for r in body.get("Rules", [])],
+                    selections=sorted(
+                        s.get("BackupSelection", {}).get("SelectionName", "")
+                        for s in plan.selections
+                    ),
+                    last_execution=plan.plan.get("LastExecutionDate"),
+                )
+            )
+    return plans

@@ -1,0 +1,221 @@
+"""DynamoDB tables: PITR, on-demand backups, encryption, deletion protection, replicas, tags.
+
+Per region: ``ListTables``, ``GetResources`` (tags of all tables), ``ListBackups`` (all
+on-demand backups), then per table ``DescribeTable`` and ``DescribeContinuousBackups`` —
+the lower bound of ⌈T/100⌉ + 2T (+ tags and backups pages).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+from scanner.collectors.aws.api import AwsApi, gap_for
+from scanner.collectors.aws.kms import KeyResolver
+from scanner.collectors.aws.tagging import region_tags
+from scanner.collectors.aws.tasks import AccountContext, StoreResult, TaskResult, iso
+from scanner.collectors.readonly import declare
+from scanner.model import Copy, DataStore, Encryption, Evidence, Protection, RecoverySource
+
+KIND = "aws.dynamodb.table"
+
+OPERATIONS = declare(
+    "dynamodb",
+    {
+        "ListTables": "dynamodb:ListTables",
+        "DescribeTable": "dynamodb:DescribeTable",
+        "DescribeContinuousBackups": "dynamodb:DescribeContinuousBackups",
+        "ListBackups": "dynamodb:ListBackups",
+    },
+)
+
+
+def collect_region(api: AwsApi, keys: KeyResolver, ctx: AccountContext, region: str) -> TaskResult:
+    """List the region's tables and return one follow-up task per table."""
+    names, gap = api.pages("dynamodb", region, "ListTables", "inventory", "TableNames")
+    if gap:
+        return TaskResult(gaps=[gap])
+    tags, tag_gap = region_tags(api, region, "dynamodb:table")
+    backups, backup_gap = api.pages(
+        "dynamodb", region, "ListBackups", "recovery_points", "BackupSummaries"
+    )
+    by_table: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for summary in backups:
+        by_table[summary.get("TableArn", "")].append(summary)
+    followups: list[Callable[[], TaskResult]] = []
+    for name in sorted(names):
+        arn = f"arn:{ctx.partition}:dynamodb:{region}:{ctx.account}:table/{name}"
+        shared = _Shared(tags.get(arn, {}) if tag_gap is None else None, by_table[arn])
+        shared.gaps.extend(gap_for(tag_gap, "tags", resource=arn) if tag_gap else [])
+        shared.gaps.extend(
+            gap_for(backup_gap, "recovery_points", resource=arn) if backup_gap else []
+        )
+        followups.append(partial(describe_table, api, keys, ctx, region, name, shared))
+    return TaskResult(followups=followups)
+
+
+class _Shared:
+    """Region-wide answers handed to each table's task."""
+
+    def __init__(self, tags: dict[str, str] | None, backups: list[dict[str, Any]]) -> None:
+        self.tags = tags
+        self.backups = backups
+        self.gaps: list[Any] = []
+
+
+def describe_table(
+    api: AwsApi, keys: KeyResolver, ctx: AccountContext, region: str, name: str, shared: _Shared
+) -> TaskResult:
+    """Read one table's settings and continuous backups into a DataStore."""
+    arn = f"arn:{ctx.partition}:dynamodb:{region}:{ctx.account}:table/{name}"
+    store = DataStore(
+        id=arn,
+        cloud="aws",
+        account=ctx.account,
+        region=region,
+        kind=KIND,
+        name=name,
+        tags=shared.tags,
+        gaps=list(shared.gaps),
+    )
+    result = StoreResult(store)
+    described = api.call(
+        "dynamodb",
+        region,
+        "DescribeTable",
+        "encryption",
+        absent=("ResourceNotFoundException",),
+        TableName=name,
+    )
+    if described.absent:
+        return TaskResult()
+    if described.gap:
+        store.gaps += gap_for(
+            described.gap, "encryption", "deletion_protection", "copies", resource=arn
+        )
+    else:
+        _apply_table(store, described.data["Table"], keys, region)  # type: ignore[index]
+    _apply_continuous_backups(api, result, region, name)
+    _apply_on_demand(result, shared.backups, region)
+    return TaskResult(stores=[result])
+
+
+def _apply_table(store: DataStore, table: dict[str, Any], keys: KeyResolver, region: str) -> None:
+    store.deletion_protection = bool(table.get("DeletionProtectionEnabled", False))
+    store.attributes["billing_mode"] = table.get("BillingModeSummary", {}).get("BillingMode")
+    store.attributes["global_table_version"] = table.get("GlobalTableVersion")
+    sse = table.get("SSEDescription")
+    fields: dict[str, Any] = {
+        "Table.SSEDescription.SSEType": (sse or {}).get("SSEType"),
+        "Table.SSEDescription.KMSMasterKeyArn": (sse or {}).get("KMSMasterKeyArn"),
+    }
+    evidence = Evidence(operation="dynamodb:DescribeTable", region=region, fields=fields)
+    if sse and sse.get("KMSMasterKeyArn"):
+        store.encryption, gaps = keys.encryption(region, sse["KMSMasterKeyArn"], evidence, store.id)
+        store.gaps += gaps
+    else:
+        # DescribeTable omits SSEDescription when the table uses the AWS-owned key (default).
+        store.encryption = Encryption(enabled=True, key_type="provider_owned", evidence=[evidence])
+    for replica in table.get("Replicas", []):
+        replica_region = replica.get("RegionName")
+        if replica_region and replica_region != region:
+            store.copies.append(
+                Copy(
+                    kind="replica",
+                    target=f"{store.id} ({replica_region})",
+                    region=replica_region,
+                    account=store.account,
+                    resolved=True,
+                    state="observed",
+                    source="global table",
+                    evidence=[
+                        Evidence(
+                            operation="dynamodb:DescribeTable",
+                            region=region,
+                            fields={
+                                "Table.Replicas[].RegionName": replica_region,
+                                "Table.Replicas[].ReplicaStatus": replica.get("ReplicaStatus"),
+                            },
+                        )
+                    ],
+                )
+            )
+
+
+def _apply_continuous_backups(api: AwsApi, result: StoreResult, region: str, name: str) -> None:
+    store = result.store
+    answer = api.call(
+        "dynamodb", region, "DescribeContinuousBackups", "protections", TableName=name
+    )
+    if answer.gap or answer.data is None:
+        if answer.gap:
+            store.gaps += gap_for(answer.gap, "protections", "recovery_points", resource=store.id)
+        return
+    pitr = answer.data["ContinuousBackupsDescription"].get("PointInTimeRecoveryDescription", {})
+    status = pitr.get("PointInTimeRecoveryStatus", "DISABLED")
+    enabled = status == "ENABLED"
+    days = pitr.get("RecoveryPeriodInDays", 35) if enabled else None
+    earliest, latest = pitr.get("EarliestRestorableDateTime"), pitr.get("LatestRestorableDateTime")
+    evidence = Evidence(
+        operation="dynamodb:DescribeContinuousBackups",
+        region=region,
+        fields={
+            "PointInTimeRecoveryDescription.PointInTimeRecoveryStatus": status,
+            "PointInTimeRecoveryDescription.RecoveryPeriodInDays": days,
+            "PointInTimeRecoveryDescription.EarliestRestorableDateTime": iso(earliest),
+            "PointInTimeRecoveryDescription.LatestRestorableDateTime": iso(latest),
+        },
+    )
+    store.protections.append(
+        Protection(
+            kind="pitr",
+            source="native",
+            name="point-in-time recovery",
+            enabled=enabled,
+            continuous=True,
+            retention_days=days,
+            evidence=[evidence],
+        )
+    )
+    if enabled and earliest and latest:
+        store.recovery_points.sources.append(
+            RecoverySource(
+                kind="pitr", continuous=True, newest=latest, oldest=earliest, evidence=[evidence]
+            )
+        )
+        result.intervals.append((earliest, latest))
+
+
+def _apply_on_demand(result: StoreResult, backups: list[dict[str, Any]], region: str) -> None:
+    """USER and SYSTEM backups; AWS_BACKUP ones are counted from the Backup vaults."""
+    own = [
+        b
+        for b in backups
+        if b.get("BackupType") in ("USER", "SYSTEM") and b.get("BackupStatus") == "AVAILABLE"
+    ]
+    if not own:
+        return
+    times: list[datetime] = sorted(b["BackupCreationDateTime"] for b in own)
+    result.store.recovery_points.sources.append(
+        RecoverySource(
+            kind="on_demand",
+            newest=times[-1],
+            oldest=times[0],
+            count=len(times),
+            encrypted=None,
+            evidence=[
+                Evidence(
+                    operation="dynamodb:ListBackups",
+                    region=region,
+                    fields={
+                        "BackupSummaries[].BackupCreationDateTime (newest)": iso(times[-1]),
+                        "count": len(times),
+                    },
+                )
+            ],
+        )
+    )
+    result.intervals.extend((t, t) for t in times)

@@ -1,0 +1,43 @@
+"""Terminal output: a rich progress display on stderr, shown only when stderr is a TTY."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+
+class RichProgress:
+    """A Progress (see scanner.progress) drawn with rich; silent when not on a terminal."""
+
+    def __init__(self, description: str, console: Console | None = None) -> None:
+        self._console = console or Console(stderr=True)
+        self._bar = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=self._console,
+            transient=True,
+            disable=not self._console.is_terminal,
+        )
+        self._task = self._bar.add_task(description, total=0)
+
+    def found(self, count: int) -> None:
+        """More work was discovered."""
+        total = self._bar.tasks[0].total or 0
+        self._bar.update(self._task, total=total + count)
+
+    def done(self, label: str) -> None:
+        """One unit of work finished."""
+        self._bar.advance(self._task)
+
+    def __enter__(self) -> RichProgress:
+        self._bar.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._bar.stop()

@@ -1,0 +1,272 @@
+"""An API-faithful fake of the AWS Backup read operations moto lacks (REST-JSON).
+
+Serves the paths, query parameters, response fields, pagination (``maxResults`` /
+``nextToken``) and error shapes (``x-amzn-ErrorType`` header + JSON body) of the AWS
+Backup API reference for: ListBackupPlans, GetBackupPlan, ListBackupSelections,
+GetBackupSelection, ListBackupVaults, GetBackupVaultAccessPolicy,
+ListRecoveryPointsByBackupVault and ListProtectedResources. Timestamps are epoch
+seconds as in the REST-JSON protocol. The region comes from the SigV4 credential scope.
+
+Tests inject faults per (region, operation): AccessDenied, throttling, or a delay.
+Every request is logged, so a test can prove a refused call never arrived.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
+from urllib.parse import unquote
+
+from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.wrappers import Request, Response
+
+DEFAULT_PAGE = 100
+_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/")
+
+
+@dataclass
+class RegionState:
+    """The AWS Backup state of one region."""
+
+    plans: dict[str, dict[str, Any]] = field(default_factory=dict)
+    selections: dict[str, dict[str, dict[str, Any]]] = field(
+        default_factory=lambda: defaultdict(dict)
+    )
+    vaults: dict[str, dict[str, Any]] = field(default_factory=dict)
+    policies: dict[str, str] = field(default_factory=dict)
+    points: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+
+
+class BackupState:
+    """All regions' state, fault injections and the request log (thread-safe enough for tests)."""
+
+    def __init__(self) -> None:
+        self.regions: dict[str, RegionState] = defaultdict(RegionState)
+        self.faults: dict[tuple[str, str], str] = {}
+        self.requests: list[tuple[str, str, str]] = []
+        self.lock = threading.Lock()
+
+    def region(self, name: str) -> RegionState:
+        """The state of one region, created empty on first use."""
+        return self.regions[name]
+
+    def fail(self, region: str, operation: str, code: str) -> None:
+        """Make ``operation`` in ``region`` answer with ``code`` (AccessDeniedException, …)."""
+        self.faults[(region, operation)] = code
+
+    def reset(self) -> None:
+        """Forget everything."""
+        with self.lock:
+            self.regions.clear()
+            self.faults.clear()
+            self.requests.clear()
+
+
+def _epoch(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.timestamp()
+    if isinstance(value, dict):
+        return {k: _epoch(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_epoch(v) for v in value]
+    return value
+
+
+def _error(status: int, code: str, message: str) -> Response:
+    body = json.dumps({"Message": message, "message": message, "Code": code})
+    return Response(
+        body,
+        status=status,
+        content_type="application/json",
+        headers={"x-amzn-ErrorType": f"{code}:http://internal.amazon.com/"},
+    )
+
+
+class _NotFound(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _page(items: list[Any], request: Request, key: str) -> dict[str, Any]:
+    size = int(request.args.get("maxResults", DEFAULT_PAGE))
+    start = int(request.args.get("nextToken", "0") or 0)
+    out: dict[str, Any] = {key: items[start : start + size]}
+    if start + size < len(items):
+        out["NextToken"] = str(start + size)
+    return out
+
+
+class BackupFakeApp:
+    """The WSGI application."""
+
+    _ROUTES: ClassVar[list[tuple[re.Pattern[str], str]]] = [
+        (re.compile(r"^/backup/plans/$"), "ListBackupPlans"),
+        (re.compile(r"^/backup/plans/(?P<plan>[^/]+)/$"), "GetBackupPlan"),
+        (re.compile(r"^/backup/plans/(?P<plan>[^/]+)/selections/$"), "ListBackupSelections"),
+        (
+            re.compile(r"^/backup/plans/(?P<plan>[^/]+)/selections/(?P<sel>[^/]+)$"),
+            "GetBackupSelection",
+        ),
+        (re.compile(r"^/backup-vaults/$"), "ListBackupVaults"),
+        (
+            re.compile(r"^/backup-vaults/(?P<vault>[^/]+)/access-policy$"),
+            "GetBackupVaultAccessPolicy",
+        ),
+        (
+            re.compile(r"^/backup-vaults/(?P<vault>[^/]+)/recovery-points/$"),
+            "ListRecoveryPointsByBackupVault",
+        ),
+        (re.compile(r"^/resources/$"), "ListProtectedResources"),
+    ]
+
+    def __init__(self, state: BackupState) -> None:
+        self.state = state
+
+    def __call__(self, environ: Any, start_response: Any) -> Any:
+        request = Request(environ)
+        response = self._dispatch(request)
+        return response(environ, start_response)
+
+    def _dispatch(self, request: Request) -> Response:
+        match = _SCOPE.search(request.headers.get("Authorization", ""))
+        region = match.group(1) if match else "us-east-1"
+        operation, params = self._route(request)
+        with self.state.lock:
+            self.state.requests.append((region, request.method, operation or request.path))
+        if operation is None or request.method != "GET":
+            return _error(404, "UnknownOperationException", f"{request.method} {request.path}")
+        fault = self.state.faults.get((region, operation))
+        if fault:
+            status = 403 if "AccessDenied" in fault else 400
+            return _error(status, fault, f"injected {fault} for {operation}")
+        try:
+            body = getattr(self, f"_{operation}")(self.state.region(region), request, **params)
+        except _NotFound as exc:
+            return _error(404, "ResourceNotFoundException", exc.message)
+        return Response(json.dumps(_epoch(body)), content_type="application/json")
+
+    def _route(self, request: Request) -> tuple[str | None, dict[str, str]]:
+        for pattern, operation in self._ROUTES:
+            found = pattern.match(request.path)
+            if found:
+                return operation, {k: unquote(v) for k, v in found.groupdict().items()}
+        return None, {}
+
+    def _ListBackupPlans(self, st: RegionState, request: Request) -> dict[str, Any]:
+        summaries = [
+            {
+                k: p[k]
+                for k in (
+                    "BackupPlanArn",
+                    "BackupPlanId",
+                    "CreationDate",
+                    "VersionId",
+                    "LastExecutionDate",
+                )
+                if k in p
+            }
+            | {"BackupPlanName": p["BackupPlan"]["BackupPlanName"]}
+            for p in st.plans.values()
+        ]
+        return _page(summaries, request, "BackupPlansList")
+
+    def _GetBackupPlan(self, st: RegionState, request: Request, plan: str) -> dict[str, Any]:
+        if plan not in st.plans:
+            raise _NotFound(f"Failed reading Backup plan with provided version (id {plan})")
+        return st.plans[plan]
+
+    def _ListBackupSelections(self, st: RegionState, request: Request, plan: str) -> dict[str, Any]:
+        if plan not in st.plans:
+            raise _NotFound(f"Backup plan {plan} not found")
+        rows = [
+            {
+                "SelectionId": sid,
+                "SelectionName": s["BackupSelection"]["SelectionName"],
+                "BackupPlanId": plan,
+                "CreationDate": s["CreationDate"],
+                "IamRoleArn": s["BackupSelection"]["IamRoleArn"],
+            }
+            for sid, s in st.selections[plan].items()
+        ]
+        return _page(rows, request, "BackupSelectionsList")
+
+    def _GetBackupSelection(
+        self, st: RegionState, request: Request, plan: str, sel: str
+    ) -> dict[str, Any]:
+        if sel not in st.selections.get(plan, {}):
+            raise _NotFound(f"Selection {sel} not found")
+        return st.selections[plan][sel]
+
+    def _ListBackupVaults(self, st: RegionState, request: Request) -> dict[str, Any]:
+        rows = [
+            v | {"NumberOfRecoveryPoints": len(st.points[name])} for name, v in st.vaults.items()
+        ]
+        return _page(rows, request, "BackupVaultList")
+
+    def _GetBackupVaultAccessPolicy(
+        self, st: RegionState, request: Request, vault: str
+    ) -> dict[str, Any]:
+        if vault not in st.vaults or vault not in st.policies:
+            raise _NotFound(f"Backup vault {vault} has no access policy")
+        return {
+            "BackupVaultName": vault,
+            "BackupVaultArn": st.vaults[vault]["BackupVaultArn"],
+            "Policy": st.policies[vault],
+        }
+
+    def _ListRecoveryPointsByBackupVault(
+        self, st: RegionState, request: Request, vault: str
+    ) -> dict[str, Any]:
+        if vault not in st.vaults:
+            raise _NotFound(f"Backup vault {vault} does not exist")
+        return _page(st.points[vault], request, "RecoveryPoints")
+
+    def _ListProtectedResources(self, st: RegionState, request: Request) -> dict[str, Any]:
+        latest: dict[str, dict[str, Any]] = {}
+        for points in st.points.values():
+            for p in points:
+                if p["Status"] != "COMPLETED" or p.get("SourceBackupVaultArn"):
+                    continue
+                known = latest.get(p["ResourceArn"])
+                if known is None or p["CreationDate"] > known["LastBackupTime"]:
+                    latest[p["ResourceArn"]] = {
+                        "ResourceArn": p["ResourceArn"],
+                        "ResourceType": p["ResourceType"],
+                        "LastBackupTime": p["CreationDate"],
+                        "ResourceName": p.get("ResourceName", ""),
+                        "LastBackupVaultArn": p["BackupVaultArn"],
+                        "LastRecoveryPointArn": p["RecoveryPointArn"],
+                    }
+        return _page(sorted(latest.values(), key=lambda r: r["ResourceArn"]), request, "Results")
+
+
+class BackupFakeServer:
+    """Runs the fake on 127.0.0.1 in a background thread."""
+
+    def __init__(self, state: BackupState | None = None, port: int = 0) -> None:
+        self.state = state or BackupState()
+        self._server: BaseWSGIServer = make_server(
+            "127.0.0.1", port, BackupFakeApp(self.state), threaded=True
+        )
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        """The endpoint URL to give the backup client."""
+        return f"http://127.0.0.1:{self._server.server_port}"
+
+    def start(self) -> BackupFakeServer:
+        """Start serving."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving."""
+        self._server.shutdown()
+        self._thread.join(timeout=5)

@@ -1,0 +1,179 @@
+"""The readable description of an emulated estate (``samples/estate.yaml``) and its loader.
+
+Times are written as ages relative to "now" (``3h``, ``2d``) so the estate looks the
+same whenever it is seeded. Seeding itself is in :mod:`scanner.emulator.seed`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from scanner.errors import InputFileError
+from scanner.fileio import line_of
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TableSpec(_Spec):
+    """A DynamoDB table."""
+
+    name: str
+    region: str
+    pitr: bool = False
+    recovery_days: int | None = None
+    deletion_protection: bool = False
+    kms_key: str | None = None
+    tags: dict[str, str] = Field(default_factory=dict)
+    on_demand_backups: int = 0
+
+
+class ReplicationSpec(_Spec):
+    """An S3 replication rule's destination."""
+
+    destination: str
+    account: str | None = None
+
+
+class ObjectLockSpec(_Spec):
+    """S3 Object Lock default retention."""
+
+    mode: Literal["GOVERNANCE", "COMPLIANCE"]
+    days: int
+
+
+class BucketSpec(_Spec):
+    """An S3 bucket."""
+
+    name: str
+    region: str
+    versioning: bool = False
+    noncurrent_days: int | None = None
+    object_lock: ObjectLockSpec | None = None
+    replication: ReplicationSpec | None = None
+    kms_key: str | None = None
+    tags: dict[str, str] = Field(default_factory=dict)
+
+
+class DatabaseSpec(_Spec):
+    """An RDS instance or Aurora cluster."""
+
+    id: str
+    region: str
+    engine: str = "postgres"
+    retention_days: int = 7
+    backup_window: str = "02:00-02:30"
+    encrypted: bool = False
+    kms_key: str | None = None
+    deletion_protection: bool = False
+    tags: dict[str, str] = Field(default_factory=dict)
+    manual_snapshots: int = 0
+    global_cluster: str | None = None
+
+
+class VaultSpec(_Spec):
+    """An AWS Backup vault."""
+
+    name: str
+    region: str
+    kms_key: str | None = None
+    lock: Literal["none", "governance", "compliance"] = "none"
+    min_retention_days: int | None = None
+    max_retention_days: int | None = None
+    deny_delete: bool = False
+
+
+class RuleSpec(_Spec):
+    """A backup plan rule."""
+
+    name: str
+    vault: str
+    schedule: str = "cron(0 5 ? * * *)"
+    timezone: str | None = None
+    start_window_minutes: int = 60
+    delete_after_days: int | None = None
+    continuous: bool = False
+    copy_to: list[str] = Field(default_factory=list)
+
+
+class SelectionSpec(_Spec):
+    """A backup selection, in the API's own terms."""
+
+    name: str
+    resources: list[str] = Field(default_factory=list)
+    not_resources: list[str] = Field(default_factory=list)
+    tags: dict[str, str] = Field(default_factory=dict)
+    conditions: dict[str, dict[str, str]] = Field(default_factory=dict)
+
+
+class PlanSpec(_Spec):
+    """A backup plan."""
+
+    name: str
+    region: str
+    rules: list[RuleSpec]
+    selections: list[SelectionSpec] = Field(default_factory=list)
+
+
+class PointsSpec(_Spec):
+    """A series of recovery points of one resource in one vault."""
+
+    resource: str
+    vault: str
+    region: str
+    newest: str = "3h"
+    every: str = "24h"
+    count: int = 7
+    delete_after_days: int | None = 35
+    copy_of: str | None = None
+
+
+class BackupSpec(_Spec):
+    """AWS Backup: vaults, plans, recovery points."""
+
+    vaults: list[VaultSpec] = Field(default_factory=list)
+    plans: list[PlanSpec] = Field(default_factory=list)
+    recovery_points: list[PointsSpec] = Field(default_factory=list)
+
+
+class Estate(_Spec):
+    """A fictional organisation's AWS estate."""
+
+    organisation: str
+    account: str = "123456789012"
+    regions: list[str]
+    kms_keys: dict[str, str] = Field(default_factory=dict, description="alias -> region")
+    dynamodb: list[TableSpec] = Field(default_factory=list)
+    s3: list[BucketSpec] = Field(default_factory=list)
+    rds_instances: list[DatabaseSpec] = Field(default_factory=list)
+    rds_clusters: list[DatabaseSpec] = Field(default_factory=list)
+    backup: BackupSpec = Field(default_factory=BackupSpec)
+
+    def arn(self, text: str) -> str:
+        """Expand ``{account}`` in an ARN written in the estate file."""
+        return text.replace("{account}", self.account)
+
+
+def load_estate(path: Path) -> Estate:
+    """Read and validate an estate file; problems name the file and line."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        data: Any = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise InputFileError(
+            path, f"not valid YAML: {exc}", mark.line + 1 if mark else None
+        ) from None
+    try:
+        return Estate.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise InputFileError(
+            path, f"{where}: {err['msg']}", line_of(text, list(err["loc"]))
+        ) from None

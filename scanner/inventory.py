@@ -1,0 +1,50 @@
+"""Reading and writing inventory snapshots: deterministic bytes, validated on load."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from scanner.errors import InputFileError
+from scanner.fileio import line_of, write_atomic
+from scanner.model import SCHEMA_ID, Snapshot
+
+
+def dump_snapshot(snapshot: Snapshot) -> str:
+    """The canonical JSON text of a snapshot: sorted keys, stable lists, one trailing newline."""
+    data = snapshot.model_dump(mode="json", by_alias=True)
+    return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def write_snapshot(snapshot: Snapshot, path: Path) -> None:
+    """Write the snapshot atomically."""
+    write_atomic(path, dump_snapshot(snapshot))
+
+
+def load_snapshot(path: Path) -> Snapshot:
+    """Read and validate a snapshot; any problem raises InputFileError with file and line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputFileError(path, f"cannot read inventory snapshot: {exc}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputFileError(path, f"not valid JSON: {exc.msg}", exc.lineno) from None
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA_ID:
+        found = data.get("schema") if isinstance(data, dict) else type(data).__name__
+        raise InputFileError(
+            path, f"not an inventory snapshot: expected schema {SCHEMA_ID!r}, found {found!r}", 1
+        )
+    try:
+        return Snapshot.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = first["loc"]
+        where = ".".join(str(p) for p in loc) or "(top level)"
+        more = f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
+        raise InputFileError(
+            path, f"{where}: {first['msg']}{more}", line_of(text, list(loc))
+        ) from None

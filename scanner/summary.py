@@ -1,0 +1,54 @@
+"""The one-screen summary printed after a collection: stores per kind and region, gaps."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from rich.console import Console, Group
+from rich.table import Table
+
+from scanner.model import Snapshot
+
+
+def store_table(snapshot: Snapshot) -> Table:
+    """Stores per kind and region, with how many carry gaps and have no recovery point."""
+    table = Table(
+        title=f"Inventory — account(s) {', '.join(snapshot.scope.accounts)}", title_justify="left"
+    )
+    for column in ("kind", "region", "stores", "with gaps", "no recovery point"):
+        table.add_column(column, justify="left" if column in ("kind", "region") else "right")
+    rows: Counter[tuple[str, str]] = Counter()
+    gapped: Counter[tuple[str, str]] = Counter()
+    unrecoverable: Counter[tuple[str, str]] = Counter()
+    for store in snapshot.stores:
+        key = (store.kind, store.region)
+        rows[key] += 1
+        gapped[key] += bool(store.gaps)
+        unrecoverable[key] += store.recovery_points.newest is None
+    for key in sorted(rows):
+        table.add_row(*key, str(rows[key]), str(gapped[key]), str(unrecoverable[key]))
+    return table
+
+
+def gap_table(snapshot: Snapshot) -> Table | None:
+    """Gaps grouped by operation and error, with the permission that would fix them."""
+    gaps = [g for s in snapshot.stores for g in s.gaps] + [
+        g for a in snapshot.accounts for g in a.gaps
+    ]
+    if not gaps:
+        return None
+    table = Table(title="Gaps (unknown, never compliant)", title_justify="left")
+    for column in ("operation", "error", "permission", "count"):
+        table.add_column(column, justify="right" if column == "count" else "left")
+    counts = Counter((g.operation, g.error_code, g.permission or "-") for g in gaps)
+    for (operation, code, permission), count in sorted(counts.items()):
+        table.add_row(operation, code, permission, str(count))
+    return table
+
+
+def print_summary(snapshot: Snapshot, console: Console) -> None:
+    """Print the store and gap tables."""
+    gaps = gap_table(snapshot)
+    console.print(Group(store_table(snapshot), *([gaps] if gaps else [])))
+    if not gaps:
+        console.print("No gaps: every attribute was read.")
