@@ -134,6 +134,19 @@ def collect_aws_command(
     )
 
 
+@app.command()
+def summary(
+    inventory: Annotated[Path, typer.Argument(help="An inventory.json written by collect or demo.")],
+) -> None:
+    """Print the one-screen summary of an inventory snapshot (validates it first)."""
+    from rich.console import Console
+
+    from scanner.inventory import load_snapshot
+    from scanner.summary import print_summary
+
+    print_summary(load_snapshot(inventory), Console())
+
+
 @schema_app.command("inventory")
 def schema_inventory() -> None:
     """The JSON Schema of inventory.json (backup-audit/inventory/v1)."""

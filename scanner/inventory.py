@@ -12,6 +12,12 @@ from scanner.fileio import line_of, write_atomic
 from scanner.model import SCHEMA_ID, Snapshot
 
 
+def json_path(loc: tuple[str | int, ...] | list[str | int]) -> str:
+    """``("stores", 0, "kind")`` → ``stores[0].kind``."""
+    text = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+    return text or "(top level)"
+
+
 def dump_snapshot(snapshot: Snapshot) -> str:
     """The canonical JSON text of a snapshot: sorted keys, stable lists, one trailing newline."""
     data = snapshot.model_dump(mode="json", by_alias=True)
@@ -43,7 +49,7 @@ def load_snapshot(path: Path) -> Snapshot:
     except ValidationError as exc:
         first = exc.errors()[0]
         loc = first["loc"]
-        where = ".".join(str(p) for p in loc) or "(top level)"
+        where = json_path(loc)
         more = f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
         raise InputFileError(
             path, f"{where}: {first['msg']}{more}", line_of(text, list(loc))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,6 +27,9 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
 DEFAULT_PAGE = 100
+#: The fault that delays an answer by SLOW_SECONDS instead of failing it (for timeouts).
+SLOW = "Slow"
+SLOW_SECONDS = 2.0
 _SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/")
 
 
@@ -56,7 +60,8 @@ class BackupState:
         return self.regions[name]
 
     def fail(self, region: str, operation: str, code: str) -> None:
-        """Make ``operation`` in ``region`` answer with ``code`` (AccessDeniedException, …)."""
+        """Make ``operation`` (``*``: every request) in ``region`` answer with error ``code``
+        (AccessDeniedException, ThrottlingException …), or answer late with ``SLOW``."""
         self.faults[(region, operation)] = code
 
     def reset(self) -> None:
@@ -78,7 +83,7 @@ def _epoch(value: Any) -> Any:
 
 
 def _error(status: int, code: str, message: str) -> Response:
-    body = json.dumps({"Message": message, "message": message, "Code": code})
+    body = json.dumps({"__type": code, "Message": message, "message": message, "Code": code})
     return Response(
         body,
         status=status,
@@ -139,12 +144,14 @@ class BackupFakeApp:
         operation, params = self._route(request)
         with self.state.lock:
             self.state.requests.append((region, request.method, operation or request.path))
+        fault = self.state.faults.get((region, operation or "")) or self.state.faults.get((region, "*"))
+        if fault == SLOW:
+            time.sleep(SLOW_SECONDS)
+        elif fault:
+            status = 403 if "AccessDenied" in fault else 400
+            return _error(status, fault, f"injected {fault} for {operation or request.path}")
         if operation is None or request.method != "GET":
             return _error(404, "UnknownOperationException", f"{request.method} {request.path}")
-        fault = self.state.faults.get((region, operation))
-        if fault:
-            status = 403 if "AccessDenied" in fault else 400
-            return _error(status, fault, f"injected {fault} for {operation}")
         try:
             body = getattr(self, f"_{operation}")(self.state.region(region), request, **params)
         except _NotFound as exc:

@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from scanner.errors import InputFileError
 from scanner.fileio import line_of
+from scanner.inventory import json_path
 
 
 class _Spec(BaseModel):
@@ -154,6 +155,15 @@ class Estate(_Spec):
     rds_clusters: list[DatabaseSpec] = Field(default_factory=list)
     backup: BackupSpec = Field(default_factory=BackupSpec)
 
+    @model_validator(mode="after")
+    def _keys_exist(self) -> Estate:
+        specs: list[Any] = [*self.dynamodb, *self.s3, *self.rds_instances, *self.rds_clusters]
+        specs += self.backup.vaults
+        unknown = sorted({s.kms_key for s in specs if s.kms_key and s.kms_key not in self.kms_keys})
+        if unknown:
+            raise ValueError(f"kms_key {', '.join(unknown)} not declared under kms_keys")
+        return self
+
     def arn(self, text: str) -> str:
         """Expand ``{account}`` in an ARN written in the estate file."""
         return text.replace("{account}", self.account)
@@ -173,7 +183,7 @@ def load_estate(path: Path) -> Estate:
         return Estate.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
+        where = json_path(err["loc"])
         raise InputFileError(
             path, f"{where}: {err['msg']}", line_of(text, list(err["loc"]))
         ) from None

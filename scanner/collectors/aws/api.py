@@ -30,7 +30,7 @@ class ClientSettings:
     """Connection settings shared by all clients of one collection."""
 
     max_pool: int = 16
-    max_attempts: int = 5
+    max_attempts: int = 5  # in total, the first attempt included
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
     endpoints: Mapping[str, str] | None = None
@@ -70,7 +70,7 @@ class AwsClients:
         s = self._settings
         config = Config(
             region_name=region,
-            retries={"mode": "adaptive", "max_attempts": s.max_attempts},
+            retries={"mode": "adaptive", "total_max_attempts": s.max_attempts},
             max_pool_connections=s.max_pool,
             connect_timeout=s.connect_timeout,
             read_timeout=s.read_timeout,
