@@ -35,15 +35,17 @@ def aws(_emulator: EmulatedAws) -> EmulatedAws:
 
 def seed(aws: EmulatedAws, **estate: Any) -> Estate:
     """Seed an estate given as the keyword arguments of an estate file."""
-    spec = Estate.model_validate({"organisation": "Test", "regions": ["eu-west-1", "us-east-1"]} | estate)
+    spec = Estate.model_validate(
+        {"organisation": "Test", "regions": ["eu-west-1", "us-east-1"]} | estate
+    )
     Seeder(dummy_session(), aws.moto_url, spec, NOW).seed(aws.backup_state)
     return spec
 
 
 def collect(
-    aws: EmulatedAws, regions: tuple[str, ...] = ("eu-west-1", "us-east-1"), **settings: Any
+    aws: EmulatedAws, regions: tuple[str, ...] | None = ("eu-west-1", "us-east-1"), **settings: Any
 ) -> CollectionRun:
-    """Collect the emulated account with the real collectors."""
+    """Collect the emulated account with the real collectors (``regions=None``: all enabled)."""
     options = {"endpoints": aws.endpoints, "max_attempts": 2} | settings
     return collect_aws(
         dummy_session(), lambda: NOW, CollectOptions(regions=regions), ClientSettings(**options)

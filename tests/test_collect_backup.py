@@ -19,33 +19,92 @@ DR_VAULT = "arn:aws:backup:us-east-1:{account}:backup-vault:dr"
 OTHER_ACCOUNT_VAULT = "arn:aws:backup:eu-west-1:999988887777:backup-vault:archive"
 BACKUP = {
     "vaults": [
-        {"name": "main", "region": "eu-west-1", "lock": "compliance", "min_retention_days": 7,
-         "max_retention_days": 365, "deny_delete": True},
+        {
+            "name": "main",
+            "region": "eu-west-1",
+            "lock": "compliance",
+            "min_retention_days": 7,
+            "max_retention_days": 365,
+            "deny_delete": True,
+        },
         {"name": "dr", "region": "us-east-1", "lock": "governance"},
         {"name": "plain", "region": "eu-west-1"},
     ],
     "plans": [
-        {"name": "critical", "region": "eu-west-1",
-         "rules": [{"name": "hourly", "vault": "main", "schedule": "cron(0 * ? * * *)",
-                    "delete_after_days": 35, "copy_to": [DR_VAULT, OTHER_ACCOUNT_VAULT]}],
-         "selections": [{"name": "by-tag", "tags": {"tier": "critical"},
-                         "not_resources": ["arn:aws:dynamodb:*:*:table/sessions"]}]},
-        {"name": "daily", "region": "eu-west-1",
-         "rules": [{"name": "nightly", "vault": "plain", "schedule": "cron(30 2 ? * * *)",
-                    "timezone": "Europe/Berlin"}],
-         "selections": [{"name": "opted-in", "resources": ["arn:aws:dynamodb:*:*:table/*"],
-                         "conditions": {"StringEquals": {"backup": "daily"}}}]},
+        {
+            "name": "critical",
+            "region": "eu-west-1",
+            "rules": [
+                {
+                    "name": "hourly",
+                    "vault": "main",
+                    "schedule": "cron(0 * ? * * *)",
+                    "delete_after_days": 35,
+                    "copy_to": [DR_VAULT, OTHER_ACCOUNT_VAULT],
+                }
+            ],
+            "selections": [
+                {
+                    "name": "by-tag",
+                    "tags": {"tier": "critical"},
+                    "not_resources": ["arn:aws:dynamodb:*:*:table/sessions"],
+                }
+            ],
+        },
+        {
+            "name": "daily",
+            "region": "eu-west-1",
+            "rules": [
+                {
+                    "name": "nightly",
+                    "vault": "plain",
+                    "schedule": "cron(30 2 ? * * *)",
+                    "timezone": "Europe/Berlin",
+                }
+            ],
+            "selections": [
+                {
+                    "name": "opted-in",
+                    "resources": ["arn:aws:dynamodb:*:*:table/*"],
+                    "conditions": {"StringEquals": {"backup": "daily"}},
+                }
+            ],
+        },
     ],
     "recovery_points": [
-        {"resource": "arn:aws:dynamodb:eu-west-1:{account}:table/patients", "vault": "main",
-         "region": "eu-west-1", "newest": "40m", "every": "1h", "count": 30},
-        {"resource": "arn:aws:dynamodb:eu-west-1:{account}:table/patients", "vault": "dr",
-         "region": "us-east-1", "newest": "2h", "every": "1h", "count": 5,
-         "copy_of": "arn:aws:backup:eu-west-1:{account}:backup-vault:main"},
-        {"resource": "arn:aws:dynamodb:eu-west-1:{account}:table/notes", "vault": "plain",
-         "region": "eu-west-1", "newest": "1d", "every": "24h", "count": 3},
-        {"resource": "arn:aws:dynamodb:eu-west-1:{account}:table/notes", "vault": "plain",
-         "region": "eu-west-1", "newest": "6d", "every": "24h", "count": 2},
+        {
+            "resource": "arn:aws:dynamodb:eu-west-1:{account}:table/patients",
+            "vault": "main",
+            "region": "eu-west-1",
+            "newest": "40m",
+            "every": "1h",
+            "count": 30,
+        },
+        {
+            "resource": "arn:aws:dynamodb:eu-west-1:{account}:table/patients",
+            "vault": "dr",
+            "region": "us-east-1",
+            "newest": "2h",
+            "every": "1h",
+            "count": 5,
+            "copy_of": "arn:aws:backup:eu-west-1:{account}:backup-vault:main",
+        },
+        {
+            "resource": "arn:aws:dynamodb:eu-west-1:{account}:table/notes",
+            "vault": "plain",
+            "region": "eu-west-1",
+            "newest": "1d",
+            "every": "24h",
+            "count": 3,
+        },
+        {
+            "resource": "arn:aws:dynamodb:eu-west-1:{account}:table/notes",
+            "vault": "plain",
+            "region": "eu-west-1",
+            "newest": "6d",
+            "every": "24h",
+            "count": 2,
+        },
     ],
 }
 
@@ -54,7 +113,9 @@ def test_tag_selection_covers_and_not_resources_excludes(aws: EmulatedAws) -> No
     seed(aws, dynamodb=TABLES, backup=BACKUP)
     snapshot = collect(aws).snapshot
 
-    plans = lambda name: {p.name for p in store(snapshot, name).protections if p.kind == "backup_plan"}  # noqa: E731
+    plans = lambda name: {
+        p.name for p in store(snapshot, name).protections if p.kind == "backup_plan"
+    }
     assert plans("patients") == {"critical/hourly"}
     assert plans("sessions") == set()  # excluded by NotResources
     assert plans("notes") == {"daily/nightly"}  # Resources wildcard AND StringEquals condition
@@ -75,8 +136,13 @@ def test_plan_rule_parameters_and_vault_lock(aws: EmulatedAws) -> None:
     assert nightly.window is not None and nightly.window.start == "02:30"
     assert nightly.window.timezone == "Europe/Berlin"
     vaults = {v.name: v for v in snapshot.accounts[0].vaults}
-    assert vaults["main"].lock_mode == "compliance" and vaults["main"].denies_recovery_point_deletion
-    assert vaults["dr"].lock_mode == "governance" and vaults["dr"].denies_recovery_point_deletion is False
+    assert (
+        vaults["main"].lock_mode == "compliance" and vaults["main"].denies_recovery_point_deletion
+    )
+    assert (
+        vaults["dr"].lock_mode == "governance"
+        and vaults["dr"].denies_recovery_point_deletion is False
+    )
     assert vaults["plain"].lock_mode == "none"
     assert {p.name for p in snapshot.accounts[0].backup_plans} == {"critical", "daily"}
 

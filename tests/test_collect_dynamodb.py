@@ -7,9 +7,16 @@ from conftest import ACCOUNT, collect, seed, store
 from scanner.emulator.server import EmulatedAws
 
 TABLES = [
-    {"name": "orders", "region": "eu-west-1", "pitr": True, "recovery_days": 21,
-     "deletion_protection": True, "kms_key": "orders-key", "on_demand_backups": 2,
-     "tags": {"data-classification": "pii"}},
+    {
+        "name": "orders",
+        "region": "eu-west-1",
+        "pitr": True,
+        "recovery_days": 21,
+        "deletion_protection": True,
+        "kms_key": "orders-key",
+        "on_demand_backups": 2,
+        "tags": {"data-classification": "pii"},
+    },
     {"name": "scratch", "region": "eu-west-1"},
 ]
 
@@ -51,7 +58,10 @@ def test_badly_protected_table(aws: EmulatedAws) -> None:
 
 
 def test_regions_narrow_the_scan(aws: EmulatedAws) -> None:
-    seed(aws, kms_keys={"orders-key": "eu-west-1"},
-         dynamodb=[*TABLES, {"name": "billing", "region": "us-east-1"}])
+    seed(
+        aws,
+        kms_keys={"orders-key": "eu-west-1"},
+        dynamodb=[*TABLES, {"name": "billing", "region": "us-east-1"}],
+    )
     names = {s.name for s in collect(aws, regions=("us-east-1",)).snapshot.stores}
     assert names == {"billing"}

@@ -20,8 +20,11 @@ def test_denied_recovery_point_listing_is_a_gap_not_an_empty_history(aws: Emulat
     snapshot = collect(aws).snapshot
     patients, ledger = store(snapshot, "patients"), store(snapshot, "ledger")
 
-    expected = ("backup:ListRecoveryPointsByBackupVault", "AccessDeniedException",
-                "backup:ListRecoveryPointsByBackupVault")
+    expected = (
+        "backup:ListRecoveryPointsByBackupVault",
+        "AccessDeniedException",
+        "backup:ListRecoveryPointsByBackupVault",
+    )
     assert expected in gaps(patients, "recovery_points")
     assert all(s.kind != "aws_backup" for s in patients.recovery_points.sources)
     # The eu-west-1 vaults may hold copies of us-east-1 stores: those copies are unknown.
@@ -34,8 +37,11 @@ def test_denied_selection_read_leaves_plan_coverage_unknown(aws: EmulatedAws) ->
     snapshot = collect(aws).snapshot
 
     for name in ("patients", "notes", "untagged"):
-        assert ("backup:GetBackupSelection", "AccessDeniedException", "backup:GetBackupSelection") in gaps(
-            store(snapshot, name), "protections")
+        assert (
+            "backup:GetBackupSelection",
+            "AccessDeniedException",
+            "backup:GetBackupSelection",
+        ) in gaps(store(snapshot, name), "protections")
     assert gaps(store(snapshot, "ledger"), "protections") == []
 
 
@@ -44,9 +50,16 @@ def test_throttling_after_retries_is_a_gap(aws: EmulatedAws) -> None:
     aws.backup_state.fail("eu-west-1", "ListProtectedResources", "ThrottlingException")
     snapshot = collect(aws, max_attempts=3).snapshot
 
-    assert ("backup:ListProtectedResources", "ThrottlingException", "backup:ListProtectedResources") in gaps(
-        store(snapshot, "patients"), "recovery_points")
-    attempts = [r for r in aws.backup_state.requests if r[0] == "eu-west-1" and r[2] == "ListProtectedResources"]
+    assert (
+        "backup:ListProtectedResources",
+        "ThrottlingException",
+        "backup:ListProtectedResources",
+    ) in gaps(store(snapshot, "patients"), "recovery_points")
+    attempts = [
+        r
+        for r in aws.backup_state.requests
+        if r[0] == "eu-west-1" and r[2] == "ListProtectedResources"
+    ]
     assert len(attempts) == 3
     assert "aws_backup_last_backup" not in store(snapshot, "patients").attributes
 
@@ -73,7 +86,8 @@ def test_unreadable_tags_make_tag_based_coverage_unknown(aws: EmulatedAws) -> No
 
     assert patients.tags is None
     assert gaps(patients, "tags") == [
-        ("resourcegroupstaggingapi:GetResources", "AccessDeniedException", "tag:GetResources")]
+        ("resourcegroupstaggingapi:GetResources", "AccessDeniedException", "tag:GetResources")
+    ]
     unknown = [g for g in patients.gaps if g.attribute == "protections"]
     assert {g.error_code for g in unknown} == {"TagsUnknown"}
     assert sorted(g.message.split("'")[1] for g in unknown) == ["by-tag", "opted-in"]
@@ -88,6 +102,8 @@ def test_a_service_failing_everywhere_is_recorded_and_the_scan_goes_on(aws: Emul
     snapshot = collect(aws, endpoints=endpoints, max_attempts=1).snapshot
 
     account_gaps = {(g.operation, g.region, g.attribute) for g in snapshot.accounts[0].gaps}
-    assert account_gaps == {("dynamodb:ListTables", "eu-west-1", "inventory"),
-                            ("dynamodb:ListTables", "us-east-1", "inventory")}
+    assert account_gaps == {
+        ("dynamodb:ListTables", "eu-west-1", "inventory"),
+        ("dynamodb:ListTables", "us-east-1", "inventory"),
+    }
     assert [s.name for s in snapshot.stores] == ["kept"]

@@ -8,17 +8,41 @@ from scanner.emulator.server import EmulatedAws
 
 KEYS = {"db-key": "eu-west-1"}
 INSTANCES = [
-    {"id": "ehr", "region": "eu-west-1", "retention_days": 14, "backup_window": "01:00-01:30",
-     "encrypted": True, "kms_key": "db-key", "deletion_protection": True, "manual_snapshots": 1,
-     "tags": {"data-classification": "phi"}},
-    {"id": "reporting", "region": "eu-west-1", "engine": "mysql", "retention_days": 0,
-     "backup_window": "12:00-12:30"},
+    {
+        "id": "ehr",
+        "region": "eu-west-1",
+        "retention_days": 14,
+        "backup_window": "01:00-01:30",
+        "encrypted": True,
+        "kms_key": "db-key",
+        "deletion_protection": True,
+        "manual_snapshots": 1,
+        "tags": {"data-classification": "phi"},
+    },
+    {
+        "id": "reporting",
+        "region": "eu-west-1",
+        "engine": "mysql",
+        "retention_days": 0,
+        "backup_window": "12:00-12:30",
+    },
 ]
 CLUSTERS = [
-    {"id": "ledger", "region": "us-east-1", "engine": "aurora-postgresql", "retention_days": 7,
-     "global_cluster": "ledger-global", "deletion_protection": True},
-    {"id": "ledger-eu", "region": "eu-west-1", "engine": "aurora-postgresql", "retention_days": 1,
-     "global_cluster": "ledger-global"},
+    {
+        "id": "ledger",
+        "region": "us-east-1",
+        "engine": "aurora-postgresql",
+        "retention_days": 7,
+        "global_cluster": "ledger-global",
+        "deletion_protection": True,
+    },
+    {
+        "id": "ledger-eu",
+        "region": "eu-west-1",
+        "engine": "aurora-postgresql",
+        "retention_days": 1,
+        "global_cluster": "ledger-global",
+    },
 ]
 
 

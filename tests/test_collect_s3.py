@@ -7,12 +7,23 @@ from conftest import collect, seed, store
 from scanner.emulator.server import EmulatedAws
 
 BUCKETS = [
-    {"name": "images", "region": "eu-west-1", "versioning": True, "noncurrent_days": 90,
-     "object_lock": {"mode": "COMPLIANCE", "days": 30}, "kms_key": "images-key",
-     "replication": {"destination": "images-dr"}, "tags": {"data-residency": "eu"}},
+    {
+        "name": "images",
+        "region": "eu-west-1",
+        "versioning": True,
+        "noncurrent_days": 90,
+        "object_lock": {"mode": "COMPLIANCE", "days": 30},
+        "kms_key": "images-key",
+        "replication": {"destination": "images-dr"},
+        "tags": {"data-residency": "eu"},
+    },
     {"name": "images-dr", "region": "us-east-1", "versioning": True},
-    {"name": "exports", "region": "eu-west-1", "versioning": True,
-     "replication": {"destination": "partner-archive", "account": "999988887777"}},
+    {
+        "name": "exports",
+        "region": "eu-west-1",
+        "versioning": True,
+        "replication": {"destination": "partner-archive", "account": "999988887777"},
+    },
     {"name": "website", "region": "eu-west-1"},
     {"name": "far-away", "region": "ap-southeast-2"},
 ]
@@ -29,11 +40,19 @@ def test_well_protected_bucket(aws: EmulatedAws) -> None:
     assert by_kind["versioning"].enabled and by_kind["versioning"].retention_days == 90
     assert not by_kind["versioning"].retention_unbounded
     lock = by_kind["object_lock"]
-    assert lock.immutable is True and lock.retention_days == 30 and lock.details["mode"] == "COMPLIANCE"
+    assert (
+        lock.immutable is True
+        and lock.retention_days == 30
+        and lock.details["mode"] == "COMPLIANCE"
+    )
     assert by_kind["replication"].enabled
     (copy,) = bucket.copies
     assert (copy.kind, copy.target, copy.region, copy.resolved) == (
-        "replication", "arn:aws:s3:::images-dr", "us-east-1", True)
+        "replication",
+        "arn:aws:s3:::images-dr",
+        "us-east-1",
+        True,
+    )
     assert bucket.attributes["versioning"] == "Enabled"
     assert bucket.gaps == []
 
@@ -55,7 +74,9 @@ def test_badly_protected_bucket(aws: EmulatedAws) -> None:
 def test_versioned_bucket_without_expiry_keeps_versions_unbounded(aws: EmulatedAws) -> None:
     seed(aws, kms_keys={"images-key": "eu-west-1"}, s3=BUCKETS)
     versioning = next(p for p in store(collect(aws).snapshot, "images-dr").protections)
-    assert versioning.enabled and versioning.retention_unbounded and versioning.retention_days is None
+    assert (
+        versioning.enabled and versioning.retention_unbounded and versioning.retention_days is None
+    )
 
 
 def test_cross_account_destination_region_unknown_is_a_gap(aws: EmulatedAws) -> None:
@@ -67,7 +88,10 @@ def test_cross_account_destination_region_unknown_is_a_gap(aws: EmulatedAws) -> 
     assert copy.region is None and copy.resolved is False
     (gap,) = bucket.gaps
     assert (gap.attribute, gap.operation, gap.permission) == (
-        "copies", "s3:GetBucketLocation", "s3:GetBucketLocation")
+        "copies",
+        "s3:GetBucketLocation",
+        "s3:GetBucketLocation",
+    )
 
 
 def test_buckets_outside_the_scanned_regions_are_left_out(aws: EmulatedAws) -> None:

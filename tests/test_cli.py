@@ -1,0 +1,130 @@
+"""The command line, run as a user runs it: a subprocess, exit codes, stdout and stderr."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import seed
+
+from scanner.emulator.server import EmulatedAws
+from scanner.inventory import load_snapshot
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    base |= {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_CONFIG_FILE": "/nonexistent",
+        "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "scanner", *args],
+        capture_output=True,
+        text=True,
+        env=base | (env or {}),
+        timeout=300,
+        check=False,
+    )
+
+
+def test_help_teaches_commands_and_exit_codes() -> None:
+    result = run("--help")
+    assert result.returncode == 0
+    for word in ("demo", "collect", "summary", "schema", "permissions", "Exit codes"):
+        assert word in result.stdout
+    collect_help = run("collect", "aws", "--help").stdout
+    assert "--regions" in collect_help and "--profile" in collect_help
+
+
+def test_collect_against_a_moto_server(aws: EmulatedAws, tmp_path: Path) -> None:
+    seed(
+        aws,
+        dynamodb=[{"name": "orders", "region": "eu-west-1", "pitr": True}],
+        s3=[{"name": "cli-bucket", "region": "eu-west-1"}],
+    )
+    out = tmp_path / "inventory.json"
+    result = run(
+        "collect",
+        "aws",
+        "--regions",
+        "eu-west-1",
+        "--endpoint-url",
+        aws.moto_url,
+        "-o",
+        str(out),
+        env={"AWS_ENDPOINT_URL_BACKUP": aws.endpoints["backup"]},
+    )
+    assert result.returncode == 0, result.stderr
+    snapshot = load_snapshot(out)
+    assert {s.name for s in snapshot.stores} == {"orders", "cli-bucket"}
+    assert "aws.dynamodb.table" in result.stdout and "Wrote" in result.stdout
+    assert result.stderr == ""  # no progress display when stderr is not a terminal
+
+
+def test_bad_region_flag_is_exit_2_without_traceback() -> None:
+    result = run("collect", "aws", "--regions", "eu west 1")
+    assert result.returncode == 2
+    assert "--regions: eu west 1 is not an AWS region name" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_profile_is_exit_2() -> None:
+    result = run("collect", "aws", "--profile", "nope", "--regions", "eu-west-1")
+    assert result.returncode == 2 and "--profile" in result.stderr
+
+
+def test_no_credentials_is_exit_3(aws: EmulatedAws) -> None:
+    result = run(
+        "collect",
+        "aws",
+        "--regions",
+        "eu-west-1",
+        "--endpoint-url",
+        aws.moto_url,
+        env={"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""},
+    )
+    assert result.returncode == 3
+    assert "cannot identify the AWS account" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_malformed_snapshot_is_exit_2_naming_file_and_line(tmp_path: Path) -> None:
+    bad = tmp_path / "inventory.json"
+    bad.write_text('{\n  "schema": "backup-audit/inventory/v1",\n  oops\n}')
+    result = run("summary", str(bad))
+    assert result.returncode == 2
+    assert f"{bad}:3: not valid JSON" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_schema_and_permissions_print_json() -> None:
+    schema = json.loads(run("schema", "inventory").stdout)
+    assert "DataStore" in schema["$defs"] and schema["properties"]["schema"]["const"] == (
+        "backup-audit/inventory/v1"
+    )
+    policy = json.loads(run("permissions", "aws").stdout)
+    assert policy["Statement"][0]["Effect"] == "Allow"
+
+
+def test_demo_writes_the_inventory_of_the_sample_estate(tmp_path: Path) -> None:
+    result = run("demo", "-o", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    snapshot = load_snapshot(tmp_path / "inventory.json")
+    assert len(snapshot.stores) == 13
+    assert "Northwind Clinics" in result.stdout
+    patient = next(s for s in snapshot.stores if s.name == "patient-records")
+    assert {p.kind for p in patient.protections} == {"pitr", "backup_plan"}
+
+
+def test_demo_with_a_malformed_estate_is_exit_2(tmp_path: Path) -> None:
+    estate = tmp_path / "estate.yaml"
+    estate.write_text(
+        "organisation: X\nregions: [eu-west-1]\ndynamodb:\n  - name: t\n    regoin: eu-west-1\n"
+    )
+    result = run("demo", "--estate", str(estate), "-o", str(tmp_path))
+    assert result.returncode == 2
+    assert f"{estate}:4:" in result.stderr and "dynamodb[0]" in result.stderr

@@ -1,0 +1,94 @@
+"""The read-only guarantee: undeclared operations are refused before they are sent."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import collect, seed
+from test_collect_backup import BACKUP, TABLES
+
+from scanner.collectors.aws.api import AwsClients, ClientSettings
+from scanner.collectors.aws.collect import OPERATIONS
+from scanner.collectors.aws.permissions import iam_policy
+from scanner.collectors.readonly import CallCounter, ReadOnlyGuard, declare
+from scanner.emulator.server import EmulatedAws, dummy_session
+from scanner.errors import ReadOnlyViolation
+
+
+def clients(aws: EmulatedAws) -> AwsClients:
+    return AwsClients(
+        dummy_session(),
+        ReadOnlyGuard(OPERATIONS),
+        CallCounter(),
+        ClientSettings(endpoints=aws.endpoints),
+    )
+
+
+def test_mutating_call_is_refused_and_never_reaches_the_server(aws: EmulatedAws) -> None:
+    ddb = clients(aws).get("dynamodb", "eu-west-1")
+    with pytest.raises(ReadOnlyViolation, match="dynamodb:CreateTable"):
+        ddb.create_table(
+            TableName="t",
+            BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+        )
+    assert ddb.list_tables()["TableNames"] == []
+
+
+def test_refused_backup_call_leaves_no_request_in_the_fake_log(aws: EmulatedAws) -> None:
+    backup = clients(aws).get("backup", "eu-west-1")
+    with pytest.raises(ReadOnlyViolation):
+        backup.delete_backup_vault(BackupVaultName="main")
+    with pytest.raises(ReadOnlyViolation):
+        backup.list_backup_jobs()  # a read, but not declared: refused all the same
+    assert aws.backup_state.requests == []
+    backup.list_backup_vaults()
+    assert [r[2] for r in aws.backup_state.requests] == ["ListBackupVaults"]
+
+
+def test_declarations_hold_only_read_verbs() -> None:
+    assert all(op.name.startswith(("List", "Get", "Describe", "Head")) for op in OPERATIONS)
+    with pytest.raises(ValueError, match="not a read operation"):
+        declare("s3", {"PutBucketPolicy": "s3:PutBucketPolicy"})
+
+
+def test_every_call_of_a_full_scan_is_in_the_generated_policy(aws: EmulatedAws) -> None:
+    seed(
+        aws,
+        kms_keys={"k": "eu-west-1"},
+        dynamodb=[
+            *TABLES,
+            {"name": "encrypted", "region": "eu-west-1", "kms_key": "k", "pitr": True},
+        ],
+        s3=[
+            {
+                "name": "audit-bucket",
+                "region": "eu-west-1",
+                "versioning": True,
+                "replication": {"destination": "elsewhere", "account": "999988887777"},
+            }
+        ],
+        rds_instances=[{"id": "db", "region": "eu-west-1", "manual_snapshots": 1}],
+        rds_clusters=[{"id": "c", "region": "us-east-1", "engine": "aurora-postgresql"}],
+        backup=BACKUP,
+    )
+    run = collect(aws, regions=None)  # the enabled regions, from ec2:DescribeRegions
+    assert {"eu-west-1", "us-east-1"} < set(run.snapshot.scope.regions)
+    guard = ReadOnlyGuard(OPERATIONS)
+    allowed = set(iam_policy()["Statement"][0]["Action"])  # type: ignore[index]
+    used = {guard.permission(service, op) for service, op in run.calls}
+    assert None not in used
+    assert used <= allowed
+    # Every declared operation was exercised by this scan (none declared needlessly).
+    assert {(op.service, op.name) for op in OPERATIONS} == set(run.calls)
+
+
+def test_policy_is_valid_json_with_only_read_actions() -> None:
+    policy = json.loads(json.dumps(iam_policy()))
+    actions = policy["Statement"][0]["Action"]
+    assert actions == sorted(set(actions))
+    verbs = ("List", "Get", "Describe", "Head")
+    assert all(a.split(":")[1].startswith(verbs) for a in actions)
+    assert "s3:ListAllMyBuckets" in actions and "backup:ListProtectedResources" in actions
