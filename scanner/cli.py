@@ -136,7 +136,7 @@ def collect_aws_command(
 
 @app.command()
 def summary(
-    inventory: Annotated[Path, typer.Argument(help="An inventory.json written by collect or demo.")],
+    inventory: Annotated[Path, typer.Argument(help="An inventory.json from collect or demo.")],
 ) -> None:
     """Print the one-screen summary of an inventory snapshot (validates it first)."""
     from rich.console import Console

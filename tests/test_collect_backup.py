@@ -113,9 +113,9 @@ def test_tag_selection_covers_and_not_resources_excludes(aws: EmulatedAws) -> No
     seed(aws, dynamodb=TABLES, backup=BACKUP)
     snapshot = collect(aws).snapshot
 
-    plans = lambda name: {
-        p.name for p in store(snapshot, name).protections if p.kind == "backup_plan"
-    }
+    def plans(name: str) -> set[str]:
+        return {p.name for p in store(snapshot, name).protections if p.kind == "backup_plan"}
+
     assert plans("patients") == {"critical/hourly"}
     assert plans("sessions") == set()  # excluded by NotResources
     assert plans("notes") == {"daily/nightly"}  # Resources wildcard AND StringEquals condition

@@ -144,7 +144,8 @@ class BackupFakeApp:
         operation, params = self._route(request)
         with self.state.lock:
             self.state.requests.append((region, request.method, operation or request.path))
-        fault = self.state.faults.get((region, operation or "")) or self.state.faults.get((region, "*"))
+        faults = self.state.faults
+        fault = faults.get((region, operation or "")) or faults.get((region, "*"))
         if fault == SLOW:
             time.sleep(SLOW_SECONDS)
         elif fault:

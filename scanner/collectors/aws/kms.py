@@ -20,6 +20,7 @@ class KeyResolver:
         self._api = api
         self._cache: dict[tuple[str, str], tuple[KeyType | None, Gap | None]] = {}
         self._lock = threading.Lock()
+        self._key_locks: dict[tuple[str, str], threading.Lock] = {}
 
     def encryption(
         self, region: str, key_id: str, evidence: Evidence, resource: str
@@ -34,14 +35,13 @@ class KeyResolver:
             return "provider_managed", None
         key = (region, key_id)
         with self._lock:
-            if key in self._cache:
-                return self._cache[key]
-        answer = self._api.call("kms", region, "DescribeKey", "encryption", KeyId=key_id)
-        manager = (answer.data or {}).get("KeyMetadata", {}).get("KeyManager")
-        result = (_MANAGERS.get(str(manager)), answer.gap)
-        with self._lock:
-            self._cache[key] = result
-        return result
+            key_lock = self._key_locks.setdefault(key, threading.Lock())
+        with key_lock:  # one DescribeKey per key, even when many threads ask at once
+            if key not in self._cache:
+                answer = self._api.call("kms", region, "DescribeKey", "encryption", KeyId=key_id)
+                manager = (answer.data or {}).get("KeyMetadata", {}).get("KeyManager")
+                self._cache[key] = (_MANAGERS.get(str(manager)), answer.gap)
+            return self._cache[key]
 
 
 def _key_region(key_id: str, default: str) -> str:
