@@ -103,10 +103,13 @@ class Protection(_Record):
     evidence: list[Evidence] = Field(default_factory=list)
 
 
+RecoveryKind = Literal["pitr", "aws_backup", "on_demand", "snapshot"]
+
+
 class RecoverySource(_Record):
     """Recovery points of one kind (PITR window, AWS Backup points, snapshots …)."""
 
-    kind: Literal["pitr", "aws_backup", "on_demand", "snapshot"]
+    kind: RecoveryKind
     continuous: bool = False
     newest: datetime | None = None
     oldest: datetime | None = None

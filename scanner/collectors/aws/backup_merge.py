@@ -24,7 +24,7 @@ from scanner.model import (
     Evidence,
     Gap,
     Protection,
-    RecoverySource,
+    Scalar,
     Vault,
     Window,
 )
@@ -196,32 +196,21 @@ def _add_local_points(item: StoreResult, points: list[dict[str, Any]], region: s
     times = sorted(p["CreationDate"] for p in points)
     delete_at = [p.get("CalculatedLifecycle", {}).get("DeleteAt") for p in points]
     encrypted = all(p.get("IsEncrypted", False) for p in points)
-    item.store.recovery_points.sources.append(
-        RecoverySource(
-            kind="aws_backup",
-            newest=times[-1],
-            oldest=times[0],
-            count=len(times),
-            encrypted=encrypted,
-            details={
-                "latest_delete_at": iso(max((d for d in delete_at if d), default=None)),
-                "vaults": ",".join(sorted({p["BackupVaultName"] for p in points})),
-            },
-            evidence=[
-                Evidence(
-                    operation="backup:ListRecoveryPointsByBackupVault",
-                    region=region,
-                    fields={
-                        "RecoveryPoints[].CreationDate (newest)": iso(times[-1]),
-                        "RecoveryPoints[].CreationDate (oldest)": iso(times[0]),
-                        "count (Status=COMPLETED)": len(times),
-                        "all IsEncrypted": encrypted,
-                    },
-                )
-            ],
-        )
+    evidence = Evidence(
+        operation="backup:ListRecoveryPointsByBackupVault",
+        region=region,
+        fields={
+            "RecoveryPoints[].CreationDate (newest)": iso(times[-1]),
+            "RecoveryPoints[].CreationDate (oldest)": iso(times[0]),
+            "count (Status=COMPLETED)": len(times),
+            "all IsEncrypted": encrypted,
+        },
     )
-    item.intervals.extend((t, t) for t in times)
+    details: dict[str, Scalar] = {
+        "latest_delete_at": iso(max((d for d in delete_at if d), default=None)),
+        "vaults": ",".join(sorted({p["BackupVaultName"] for p in points})),
+    }
+    item.add_points("aws_backup", times, evidence, encrypted, details)
 
 
 def _observed_copy(vault_arn: str, points: list[dict[str, Any]], region: str) -> Copy:

@@ -18,7 +18,7 @@ from scanner.collectors.aws.kms import KeyResolver
 from scanner.collectors.aws.tagging import region_tags
 from scanner.collectors.aws.tasks import AccountContext, StoreResult, TaskResult, iso
 from scanner.collectors.readonly import declare
-from scanner.model import Copy, DataStore, Encryption, Evidence, Protection, RecoverySource
+from scanner.model import Copy, DataStore, Encryption, Evidence, Protection
 
 KIND = "aws.dynamodb.table"
 
@@ -181,12 +181,7 @@ def _apply_continuous_backups(api: AwsApi, result: StoreResult, region: str, nam
         )
     )
     if enabled and earliest and latest:
-        store.recovery_points.sources.append(
-            RecoverySource(
-                kind="pitr", continuous=True, newest=latest, oldest=earliest, evidence=[evidence]
-            )
-        )
-        result.intervals.append((earliest, latest))
+        result.add_window("pitr", earliest, latest, evidence)
 
 
 def _apply_on_demand(result: StoreResult, backups: list[dict[str, Any]], region: str) -> None:
@@ -199,23 +194,12 @@ def _apply_on_demand(result: StoreResult, backups: list[dict[str, Any]], region:
     if not own:
         return
     times: list[datetime] = sorted(b["BackupCreationDateTime"] for b in own)
-    result.store.recovery_points.sources.append(
-        RecoverySource(
-            kind="on_demand",
-            newest=times[-1],
-            oldest=times[0],
-            count=len(times),
-            encrypted=None,
-            evidence=[
-                Evidence(
-                    operation="dynamodb:ListBackups",
-                    region=region,
-                    fields={
-                        "BackupSummaries[].BackupCreationDateTime (newest)": iso(times[-1]),
-                        "count": len(times),
-                    },
-                )
-            ],
-        )
+    evidence = Evidence(
+        operation="dynamodb:ListBackups",
+        region=region,
+        fields={
+            "BackupSummaries[].BackupCreationDateTime (newest)": iso(times[-1]),
+            "count": len(times),
+        },
     )
-    result.intervals.extend((t, t) for t in times)
+    result.add_points("on_demand", times, evidence)

@@ -18,7 +18,7 @@ from scanner.collectors.aws.kms import KeyResolver
 from scanner.collectors.aws.tagging import tag_list
 from scanner.collectors.aws.tasks import AccountContext, StoreResult, TaskResult, iso
 from scanner.collectors.readonly import declare
-from scanner.model import Copy, DataStore, Encryption, Evidence, Gap, Protection, RecoverySource
+from scanner.model import Copy, DataStore, Encryption, Evidence, Gap, Protection
 
 OPERATIONS = declare(
     "rds",
@@ -148,12 +148,7 @@ def _pitr(
         region=region,
         fields={"EarliestRestorableTime": iso(earliest), "LatestRestorableTime": iso(latest)},
     )
-    item.store.recovery_points.sources.append(
-        RecoverySource(
-            kind="pitr", continuous=True, newest=latest, oldest=earliest, evidence=[evidence]
-        )
-    )
-    item.intervals.append((earliest or latest, latest))
+    item.add_window("pitr", earliest, latest, evidence)
 
 
 def _instance(
@@ -238,29 +233,17 @@ def _add_snapshots(
     times = sorted(s["SnapshotCreateTime"] for s in ready)
     encrypted = all(s.get("Encrypted", s.get("StorageEncrypted", False)) for s in ready)
     kinds = sorted({str(s.get("SnapshotType")) for s in ready})
-    item.store.recovery_points.sources.append(
-        RecoverySource(
-            kind="snapshot",
-            newest=times[-1],
-            oldest=times[0],
-            count=len(times),
-            encrypted=encrypted,
-            details={"types": ",".join(kinds)},
-            evidence=[
-                Evidence(
-                    operation=f"rds:{operation}",
-                    region=region,
-                    fields={
-                        "SnapshotCreateTime (newest)": iso(times[-1]),
-                        "count": len(times),
-                        "SnapshotType": ",".join(kinds),
-                        "all encrypted": encrypted,
-                    },
-                )
-            ],
-        )
+    evidence = Evidence(
+        operation=f"rds:{operation}",
+        region=region,
+        fields={
+            "SnapshotCreateTime (newest)": iso(times[-1]),
+            "count": len(times),
+            "SnapshotType": ",".join(kinds),
+            "all encrypted": encrypted,
+        },
     )
-    item.intervals.extend((t, t) for t in times)
+    item.add_points("snapshot", times, evidence, encrypted, {"types": ",".join(kinds)})
 
 
 def _add_global_members(

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from scanner.collectors.recovery import Interval
-from scanner.model import DataStore, Gap
+from scanner.model import DataStore, Evidence, Gap, RecoveryKind, RecoverySource, Scalar
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,39 @@ class StoreResult:
 
     store: DataStore
     intervals: list[Interval] = field(default_factory=list)
+
+    def add_points(
+        self,
+        kind: RecoveryKind,
+        times: list[datetime],
+        evidence: Evidence,
+        encrypted: bool | None = None,
+        details: dict[str, Scalar] | None = None,
+    ) -> None:
+        """Record discrete recovery points (``times`` sorted, oldest first)."""
+        self.store.recovery_points.sources.append(
+            RecoverySource(
+                kind=kind,
+                newest=times[-1],
+                oldest=times[0],
+                count=len(times),
+                encrypted=encrypted,
+                details=details or {},
+                evidence=[evidence],
+            )
+        )
+        self.intervals.extend((t, t) for t in times)
+
+    def add_window(
+        self, kind: RecoveryKind, oldest: datetime | None, newest: datetime, evidence: Evidence
+    ) -> None:
+        """Record a continuous restorable window (PITR); ``oldest`` may be unknown."""
+        self.store.recovery_points.sources.append(
+            RecoverySource(
+                kind=kind, continuous=True, newest=newest, oldest=oldest, evidence=[evidence]
+            )
+        )
+        self.intervals.append((oldest or newest, newest))
 
 
 @dataclass
