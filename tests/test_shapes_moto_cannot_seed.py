@@ -1,0 +1,84 @@
+"""Answers moto cannot produce, fed as the API reference shapes them.
+
+moto never populates DynamoDB ``Table.Replicas`` nor RDS
+``DBInstanceAutomatedBackupsReplications`` (shared/reference/cloud-apis.md §C), so these
+two normalizers are exercised with answers written from the API reference instead.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from scanner.collectors.aws import dynamodb, rds
+from scanner.collectors.aws.api import AwsApi, AwsClients
+from scanner.collectors.aws.collect import OPERATIONS
+from scanner.collectors.aws.kms import KeyResolver
+from scanner.collectors.aws.tasks import AccountContext
+from scanner.collectors.readonly import CallCounter, ReadOnlyGuard
+from scanner.emulator.server import dummy_session
+from scanner.model import DataStore
+
+REPLICATED_BACKUP = "arn:aws:rds:eu-central-1:111122223333:auto-backup:ab-4x7example"
+CTX = AccountContext(account="111122223333", regions=("eu-west-1",))
+# No call is made: none of these answers names a KMS key to describe.
+KEYS = KeyResolver(AwsApi(AwsClients(dummy_session(), ReadOnlyGuard(OPERATIONS), CallCounter())))
+
+
+def test_global_table_replicas_become_copies() -> None:
+    store = DataStore(
+        id="arn:aws:dynamodb:eu-west-1:111122223333:table/t",
+        cloud="aws",
+        account="111122223333",
+        region="eu-west-1",
+        kind=dynamodb.KIND,
+        name="t",
+    )
+    table = {
+        "TableName": "t",
+        "DeletionProtectionEnabled": True,
+        "GlobalTableVersion": "2019.11.21",
+        "Replicas": [
+            {"RegionName": "eu-west-1", "ReplicaStatus": "ACTIVE"},
+            {"RegionName": "eu-central-1", "ReplicaStatus": "ACTIVE"},
+            {"RegionName": "us-east-1", "ReplicaStatus": "CREATING"},
+        ],
+    }
+    dynamodb._apply_table(store, table, KEYS, "eu-west-1")
+
+    assert [(c.kind, c.region, c.state) for c in store.copies] == [
+        ("replica", "eu-central-1", "observed"),
+        ("replica", "us-east-1", "observed"),
+    ]
+    assert store.copies[1].evidence[0].fields["Table.Replicas[].ReplicaStatus"] == "CREATING"
+    assert store.attributes["global_table_version"] == "2019.11.21"
+    assert store.encryption is not None and store.encryption.key_type == "provider_owned"
+
+
+def test_replicated_automated_backups_and_cross_region_replicas_become_copies() -> None:
+    db = {
+        "DBInstanceIdentifier": "ehr",
+        "DBInstanceArn": "arn:aws:rds:eu-west-1:111122223333:db:ehr",
+        "Engine": "postgres",
+        "BackupRetentionPeriod": 7,
+        "PreferredBackupWindow": "03:00-03:30",
+        "StorageEncrypted": False,
+        "DeletionProtection": True,
+        "TagList": [],
+        "LatestRestorableTime": datetime(2026, 11, 23, 11, 55, tzinfo=timezone.utc),
+        "DBInstanceAutomatedBackupsReplications": [
+            {"DBInstanceAutomatedBackupsArn": REPLICATED_BACKUP}
+        ],
+        "ReadReplicaDBInstanceIdentifiers": [
+            "arn:aws:rds:us-east-2:111122223333:db:ehr-reader",
+            "ehr-local-reader",
+        ],
+    }
+    item = rds._instance(db, KEYS, CTX, "eu-west-1")
+
+    copies = [(c.kind, c.region, c.account) for c in item.store.copies]
+    assert copies == [
+        ("automated_backup_replica", "eu-central-1", "111122223333"),
+        ("read_replica", "us-east-2", "111122223333"),
+    ]
+    assert item.store.recovery_points.sources[0].kind == "pitr"
+    assert item.intervals == [(db["LatestRestorableTime"], db["LatestRestorableTime"])]
