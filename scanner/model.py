@@ -159,7 +159,11 @@ class Encryption(_Record):
 
 
 class DataStore(_Record):
-    """One data store (table, bucket, database …) with everything known about its backups."""
+    """One data store (table, bucket, database …) with everything known about its backups.
+
+    ``evidence`` backs the store-level facts (deletion protection, attributes); each
+    protection, recovery source, copy and the encryption carry their own.
+    """
 
     id: str
     cloud: Cloud
@@ -174,6 +178,7 @@ class DataStore(_Record):
     recovery_points: RecoveryPoints = Field(default_factory=RecoveryPoints)
     copies: list[Copy] = Field(default_factory=list)
     attributes: dict[str, Scalar] = Field(default_factory=dict)
+    evidence: list[Evidence] = Field(default_factory=list)
     gaps: list[Gap] = Field(default_factory=list)
 
 

@@ -53,6 +53,8 @@ def test_well_protected_instance(aws: EmulatedAws) -> None:
     assert db.id == arn("rds", "eu-west-1", "db:ehr") and db.kind == "aws.rds.instance"
     assert db.tags == {"data-classification": "phi"}
     assert db.deletion_protection is True
+    assert db.evidence[0].operation == "rds:DescribeDBInstances"
+    assert db.evidence[0].fields["DeletionProtection"] is True
     assert db.encryption is not None and db.encryption.enabled
     assert db.encryption.key_type == "customer_managed"
     (backups,) = db.protections

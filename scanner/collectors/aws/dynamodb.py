@@ -105,6 +105,17 @@ def describe_table(
 
 def _apply_table(store: DataStore, table: dict[str, Any], keys: KeyResolver, region: str) -> None:
     store.deletion_protection = bool(table.get("DeletionProtectionEnabled", False))
+    store.evidence.append(
+        Evidence(
+            operation="dynamodb:DescribeTable",
+            region=region,
+            fields={
+                "Table.DeletionProtectionEnabled": table.get("DeletionProtectionEnabled"),
+                "Table.TableStatus": table.get("TableStatus"),
+                "Table.GlobalTableVersion": table.get("GlobalTableVersion"),
+            },
+        )
+    )
     store.attributes["billing_mode"] = table.get("BillingModeSummary", {}).get("BillingMode")
     store.attributes["global_table_version"] = table.get("GlobalTableVersion")
     sse = table.get("SSEDescription")

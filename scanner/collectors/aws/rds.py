@@ -98,6 +98,17 @@ def _base(
     operation = (
         "rds:DescribeDBInstances" if kind == "aws.rds.instance" else "rds:DescribeDBClusters"
     )
+    store.evidence.append(
+        Evidence(
+            operation=operation,
+            region=region,
+            fields={
+                "DeletionProtection": db.get("DeletionProtection"),
+                "Engine": db.get("Engine"),
+                "EngineVersion": db.get("EngineVersion"),
+            },
+        )
+    )
     encrypted = bool(db.get("StorageEncrypted", False))
     # KmsKeyId is read only when StorageEncrypted: some endpoints fill a placeholder otherwise.
     key = db.get("KmsKeyId") if encrypted else None
