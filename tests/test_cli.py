@@ -13,6 +13,8 @@ from conftest import seed
 from scanner.emulator.server import EmulatedAws
 from scanner.inventory import load_snapshot
 
+COLLECT_EU = ("collect", "aws", "--regions", "eu-west-1", "--endpoint-url")
+
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
@@ -50,11 +52,7 @@ def test_collect_against_a_moto_server(aws: EmulatedAws, tmp_path: Path) -> None
     )
     out = tmp_path / "inventory.json"
     result = run(
-        "collect",
-        "aws",
-        "--regions",
-        "eu-west-1",
-        "--endpoint-url",
+        *COLLECT_EU,
         aws.moto_url,
         "-o",
         str(out),
@@ -81,13 +79,7 @@ def test_unknown_profile_is_exit_2() -> None:
 
 def test_no_credentials_is_exit_3(aws: EmulatedAws) -> None:
     result = run(
-        "collect",
-        "aws",
-        "--regions",
-        "eu-west-1",
-        "--endpoint-url",
-        aws.moto_url,
-        env={"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""},
+        *COLLECT_EU, aws.moto_url, env={"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""}
     )
     assert result.returncode == 3
     assert "cannot identify the AWS account" in result.stderr and "Traceback" not in result.stderr
