@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import re
 import sys
+import traceback
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from scanner import __version__
+from scanner import __version__, cli_engine
 from scanner.errors import BackupAuditError, InputError
 
-EXIT_CODES = """Exit codes: 0 done (gaps in the inventory are data, not errors) · \
-1 internal error · 2 bad input (flags, malformed file) · 3 collection could not start \
-(credentials, account or region list) · 4 the read-only guard refused an operation."""
+EXIT_CODES = """Exit codes: 0 done (gaps and failures in the inventory are data, not errors) · \
+1 the gate failed (coverage regressed) · 2 bad input (flags, malformed file) · \
+3 collection could not start (credentials, account or region list) · \
+4 the read-only guard refused an operation · 70 internal error (a bug)."""
 
 app = typer.Typer(
     name="backup-audit",
@@ -44,6 +46,9 @@ permissions_app = typer.Typer(
     help="Print the least-privilege policy the collectors need.", no_args_is_help=True
 )
 app.add_typer(collect_app, name="collect")
+app.command()(cli_engine.evaluate)
+app.command()(cli_engine.gate)
+app.add_typer(cli_engine.rules_app, name="rules")
 app.add_typer(schema_app, name="schema")
 app.add_typer(permissions_app, name="permissions")
 
@@ -157,6 +162,26 @@ def schema_inventory() -> None:
     typer.echo(json.dumps(Snapshot.model_json_schema(by_alias=True), indent=2, sort_keys=True))
 
 
+@schema_app.command("policy")
+def schema_policy() -> None:
+    """The JSON Schema of the policy file (durations are written 30m, 1h, 35d, 7y)."""
+    import json
+
+    from scanner.policy import Policy
+
+    typer.echo(json.dumps(Policy.model_json_schema(), indent=2, sort_keys=True))
+
+
+@schema_app.command("findings")
+def schema_findings() -> None:
+    """The JSON Schema of findings.json (backup-audit/findings/v1)."""
+    import json
+
+    from scanner.findings import Findings
+
+    typer.echo(json.dumps(Findings.model_json_schema(by_alias=True), indent=2, sort_keys=True))
+
+
 @permissions_app.command("aws")
 def permissions_aws() -> None:
     """The IAM policy allowing exactly the operations the AWS collectors may call."""
@@ -188,13 +213,18 @@ def demo(
     from scanner.console import RichProgress
     from scanner.demo import default_estate, run_demo
     from scanner.emulator.estate import load_estate
-    from scanner.summary import print_summary
+    from scanner.summary import print_coverage, print_summary
 
     chosen = load_estate(estate) if estate else default_estate()
     with RichProgress("Collecting the emulated estate") as progress:
-        path, run = run_demo(output, chosen, _utc_now, progress)
-    print_summary(run.snapshot, Console())
-    typer.echo(f"Wrote {path} ({len(run.snapshot.stores)} stores of {chosen.organisation})")
+        outcome = run_demo(output, chosen, _utc_now, progress)
+    console = Console()
+    print_summary(outcome.run.snapshot, console)
+    print_coverage(outcome.evaluation.coverage, outcome.evaluation.exceptions, console)
+    typer.echo(
+        f"Wrote {outcome.inventory} ({len(outcome.run.snapshot.stores)} stores of "
+        f"{chosen.organisation}), {outcome.evaluation.output} and {outcome.csv}"
+    )
 
 
 def main() -> None:
@@ -204,3 +234,10 @@ def main() -> None:
     except BackupAuditError as exc:
         typer.echo(f"backup-audit: error: {exc}", err=True)
         sys.exit(exc.exit_code)
+    except Exception:  # a bug: say so, with the traceback to report
+        traceback.print_exc()
+        typer.echo(
+            "backup-audit: internal error (a bug) — please report it with the traceback above",
+            err=True,
+        )
+        sys.exit(70)

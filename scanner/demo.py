@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from importlib.resources import as_file, files
 from pathlib import Path
@@ -12,6 +13,8 @@ from scanner.collectors.aws.collect import CollectionRun, CollectOptions, collec
 from scanner.emulator.estate import Estate, load_estate
 from scanner.emulator.seed import Seeder
 from scanner.emulator.server import EmulatedAws, dummy_session
+from scanner.engine.rules import load_pack
+from scanner.engine.run import EvaluationSummary, evaluate_files
 from scanner.inventory import write_snapshot
 from scanner.progress import Progress
 
@@ -22,13 +25,29 @@ def default_estate() -> Estate:
         return load_estate(path)
 
 
+@dataclass
+class DemoOutcome:
+    """Where the demo wrote its outputs, and what they hold."""
+
+    inventory: Path
+    csv: Path
+    run: CollectionRun
+    evaluation: EvaluationSummary
+
+
+def sample_policy() -> Path:
+    """The shipped example policy (``samples/policy.yaml``)."""
+    return Path(str(files("scanner.samples").joinpath("policy.yaml")))
+
+
 def run_demo(
     out_dir: Path,
     estate: Estate,
     clock: Callable[[], datetime],
     progress: Progress | None = None,
-) -> tuple[Path, CollectionRun]:
-    """Seed the emulator with ``estate``, collect it, write ``inventory.json`` in ``out_dir``."""
+) -> DemoOutcome:
+    """Seed the emulator with ``estate``, collect it and evaluate it against the sample
+    policy: ``inventory.json``, ``findings.json`` and ``results.csv`` in ``out_dir``."""
     with EmulatedAws() as emulator:
         Seeder(dummy_session(), emulator.moto_url, estate, clock()).seed(emulator.backup_state)
         run = collect_aws(
@@ -40,4 +59,8 @@ def run_demo(
         )
     path = out_dir / "inventory.json"
     write_snapshot(run.snapshot, path)
-    return path, run
+    csv = out_dir / "results.csv"
+    evaluation = evaluate_files(
+        path, sample_policy(), load_pack(), out_dir / "findings.json", clock, csv
+    )
+    return DemoOutcome(path, csv, run, evaluation)

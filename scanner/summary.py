@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 from rich.console import Console, Group
 from rich.table import Table
@@ -52,3 +53,32 @@ def print_summary(snapshot: Snapshot, console: Console) -> None:
     console.print(Group(store_table(snapshot), *([gaps] if gaps else [])))
     if not gaps:
         console.print("No gaps: every attribute was read.")
+
+
+def print_coverage(
+    coverage: dict[str, Any], exceptions: list[dict[str, Any]], console: Console
+) -> None:
+    """Coverage overall and per framework and tier, result counts, expired exceptions."""
+    table = Table(
+        title="Backup coverage (stores whose applicable rules all pass)", title_justify="left"
+    )
+    for column in ("scope", "covered", "in scope", "coverage"):
+        table.add_column(column, justify="left" if column == "scope" else "right")
+
+    def row(name: str, ratio: dict[str, Any]) -> None:
+        value = "n/a" if ratio["ratio"] is None else f"{ratio['ratio']:.1%}"
+        table.add_row(name, str(ratio["covered"]), str(ratio["in_scope"]), value)
+
+    row("overall", coverage["overall"])
+    for group in ("by_framework", "by_tier"):
+        for name, ratio in coverage[group].items():
+            row(f"{group.removeprefix('by_')} {name}", ratio)
+    console.print(table)
+    console.print("results: " + ", ".join(f"{k} {v}" for k, v in coverage["by_status"].items()))
+    for exception in exceptions:
+        if exception["state"] == "expired":
+            console.print(
+                f"[yellow]expired exception[/yellow] {exception['resource']} "
+                f"({', '.join(exception['rules'])}) expired {exception['expires']}: "
+                "no longer applied"
+            )

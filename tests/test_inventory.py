@@ -11,7 +11,7 @@ from test_collect_backup import BACKUP, TABLES
 
 from scanner.emulator.server import EmulatedAws
 from scanner.errors import InputFileError
-from scanner.fileio import write_atomic
+from scanner.fileio import atomic_writer
 from scanner.inventory import dump_snapshot, load_snapshot, write_snapshot
 from scanner.model import Snapshot
 
@@ -113,11 +113,8 @@ def test_atomic_write_leaves_old_file_when_writing_fails(tmp_path: Path) -> None
     path = tmp_path / "out.json"
     path.write_text("old")
 
-    class Boom(str):
-        def encode(self, *args: object, **kwargs: object) -> bytes:
-            raise RuntimeError("disk full")
-
-    with pytest.raises(RuntimeError):
-        write_atomic(path, Boom("new"))
+    with pytest.raises(RuntimeError), atomic_writer(path) as out:
+        out.write("half of the new content")
+        raise RuntimeError("disk full")
     assert path.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["out.json"]

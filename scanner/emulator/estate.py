@@ -9,12 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from scanner.errors import InputFileError
-from scanner.fileio import line_of
-from scanner.inventory import json_path
+from scanner.engine.catalog import read_yaml, validation_error
 
 
 class _Spec(BaseModel):
@@ -171,19 +168,8 @@ class Estate(_Spec):
 
 def load_estate(path: Path) -> Estate:
     """Read and validate an estate file; problems name the file and line."""
-    text = path.read_text(encoding="utf-8")
-    try:
-        data: Any = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise InputFileError(
-            path, f"not valid YAML: {exc}", mark.line + 1 if mark else None
-        ) from None
+    text, data = read_yaml(path)
     try:
         return Estate.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        where = json_path(err["loc"])
-        raise InputFileError(
-            path, f"{where}: {err['msg']}", line_of(text, list(err["loc"]))
-        ) from None
+        raise validation_error(path, text, exc) from None

@@ -163,7 +163,7 @@ def _vault(
         encryption_key=raw.get("EncryptionKeyArn"),
         encryption_key_type=raw.get("EncryptionKeyType"),
         locked=bool(raw.get("Locked", False)),
-        lock_mode=lock_mode(raw, now),  # type: ignore[arg-type]
+        lock_mode=lock_mode(raw, now),
         min_retention_days=raw.get("MinRetentionDays"),
         max_retention_days=raw.get("MaxRetentionDays"),
         lock_date=raw.get("LockDate"),

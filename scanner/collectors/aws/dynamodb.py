@@ -183,6 +183,7 @@ def _apply_continuous_backups(api: AwsApi, result: StoreResult, region: str, nam
     store.protections.append(
         Protection(
             kind="pitr",
+            immutable=False,
             source="native",
             name="point-in-time recovery",
             enabled=enabled,
@@ -213,4 +214,5 @@ def _apply_on_demand(result: StoreResult, backups: list[dict[str, Any]], region:
             "count": len(times),
         },
     )
-    result.add_points("on_demand", times, evidence)
+    # DynamoDB encrypts every backup at rest with the table's key (AWS documentation).
+    result.add_points("on_demand", times, evidence, encrypted=True)

@@ -47,11 +47,17 @@ def collect_region(api: AwsApi, keys: KeyResolver, ctx: AccountContext, region: 
     for db in instances:
         if db.get("DBClusterIdentifier"):
             continue  # backed up as part of its cluster
-        item = _instance(db, keys, ctx, region)
         snapshots = by_instance[db["DBInstanceIdentifier"]]
         if not int(db.get("BackupRetentionPeriod", 0)):
             # With automated backups off, AWS keeps no automated snapshots; ignore any listed.
             snapshots = [s for s in snapshots if s.get("SnapshotType") != "automated"]
+        automated = [
+            s["SnapshotCreateTime"]
+            for s in snapshots
+            if s.get("SnapshotType") == "automated" and s.get("SnapshotCreateTime")
+        ]
+        # An instance can be restored to any time from its oldest automated snapshot on.
+        item = _instance(db, keys, ctx, region, min(automated, default=None) if not s_gap else None)
         _add_snapshots(item, snapshots, s_gap, region, "DescribeDBSnapshots")
         result.stores.append(item)
     for cluster in clusters:
@@ -128,6 +134,7 @@ def _automated_backup(db: dict[str, Any], operation: str, region: str) -> Protec
     window = db.get("PreferredBackupWindow")
     return Protection(
         kind="automated_backup",
+        immutable=False,
         source="native",
         name="RDS automated backups",
         enabled=retention > 0,
@@ -163,7 +170,11 @@ def _pitr(
 
 
 def _instance(
-    db: dict[str, Any], keys: KeyResolver, ctx: AccountContext, region: str
+    db: dict[str, Any],
+    keys: KeyResolver,
+    ctx: AccountContext,
+    region: str,
+    earliest: datetime | None = None,
 ) -> StoreResult:
     store = _base(
         db, "DBInstanceArn", "DBInstanceIdentifier", "aws.rds.instance", ctx, region, keys
@@ -172,7 +183,7 @@ def _instance(
     protection = _automated_backup(db, "rds:DescribeDBInstances", region)
     store.protections.append(protection)
     if protection.enabled:  # LatestRestorableTime is meaningless with backups off
-        _pitr(item, "rds:DescribeDBInstances", region, None, db.get("LatestRestorableTime"))
+        _pitr(item, "rds:DescribeDBInstances", region, earliest, db.get("LatestRestorableTime"))
     for replication in db.get("DBInstanceAutomatedBackupsReplications", []):
         target = replication.get("DBInstanceAutomatedBackupsArn", "")
         store.copies.append(

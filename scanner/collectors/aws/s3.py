@@ -159,6 +159,7 @@ def _apply_replication(
         store.protections.append(
             Protection(
                 kind="replication",
+                immutable=False,
                 source="native",
                 name="S3 replication",
                 enabled=bool(enabled),

@@ -54,6 +54,7 @@ def apply_versioning(
     store.protections.append(
         Protection(
             kind="versioning",
+            immutable=False,
             source="native",
             name="S3 versioning",
             enabled=status == "Enabled",

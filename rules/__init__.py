@@ -1,0 +1,1 @@
+"""Rule packs and framework catalogs; shipped in the wheel as ``scanner.rules``."""

@@ -1,0 +1,203 @@
+"""CLI commands of the engine side: ``evaluate``, ``gate`` and ``rules``. Parse, call, print."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from scanner.errors import InputError
+
+RulesOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--rules",
+        help="An organisation's rule directory, added beside the built-in rules (repeatable).",
+    ),
+]
+
+rules_app = typer.Typer(
+    help="Read, list and validate the rules (controls) and their citations.", no_args_is_help=True
+)
+
+
+def evaluate(
+    inventory: Annotated[Path, typer.Argument(help="inventory.json from collect or demo.")],
+    policy: Annotated[Path, typer.Option(help="The organisation's backup policy (YAML).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write findings.")] = Path(
+        "findings.json"
+    ),
+    rules: RulesOption = None,
+    csv: Annotated[Optional[Path], typer.Option(help="Also write every result as CSV.")] = None,  # noqa: UP045
+) -> None:
+    """Evaluate an inventory against the policy and every rule: write findings.json.
+
+    Each store × rule gets pass, fail, not_assessed (data missing or unreadable — never a
+    pass), excepted (approved exception) or not_applicable, with citations and evidence.
+    Ages are judged as of the inventory's collection time.
+    """
+    from datetime import datetime, timezone
+
+    from rich.console import Console
+
+    from scanner.engine.rules import load_pack
+    from scanner.engine.run import evaluate_files
+    from scanner.summary import print_coverage
+
+    pack = load_pack(rules)
+    summary = evaluate_files(
+        inventory, policy, pack, output, lambda: datetime.now(timezone.utc), csv
+    )
+    print_coverage(summary.coverage, summary.exceptions, Console())
+    typer.echo(f"Wrote {output}" + (f" and {csv}" if csv else ""))
+
+
+def gate(
+    findings: Annotated[Path, typer.Argument(help="findings.json from evaluate.")],
+    baseline: Annotated[
+        Path | None,
+        typer.Option(help="Baseline to compare with (a baseline or an earlier findings.json)."),
+    ] = None,
+    min_coverage: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0, max=1.0, help="Fail when overall coverage is below this share (0–1)."
+        ),
+    ] = None,
+    fail_on: Annotated[
+        str | None,
+        typer.Option(
+            help="Fail on any failure of this severity or above: low, medium, high, critical."
+        ),
+    ] = None,
+    junit: Annotated[Optional[Path], typer.Option(help="Write JUnit XML here.")] = None,  # noqa: UP045
+    summary: Annotated[Optional[Path], typer.Option(help="Write a Markdown summary here.")] = None,  # noqa: UP045
+    write_baseline: Annotated[
+        bool,
+        typer.Option(
+            "--write-baseline",
+            help="Record these findings as the baseline (at --baseline) and exit 0.",
+        ),
+    ] = False,
+) -> None:
+    """Fail the build when backup coverage regresses.
+
+    Exits 1 when coverage drops below the baseline or --min-coverage, a store × rule
+    newly fails, a passing result can no longer be assessed, or a failure of --fail-on
+    severity exists. Prints the reasons and the new failures in a few lines.
+    """
+    from scanner.findings import load_findings
+    from scanner.gate import baseline_of, load_baseline, run_gate
+    from scanner.gate import write_baseline as save_baseline
+    from scanner.render.junit import write_junit
+    from scanner.render.markdown import write_summary
+
+    if fail_on is not None and fail_on not in ("low", "medium", "high", "critical"):
+        raise InputError(f"--fail-on: {fail_on!r} is not one of low, medium, high, critical")
+    loaded = load_findings(findings)
+    if write_baseline:
+        if baseline is None:
+            raise InputError("--write-baseline needs --baseline PATH to write to")
+        save_baseline(baseline_of(loaded), baseline)
+        typer.echo(f"Wrote baseline {baseline}")
+        return
+    verdict = run_gate(loaded, load_baseline(baseline) if baseline else None, min_coverage, fail_on)
+    if junit:
+        write_junit(loaded, junit, {(r.resource.id, r.rule) for r in verdict.new_failures})
+    if summary:
+        write_summary(loaded, summary, verdict)
+    _print_verdict(verdict)
+    if not verdict.passed:
+        raise typer.Exit(1)
+
+
+def _print_verdict(verdict: object) -> None:
+    from scanner.gate import GateVerdict
+
+    assert isinstance(verdict, GateVerdict)
+    overall = verdict.coverage["overall"]
+    typer.echo(
+        f"coverage: {'n/a' if overall is None else f'{overall:.1%}'}"
+        + (
+            ""
+            if verdict.coverage["baseline"] is None
+            else f" (baseline {verdict.coverage['baseline']:.1%})"
+        )
+    )
+    for reason in verdict.reasons:
+        typer.echo(f"FAIL: {reason}")
+    for result in (verdict.new_failures + verdict.lost_evidence)[:10]:
+        typer.echo(
+            f"  {result.status:<12} {result.rule:<20} {result.resource.id}  {result.message}"
+        )
+    extra = len(verdict.new_failures) + len(verdict.lost_evidence) - 10
+    if extra > 0:
+        typer.echo(f"  … and {extra} more (see --junit / --summary)")
+    typer.echo("gate passed" if verdict.passed else "gate FAILED")
+
+
+@rules_app.command("list")
+def rules_list(rules: RulesOption = None) -> None:
+    """Every rule: id, severity, title and the frameworks it cites."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from scanner.engine.rules import load_pack
+
+    table = Table("id", "severity", "title", "cites")
+    for rule in load_pack(rules).rules:
+        table.add_row(
+            rule.id, rule.spec.severity, rule.spec.title, ", ".join(sorted(rule.spec.citations))
+        )
+    Console().print(table)
+
+
+@rules_app.command("show")
+def rules_show(
+    rule_id: Annotated[str, typer.Argument(help="A rule id, e.g. BKP-RPO-OBSERVED.")],
+    rules: RulesOption = None,
+) -> None:
+    """One rule in full: rationale, expression, citations with the requirement texts."""
+    from scanner.engine.rules import load_pack
+
+    pack = load_pack(rules)
+    rule = pack.rule(rule_id)
+    if rule is None:
+        raise InputError(f"no rule {rule_id!r}; `backup-audit rules list` shows them")
+    spec = rule.spec
+    typer.echo(f"{spec.id} — {spec.title}\nseverity: {spec.severity}    source: {rule.source}\n")
+    typer.echo(f"{spec.rationale.strip()}\n\nexpression:\n  {spec.expression.strip()}\n")
+    if spec.applies_to.kinds or spec.applies_to.frameworks or spec.applies_to.when:
+        typer.echo(f"applies to: {spec.applies_to.model_dump(exclude_defaults=True)}")
+    typer.echo(f"requires: {', '.join(spec.requires) or '-'}\n\ncitations:")
+    for framework, ids in sorted(spec.citations.items()):
+        for requirement_id in ids:
+            req = pack.catalogs[framework].requirement(requirement_id)
+            assert req is not None
+            typer.echo(f"  {framework} {req.id} — {req.title}: {req.summary}")
+    typer.echo("\nremediation:")
+    for cloud, text in spec.remediation.items():
+        typer.echo(f"  {cloud}: {text}")
+
+
+@rules_app.command("validate")
+def rules_validate(rules: RulesOption = None) -> None:
+    """Load every rule file (schema, CEL, field paths, citations) and run every case."""
+    from scanner.engine.cases import run_cases
+    from scanner.engine.rules import load_pack
+
+    pack = load_pack(rules)
+    outcomes = run_cases(pack)
+    wrong = [o for o in outcomes if not o.ok]
+    for outcome in wrong:
+        typer.echo(
+            f"{outcome.rule}: case {outcome.case!r} expected {outcome.expected}, "
+            f"got {outcome.actual} ({outcome.message})",
+            err=True,
+        )
+    if wrong:
+        raise InputError(f"{len(wrong)} of {len(outcomes)} rule cases disagree with the rules")
+    typer.echo(
+        f"{len(pack.rules)} rules valid, {len(outcomes)} cases agree (rule pack {pack.sha256[:12]})"
+    )

@@ -1,0 +1,68 @@
+"""The shapes of what rules see besides the store: the resolved policy and derived facts.
+
+The engine builds plain dicts of these shapes (for speed); the models document them,
+give ``rules show`` its field list and let the rule loader check every field path.
+A value that is unknown is *absent* from the dict, so reading it makes the rule
+undecidable (not_assessed) instead of passing on a default.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+
+class ResolvedPolicy(BaseModel):
+    """The policy as it applies to one store (``policy`` in rule expressions)."""
+
+    tier: str
+    classification: str
+    frameworks: list[str]
+    rpo_hours: float
+    rto_hours: float
+    retention_days: float
+    cross_region_copy: bool
+    cross_account_copy: bool
+    immutable: bool
+    customer_managed_key: bool
+    deletion_protection: bool
+    restore_test_every_days: float | None = None
+    sox_retention_days: float | None = None
+    gdpr_max_retention_days: float | None = None
+    residency_zone: str | None = None
+    max_share_per_hour: float | None = None
+
+
+class CopyLocation(BaseModel):
+    """Where one copy lives relative to the store's residency zone."""
+
+    target: str
+    kind: str
+    region: str | None = None
+    in_zone: bool | None = None
+
+
+class Residency(BaseModel):
+    """The store's primary location and copies against its zone."""
+
+    zone: str
+    primary_in_zone: bool
+    copies: list[CopyLocation]
+
+
+class BackupWindow(BaseModel):
+    """When a scheduled backup starts, in the policy's time zone."""
+
+    protection: str
+    start_local: str
+    hour: int
+    in_peak: bool
+    hour_share: float
+
+
+class Derived(BaseModel):
+    """Facts the engine computes for one store (``derived`` in rule expressions)."""
+
+    newest_age_hours: float | None = None
+    oldest_age_hours: float | None = None
+    residency: Residency | None = None
+    windows: list[BackupWindow] = []

@@ -1,0 +1,217 @@
+"""Rule packs: loading and validating rule files before anything is evaluated.
+
+A rule file holds ``rules: [...]``; each rule has an id, title, severity, rationale,
+``applies_to`` (kinds, frameworks, a CEL ``when``), ``requires`` (store attributes whose
+gaps make it undecidable), a CEL ``expression``, a message, remediation per cloud,
+citations (framework → requirement ids) and ``cases`` (tiny stores with the expected
+outcome). Any problem — schema, CEL syntax, an unknown citation or field path, a
+duplicate id — stops the load with the file and line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from scanner.engine.catalog import Framework, load_catalogs, read_yaml, validation_error
+from scanner.engine.cel_runtime import CelCompileError, Expression
+from scanner.engine.facts import Derived, ResolvedPolicy
+from scanner.engine.paths import unknown_paths
+from scanner.errors import InputFileError
+from scanner.fileio import line_of
+from scanner.model import AccountFacts, DataStore, GapAttribute
+
+Severity = Literal["critical", "high", "medium", "low"]
+Status = Literal["pass", "fail", "not_assessed", "excepted", "not_applicable"]
+SEVERITY_ORDER: dict[str, int] = {"low": 1, "medium": 2, "high": 3, "critical": 4}
+ROOTS: dict[str, type[BaseModel]] = {
+    "store": DataStore,
+    "policy": ResolvedPolicy,
+    "account": AccountFacts,
+    "derived": Derived,
+}
+_PLACEHOLDER = re.compile(r"\{([a-z_][\w.]*)(?:\|([^}]*))?\}")
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AppliesTo(_Spec):
+    """Which stores a rule is about; anything else is not_applicable."""
+
+    kinds: list[str] = Field(default_factory=list, description="Store kinds; empty = all")
+    frameworks: list[str] = Field(default_factory=list, description="In scope of all of these")
+    when: str | None = Field(None, description="CEL condition; false = not_applicable")
+
+
+class Case(_Spec):
+    """A tiny store (merged over a base store) and the expected outcome of the rule."""
+
+    name: str
+    store: dict[str, Any] = Field(default_factory=dict)
+    peers: list[dict[str, Any]] = Field(default_factory=list)
+    expect: Status
+
+
+class Messages(_Spec):
+    """What a result says when the rule passes and when it fails; ``{path}`` placeholders."""
+
+    pass_: str = Field(alias="pass")
+    fail: str
+
+
+class RuleSpec(_Spec):
+    """A rule as written in a rule file."""
+
+    id: str = Field(pattern=r"^[A-Z][A-Z0-9-]+$")
+    title: str
+    severity: Severity
+    rationale: str
+    applies_to: AppliesTo = Field(default_factory=lambda: AppliesTo())
+    requires: list[GapAttribute] = Field(default_factory=list)
+    expression: str
+    message: Messages
+    remediation: dict[Literal["aws", "gcp", "azure"], str]
+    citations: dict[str, list[str]]
+    cases: list[Case] = Field(default_factory=list)
+
+
+class RuleFile(_Spec):
+    """A rule file: a list of rules."""
+
+    rules: list[RuleSpec]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A validated rule with its compiled expressions."""
+
+    spec: RuleSpec
+    expression: Expression
+    when: Expression | None
+    source: str
+
+    @property
+    def id(self) -> str:
+        """The rule id."""
+        return self.spec.id
+
+
+@dataclass(frozen=True)
+class RulePack:
+    """All rules and catalogs in use, and the SHA-256 that identifies them."""
+
+    rules: tuple[Rule, ...]
+    catalogs: dict[str, Framework]
+    sha256: str
+    directories: tuple[Path, ...]
+
+    def rule(self, rule_id: str) -> Rule | None:
+        """The rule with this id."""
+        return next((r for r in self.rules if r.id == rule_id), None)
+
+
+def builtin_rules_dir() -> Path:
+    """The rule directory shipped with backup-audit (``rules/``)."""
+    return Path(str(files("scanner.rules")))
+
+
+def load_pack(extra: list[Path] | None = None) -> RulePack:
+    """The built-in rules plus any organisation rule directories, all validated."""
+    directories = [builtin_rules_dir(), *(extra or [])]
+    for directory in directories:
+        if not directory.is_dir():
+            raise InputFileError(directory, "rule directory does not exist")
+    catalogs = load_catalogs(directories)
+    rules: dict[str, Rule] = {}
+    digest = hashlib.sha256()
+    for index, directory in enumerate(directories):
+        for path in sorted(directory.glob("*.yaml")):
+            digest.update(f"{index}/{path.name}\0".encode() + path.read_bytes())
+            for rule in _load_file(path, catalogs):
+                if rule.id in rules:
+                    raise InputFileError(
+                        path, f"rule id {rule.id} is already defined in {rules[rule.id].source}"
+                    )
+                rules[rule.id] = rule
+        for path in sorted((directory / "frameworks").glob("*.yaml")):
+            digest.update(f"{index}/frameworks/{path.name}\0".encode() + path.read_bytes())
+    return RulePack(
+        tuple(rules[k] for k in sorted(rules)), catalogs, digest.hexdigest(), tuple(directories)
+    )
+
+
+def _load_file(path: Path, catalogs: dict[str, Framework]) -> list[Rule]:
+    text, data = read_yaml(path)
+    try:
+        specs = RuleFile.model_validate(data).rules
+    except ValidationError as exc:
+        raise validation_error(path, text, exc) from None
+    return [_validate(path, text, index, spec, catalogs) for index, spec in enumerate(specs)]
+
+
+def _validate(
+    path: Path, text: str, index: int, spec: RuleSpec, catalogs: dict[str, Framework]
+) -> Rule:
+    def fail(field: str, problem: str) -> InputFileError:
+        return InputFileError(
+            path, f"rule {spec.id}: {problem}", line_of(text, ["rules", index, field])
+        )
+
+    compiled: dict[str, Expression] = {}
+    for field, source in (("expression", spec.expression), ("applies_to", spec.applies_to.when)):
+        if source is None:
+            continue
+        try:
+            compiled[field] = Expression(source)
+        except CelCompileError as exc:
+            raise fail(field, f"CEL does not compile: {exc}") from None
+        bad = unknown_paths(source, ROOTS)
+        if bad:
+            raise fail(
+                field, f"unknown field path {', '.join(bad)} (see `backup-audit schema inventory`)"
+            )
+    placeholders = [
+        p for p, _ in _PLACEHOLDER.findall(spec.message.pass_ + " " + spec.message.fail)
+    ]
+    bad_placeholders = unknown_paths(" ".join(placeholders), ROOTS)
+    if bad_placeholders:
+        raise fail("message", f"unknown field path {', '.join(bad_placeholders)} in message")
+    for framework, ids in spec.citations.items():
+        catalog = catalogs.get(framework)
+        if catalog is None:
+            raise fail("citations", f"cites unknown framework {framework!r}")
+        missing = [i for i in ids if catalog.requirement(i) is None]
+        if missing:
+            raise fail(
+                "citations",
+                f"cites {framework} requirement(s) not in the catalog: {', '.join(missing)}",
+            )
+    for framework in spec.applies_to.frameworks:
+        if framework not in catalogs:
+            raise fail("applies_to", f"applies to unknown framework {framework!r}")
+    return Rule(spec, compiled["expression"], compiled.get("applies_to"), f"{path.name}")
+
+
+def render_message(template: str, variables: dict[str, Any]) -> str:
+    """Fill ``{store.name}`` placeholders; an absent value reads "unknown", or the text
+    after ``|`` (``{derived.newest_age_hours|none}``)."""
+
+    def value(match: re.Match[str]) -> str:
+        current: Any = variables
+        for part in match.group(1).split("."):
+            if not isinstance(current, dict) or part not in current:
+                return match.group(2) if match.group(2) is not None else "unknown"
+            current = current[part]
+        if isinstance(current, float):
+            return f"{current:.4g}"
+        return str(current)
+
+    return _PLACEHOLDER.sub(value, template)

@@ -1,0 +1,148 @@
+"""``findings.json`` (``backup-audit/findings/v1``): results, coverage, integrity hashes.
+
+Written as a stream (one result at a time, atomically renamed at the end) so large
+estates do not hold every result in memory; read back with full validation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from scanner.errors import InputFileError
+from scanner.fileio import atomic_writer, line_of
+from scanner.inventory import json_path
+
+SCHEMA_ID: Final = "backup-audit/findings/v1"
+Status = Literal["pass", "fail", "not_assessed", "excepted", "not_applicable"]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ResourceRef(_Record):
+    """Which store a result is about."""
+
+    id: str
+    cloud: str
+    account: str
+    region: str
+    kind: str
+    name: str
+
+
+class ExceptionApplied(_Record):
+    """The approved exception that turned a result into ``excepted``."""
+
+    original_status: Literal["fail", "not_assessed"]
+    reason: str
+    approved_by: str
+    expires: str
+
+
+class Result(_Record):
+    """One store × rule verdict with its citations and evidence."""
+
+    resource: ResourceRef
+    rule: str
+    title: str
+    status: Status
+    severity: Literal["critical", "high", "medium", "low"]
+    frameworks: dict[str, list[str]]
+    message: str
+    missing: list[str] | None = None
+    evidence: list[dict[str, Any]] | None = None
+    exception: ExceptionApplied | None = None
+
+
+class Ratio(_Record):
+    """Covered stores out of the stores in scope."""
+
+    in_scope: int
+    covered: int
+    ratio: float | None
+
+
+class Coverage(_Record):
+    """Backup coverage: share of in-scope stores whose applicable rules all pass or are excepted."""
+
+    overall: Ratio
+    by_framework: dict[str, Ratio]
+    by_cloud: dict[str, Ratio]
+    by_account: dict[str, Ratio]
+    by_tier: dict[str, Ratio]
+    by_status: dict[str, int]
+
+
+class RegisteredException(_Record):
+    """An exception of the policy and whether it is still in force."""
+
+    resource: str
+    rules: list[str]
+    reason: str
+    approved_by: str
+    expires: str
+    state: Literal["active", "expired"]
+    applied: int
+
+
+class Findings(_Record):
+    """The whole findings file."""
+
+    schema_id: Literal["backup-audit/findings/v1"] = Field(SCHEMA_ID, alias="schema")
+    tool_version: str
+    evaluated_at: str
+    as_of: str
+    rule_pack: dict[str, Any]
+    inventory: dict[str, Any]
+    policy: dict[str, Any]
+    scope: dict[str, Any]
+    results: list[Result]
+    coverage: Coverage
+    exceptions: list[RegisteredException]
+
+
+def sha256_file(path: Path) -> str:
+    """SHA-256 of a file's bytes."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def write_findings(path: Path, header: dict[str, Any], results: Any, trailer: Any) -> None:
+    """Stream ``header`` fields, every result from the ``results`` iterable, then the
+    fields ``trailer()`` returns (coverage needs all results first), atomically."""
+    with atomic_writer(path) as out:
+        out.write("{\n")
+        for key, value in header.items():
+            out.write(f"  {json.dumps(key)}: {json.dumps(value, sort_keys=True)},\n")
+        out.write('  "results": [')
+        for index, result in enumerate(results):
+            out.write(("\n    " if index == 0 else ",\n    ") + json.dumps(result, sort_keys=True))
+        out.write("\n  ]")
+        for key, value in trailer().items():
+            out.write(f",\n  {json.dumps(key)}: {json.dumps(value, sort_keys=True)}")
+        out.write("\n}\n")
+
+
+def load_findings(path: Path) -> Findings:
+    """Read and validate a findings file; problems name the file and line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputFileError(path, f"cannot read findings: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise InputFileError(path, f"not valid JSON: {exc.msg}", exc.lineno) from None
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA_ID:
+        raise InputFileError(path, f"not a findings file (expected schema {SCHEMA_ID!r})", 1)
+    try:
+        return Findings.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise InputFileError(
+            path, f"{json_path(err['loc'])}: {err['msg']}", line_of(text, list(err["loc"]))
+        ) from None

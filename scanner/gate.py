@@ -1,0 +1,158 @@
+"""The CI gate: compare findings with a baseline and thresholds, decide pass or fail.
+
+The gate fails when overall (or a framework's) coverage drops below the baseline or
+below ``--min-coverage``, when a store × rule that was not failing now fails, when a
+result that passed is now not_assessed (evidence was lost), or when a failure at or above
+``--fail-on`` severity exists. A baseline records coverage and every applicable status.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from scanner.engine.rules import SEVERITY_ORDER
+from scanner.errors import InputFileError
+from scanner.fileio import write_atomic
+from scanner.findings import Findings, Result
+
+BASELINE_SCHEMA = "backup-audit/baseline/v1"
+GOOD = ("pass", "excepted")
+
+
+class Baseline(BaseModel):
+    """What the gate compares against: coverage and each store × rule status."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    schema_id: str = Field(BASELINE_SCHEMA, alias="schema")
+    evaluated_at: str
+    coverage: dict[str, float | None]
+    statuses: dict[str, dict[str, str]]
+
+
+def baseline_of(findings: Findings) -> Baseline:
+    """The baseline recording these findings."""
+    statuses: dict[str, dict[str, str]] = {}
+    for result in findings.results:
+        if result.status != "not_applicable":
+            statuses.setdefault(result.resource.id, {})[result.rule] = result.status
+    coverage = {"overall": findings.coverage.overall.ratio}
+    coverage |= {f"framework:{k}": v.ratio for k, v in findings.coverage.by_framework.items()}
+    return Baseline.model_validate(
+        {"evaluated_at": findings.evaluated_at, "coverage": coverage, "statuses": statuses}
+    )
+
+
+def write_baseline(baseline: Baseline, path: Path) -> None:
+    """Write a baseline atomically."""
+    write_atomic(
+        path, json.dumps(baseline.model_dump(by_alias=True), indent=1, sort_keys=True) + "\n"
+    )
+
+
+def load_baseline(path: Path) -> Baseline:
+    """Read a baseline file (or build one from a findings file)."""
+    from scanner.findings import SCHEMA_ID, load_findings
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise InputFileError(path, f"cannot read baseline: {exc}") from None
+    if isinstance(data, dict) and data.get("schema") == SCHEMA_ID:
+        return baseline_of(load_findings(path))
+    try:
+        return Baseline.model_validate(data)
+    except ValidationError as exc:
+        raise InputFileError(path, f"not a baseline: {exc.errors()[0]['msg']}") from None
+
+
+@dataclass
+class GateVerdict:
+    """The gate's decision and everything it noticed."""
+
+    reasons: list[str] = field(default_factory=list)
+    new_failures: list[Result] = field(default_factory=list)
+    lost_evidence: list[Result] = field(default_factory=list)
+    severe: list[Result] = field(default_factory=list)
+    fixed: int = 0
+    new_stores: list[str] = field(default_factory=list)
+    removed_stores: list[str] = field(default_factory=list)
+    coverage: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        """Whether CI may go on."""
+        return not self.reasons
+
+
+def run_gate(
+    findings: Findings, baseline: Baseline | None, min_coverage: float | None, fail_on: str | None
+) -> GateVerdict:
+    """Decide the gate."""
+    verdict = GateVerdict()
+    overall = findings.coverage.overall.ratio
+    verdict.coverage = {
+        "overall": overall,
+        "baseline": baseline.coverage.get("overall") if baseline else None,
+    }
+    if min_coverage is not None and (overall is None or overall < min_coverage):
+        verdict.reasons.append(
+            f"coverage {_pct(overall)} is below the minimum {_pct(min_coverage)}"
+        )
+    if fail_on is not None:
+        threshold = SEVERITY_ORDER[fail_on]
+        verdict.severe = [
+            r
+            for r in findings.results
+            if r.status == "fail" and SEVERITY_ORDER[r.severity] >= threshold
+        ]
+        if verdict.severe:
+            verdict.reasons.append(
+                f"{len(verdict.severe)} failing result(s) of severity {fail_on} or above"
+            )
+    if baseline is not None:
+        _compare(findings, baseline, verdict)
+    return verdict
+
+
+def _compare(findings: Findings, baseline: Baseline, verdict: GateVerdict) -> None:
+    now_ids = {r.resource.id for r in findings.results}
+    verdict.new_stores = sorted(now_ids - baseline.statuses.keys())
+    verdict.removed_stores = sorted(baseline.statuses.keys() - now_ids)
+    for result in findings.results:
+        before = baseline.statuses.get(result.resource.id, {}).get(result.rule)
+        if result.status == "fail" and before != "fail":
+            verdict.new_failures.append(result)
+        elif result.status == "not_assessed" and before in GOOD:
+            verdict.lost_evidence.append(result)
+        elif result.status in GOOD and before in ("fail", "not_assessed"):
+            verdict.fixed += 1
+    if verdict.new_failures:
+        verdict.reasons.append(f"{len(verdict.new_failures)} new failure(s) since the baseline")
+    if verdict.lost_evidence:
+        verdict.reasons.append(
+            f"{len(verdict.lost_evidence)} result(s) that passed can no longer be assessed"
+        )
+    for key, earlier in sorted(baseline.coverage.items()):
+        current = _coverage(findings, key)
+        if earlier is not None and (current is None or current < earlier):
+            verdict.reasons.append(
+                f"{key.replace('framework:', '')} coverage fell "
+                f"from {_pct(earlier)} to {_pct(current)}"
+            )
+
+
+def _coverage(findings: Findings, key: str) -> float | None:
+    if key == "overall":
+        return findings.coverage.overall.ratio
+    ratio = findings.coverage.by_framework.get(key.removeprefix("framework:"))
+    return ratio.ratio if ratio else None
+
+
+def _pct(value: float | None) -> str:
+    return "n/a (nothing in scope)" if value is None else f"{value:.1%}"

@@ -1,0 +1,151 @@
+"""The organisation's backup policy file (YAML) and its resolution for one store.
+
+The file names tiers (RPO, RTO, retention, copies, immutability, keys …), how a store's
+tier and classification are read from its tags, which frameworks apply to which
+classifications, residency zones, peak windows and approved exceptions. Durations are
+written ``30m``, ``1h``, ``35d``, ``7y``. ``backup-audit schema policy`` prints the JSON
+Schema; a malformed file raises InputFileError naming file, line and problem.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationError,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+
+from scanner.durations import parse_duration
+from scanner.engine.catalog import read_yaml, validation_error
+
+FrameworkId = Literal["hipaa", "sox", "gdpr", "residency"]
+
+
+def _duration(value: Any) -> timedelta:
+    if isinstance(value, timedelta):
+        return value
+    return parse_duration(str(value))
+
+
+#: A duration written ``30m``, ``1h``, ``35d``, ``7y`` (a year is 365 days).
+Duration = Annotated[
+    timedelta,
+    BeforeValidator(_duration),
+    PlainSerializer(lambda d: f"{d.total_seconds() / 3600:g}h", return_type=str),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\d+(\.\d+)?[smhdwy]$",
+            "examples": ["30m", "1h", "35d", "7y"],
+        }
+    ),
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Tier(_Strict):
+    """What a tier of stores must have."""
+
+    rpo: Duration = Field(description="Largest acceptable data loss, e.g. 1h")
+    rto: Duration = Field(description="Longest acceptable restore time, e.g. 4h")
+    retention: Duration = Field(description="Minimum time backups are kept, e.g. 35d")
+    cross_region_copy: bool = False
+    cross_account_copy: bool = False
+    immutable: bool = False
+    customer_managed_key: bool = False
+    deletion_protection: bool = True
+    restore_test_every: Duration | None = None
+
+
+class TagChoice(_Strict):
+    """Read a value from a tag (label on GCP), with a default when the tag is absent."""
+
+    tag: str
+    default: str
+
+
+class FrameworkScope(_Strict):
+    """When a framework applies, and its retention parameters."""
+
+    when: dict[Literal["classification"], list[str]]
+    retention: Duration | None = Field(None, description="Minimum retention (SOX: 7y)")
+    max_retention: Duration | None = Field(None, description="Maximum retention (GDPR)")
+
+
+class Residency(_Strict):
+    """Residency zones as region patterns per cloud (``aws:eu-*``), chosen by a tag."""
+
+    tag: str
+    zones: dict[str, list[str]]
+
+    @field_validator("zones")
+    @classmethod
+    def _patterns(cls, zones: dict[str, list[str]]) -> dict[str, list[str]]:
+        for name, patterns in zones.items():
+            for pattern in patterns:
+                cloud = pattern.split(":", 1)[0]
+                if cloud not in ("aws", "gcp", "azure") or ":" not in pattern:
+                    raise ValueError(f"zone {name}: {pattern!r} is not cloud:region-pattern")
+        return zones
+
+
+class Windows(_Strict):
+    """Peak hours (local time) backups must avoid, and the stagger limit."""
+
+    peak: str = Field(pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$")
+    timezone: str = "UTC"
+    max_share_per_hour: float = Field(1.0, gt=0, le=1)
+
+
+class PolicyException(_Strict):
+    """An approved exception: these rules do not apply to this resource until expiry."""
+
+    resource: str
+    rules: list[str]
+    reason: str
+    approved_by: str
+    expires: date
+
+
+class Policy(_Strict):
+    """The organisation's backup policy."""
+
+    version: Literal[1]
+    organisation: str | None = None
+    classification: TagChoice
+    tiering: TagChoice = Field(
+        default_factory=lambda: TagChoice(tag="backup-tier", default="standard")
+    )
+    tiers: dict[str, Tier]
+    frameworks: dict[FrameworkId, FrameworkScope] = Field(default_factory=dict)
+    residency: Residency | None = None
+    windows: Windows | None = None
+    exceptions: list[PolicyException] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _default_tier_exists(self) -> Policy:
+        if self.tiering.default not in self.tiers:
+            raise ValueError(f"tiering.default {self.tiering.default!r} is not one of the tiers")
+        return self
+
+
+def load_policy(path: Path) -> Policy:
+    """Read and validate a policy file."""
+    text, data = read_yaml(path)
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as exc:
+        raise validation_error(path, text, exc) from None

@@ -1,0 +1,1 @@
+"""Renderers: they only read findings (CSV, JUnit XML, Markdown; HTML and PDF later)."""

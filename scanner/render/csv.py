@@ -1,0 +1,57 @@
+"""CSV export of results: one row per store × rule, for spreadsheets and data tools."""
+
+from __future__ import annotations
+
+import csv
+from typing import Any, TextIO
+
+COLUMNS = [
+    "resource_id",
+    "cloud",
+    "account",
+    "region",
+    "kind",
+    "name",
+    "rule",
+    "title",
+    "status",
+    "severity",
+    "frameworks",
+    "message",
+    "missing",
+    "exception_reason",
+    "exception_expires",
+]
+
+
+class CsvResults:
+    """Writes results as they come to a text stream (give it an ``atomic_writer``)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._writer = csv.writer(stream)
+        self._writer.writerow(COLUMNS)
+
+    def add(self, result: dict[str, Any]) -> None:
+        """One row."""
+        resource, exception = result["resource"], result.get("exception") or {}
+        self._writer.writerow(
+            [
+                resource["id"],
+                resource["cloud"],
+                resource["account"],
+                resource["region"],
+                resource["kind"],
+                resource["name"],
+                result["rule"],
+                result["title"],
+                result["status"],
+                result["severity"],
+                "; ".join(
+                    f"{f} {', '.join(ids)}" for f, ids in sorted(result["frameworks"].items())
+                ),
+                result["message"],
+                "; ".join(result.get("missing") or []),
+                exception.get("reason", ""),
+                exception.get("expires", ""),
+            ]
+        )

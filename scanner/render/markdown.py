@@ -1,0 +1,56 @@
+"""A Markdown summary for CI job pages and pull requests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from scanner.fileio import write_atomic
+from scanner.findings import Findings, Ratio, Result
+from scanner.gate import GateVerdict
+
+MAX_ROWS = 20
+
+
+def _pct(ratio: Ratio) -> str:
+    return "n/a" if ratio.ratio is None else f"{ratio.ratio:.1%} ({ratio.covered}/{ratio.in_scope})"
+
+
+def _escape(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _rows(results: list[Result]) -> list[str]:
+    lines = ["| severity | rule | store | message |", "|---|---|---|---|"]
+    for r in results[:MAX_ROWS]:
+        lines.append(
+            f"| {r.severity} | {r.rule} | `{_escape(r.resource.id)}` | {_escape(r.message)} |"
+        )
+    if len(results) > MAX_ROWS:
+        lines.append(f"| | | … and {len(results) - MAX_ROWS} more | |")
+    return lines
+
+
+def summary_markdown(findings: Findings, verdict: GateVerdict | None = None) -> str:
+    """Coverage, the gate's decision and the new failures, as Markdown."""
+    cov = findings.coverage
+    lines = ["# backup-audit", ""]
+    if verdict is not None:
+        state = "passed" if verdict.passed else "FAILED"
+        lines += [
+            f"**Gate {state}.**"
+            + ("" if verdict.passed else " " + "; ".join(verdict.reasons) + "."),
+            "",
+        ]
+    lines += ["| scope | coverage |", "|---|---|", f"| overall | {_pct(cov.overall)} |"]
+    lines += [f"| {name} | {_pct(ratio)} |" for name, ratio in cov.by_framework.items()]
+    lines += ["", "Results: " + ", ".join(f"{k} {v}" for k, v in cov.by_status.items()), ""]
+    if verdict is not None and verdict.new_failures:
+        lines += ["## New failures", "", *_rows(verdict.new_failures), ""]
+    if verdict is not None and verdict.lost_evidence:
+        lines += ["## No longer assessable", "", *_rows(verdict.lost_evidence), ""]
+    return "\n".join(lines) + "\n"
+
+
+def write_summary(findings: Findings, path: Path, verdict: GateVerdict | None = None) -> None:
+    """Write the Markdown summary atomically."""
+    write_atomic(path, summary_markdown(findings, verdict))
