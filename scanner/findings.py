@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import Any, Final, Literal
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from scanner.errors import InputFileError
@@ -118,14 +119,19 @@ def write_findings(path: Path, header: dict[str, Any], results: Any, trailer: An
     with atomic_writer(path) as out:
         out.write("{\n")
         for key, value in header.items():
-            out.write(f"  {json.dumps(key)}: {json.dumps(value, sort_keys=True)},\n")
+            out.write(f"  {json.dumps(key)}: {_compact(value)},\n")
         out.write('  "results": [')
         for index, result in enumerate(results):
-            out.write(("\n    " if index == 0 else ",\n    ") + json.dumps(result, sort_keys=True))
+            out.write(("\n    " if index == 0 else ",\n    ") + _compact(result))
         out.write("\n  ]")
         for key, value in trailer().items():
-            out.write(f",\n  {json.dumps(key)}: {json.dumps(value, sort_keys=True)}")
+            out.write(f",\n  {json.dumps(key)}: {_compact(value)}")
         out.write("\n}\n")
+
+
+def _compact(value: Any) -> str:
+    """One value as compact JSON with sorted keys (orjson: ~10x the standard library)."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
 
 
 def load_findings(path: Path) -> Findings:

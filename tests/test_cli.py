@@ -11,6 +11,7 @@ from pathlib import Path
 from conftest import seed
 
 from scanner.emulator.server import EmulatedAws
+from scanner.findings import load_findings
 from scanner.inventory import load_snapshot
 
 COLLECT_EU = ("collect", "aws", "--regions", "eu-west-1", "--endpoint-url")
@@ -107,9 +108,18 @@ def test_demo_writes_the_inventory_of_the_sample_estate(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     snapshot = load_snapshot(tmp_path / "inventory.json")
     assert len(snapshot.stores) == 13
-    assert "Northwind Clinics" in result.stdout
+    assert "Northwind Clinics" in result.stdout and "Backup coverage" in result.stdout
     patient = next(s for s in snapshot.stores if s.name == "patient-records")
     assert {p.kind for p in patient.protections} == {"pitr", "backup_plan"}
+    findings = load_findings(tmp_path / "findings.json")
+    assert len(findings.results) == 13 * len(findings.rule_pack["rules"])
+    statuses = {(r.resource.name, r.rule): r.status for r in findings.results}
+    assert statuses[("patient-records", "BKP-RPO-OBSERVED")] == "pass"
+    assert statuses[("reporting-mysql", "BKP-EXISTS")] == "fail"
+    assert statuses[("nw-clinical-images-dr", "RES-PRIMARY")] == "fail"  # EU data in us-east-1
+    assert statuses[("session-cache", "BKP-EXISTS")] == "excepted"
+    assert statuses[("nw-marketing-site", "BKP-EXISTS")] == "fail"  # its exception expired
+    assert (tmp_path / "results.csv").read_text().count("\n") == len(findings.results) + 1
 
 
 def test_demo_with_a_malformed_estate_is_exit_2(tmp_path: Path) -> None:
@@ -120,3 +130,53 @@ def test_demo_with_a_malformed_estate_is_exit_2(tmp_path: Path) -> None:
     result = run("demo", "--estate", str(estate), "-o", str(tmp_path))
     assert result.returncode == 2
     assert f"{estate}:4:" in result.stderr and "dynamodb[0]" in result.stderr
+
+
+def test_evaluate_and_rules_commands(tmp_path: Path) -> None:
+    assert run("demo", "-o", str(tmp_path)).returncode == 0
+    out = tmp_path / "again.json"
+    policy = Path(__file__).parents[1] / "samples" / "policy.yaml"
+    result = run(
+        "evaluate",
+        str(tmp_path / "inventory.json"),
+        "--policy",
+        str(policy),
+        "-o",
+        str(out),
+        "--csv",
+        str(tmp_path / "again.csv"),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Backup coverage" in result.stdout and out.exists() and (tmp_path / "again.csv").exists()
+    listed = run("rules", "list")
+    assert listed.returncode == 0 and "BKP-RPO-OBSERVED" in listed.stdout
+    shown = run("rules", "show", "RES-COPIES")
+    assert (
+        shown.returncode == 0
+        and "Art. 44" in shown.stdout
+        and "Transfers to third countries" in shown.stdout
+    )
+    validated = run("rules", "validate")
+    assert validated.returncode == 0 and "cases agree" in validated.stdout
+    assert run("rules", "show", "NOPE").returncode == 2
+    assert json.loads(run("schema", "policy").stdout)["properties"]["tiers"]
+    assert "Result" in json.loads(run("schema", "findings").stdout)["$defs"]
+
+
+def test_evaluate_with_a_broken_policy_is_exit_2(tmp_path: Path) -> None:
+    assert run("demo", "-o", str(tmp_path)).returncode == 0
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(
+        "version: 1\nclassification: {tag: c, default: x}\n"
+        "tiers:\n  std: {rpo: soon, rto: 1h, retention: 1d}\n"
+    )
+    result = run(
+        "evaluate",
+        str(tmp_path / "inventory.json"),
+        "--policy",
+        str(policy),
+        "-o",
+        str(tmp_path / "f.json"),
+    )
+    assert result.returncode == 2 and f"{policy}:4: tiers.std.rpo: not a duration" in result.stderr
+    assert not (tmp_path / "f.json").exists() and "Traceback" not in result.stderr

@@ -12,10 +12,11 @@ from datetime import datetime, timezone
 from typing import Any
 
 from scanner import __version__
+from scanner.engine.catalog import read_yaml
 from scanner.engine.evaluate import Evaluator
 from scanner.engine.rules import Case, Rule, RulePack, builtin_rules_dir
 from scanner.model import Scope, Snapshot
-from scanner.policy import Policy, load_policy
+from scanner.policy import Policy
 
 CASE_NOW = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
 BASE_STORE: dict[str, Any] = {
@@ -47,9 +48,10 @@ class CaseOutcome:
         return self.expected == self.actual
 
 
-def case_policy() -> Policy:
-    """The policy cases are evaluated under."""
-    return load_policy(builtin_rules_dir() / "cases" / "policy.yaml")
+def case_policy() -> dict[str, Any]:
+    """The policy cases are evaluated under, as data (cases may patch it)."""
+    _, data = read_yaml(builtin_rules_dir() / "cases" / "policy.yaml")
+    return dict(data)
 
 
 def merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
@@ -63,8 +65,9 @@ def merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def run_case(pack: RulePack, rule: Rule, case: Case, policy: Policy) -> CaseOutcome:
+def run_case(pack: RulePack, rule: Rule, case: Case, policy_data: dict[str, Any]) -> CaseOutcome:
     """Evaluate one case with the real engine."""
+    policy = Policy.model_validate(merge(policy_data, case.policy))
     stores = [merge(BASE_STORE, case.store)]
     for index, peer in enumerate(case.peers):
         stores.append(

@@ -1,20 +1,26 @@
-"""The one place that knows the CEL library (``common-expression-language``).
+"""The one place that knows the CEL library: Google's cel-cpp through ``cel-expr-python``.
 
-CEL's ``&&``/``||`` absorb errors the way the specification says (``false && error`` is
-false), so a missing attribute only decides the outcome when it matters: then the
-expression is undecidable and the verdict is ``None`` (not assessed), with the reason.
+CEL's ``&&``, ``||``, ``exists()`` and ``all()`` absorb errors the way the specification
+says (``false && error`` is false; ``[error, true].exists(x, x)`` is true), so a missing
+attribute only decides the outcome when it matters: then the expression is undecidable
+and the verdict is ``None`` (not assessed), with the reason.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-import cel
+from cel_expr_python import cel
+
+VARIABLES = ("store", "policy", "account", "derived")
+_MISSING = re.compile(r'Key not found in map : "([^"]+)"')
 
 
 class CelCompileError(ValueError):
-    """The expression is not valid CEL."""
+    """The expression is not valid CEL (syntax or types)."""
 
 
 @dataclass(frozen=True)
@@ -25,29 +31,37 @@ class Outcome:
     reason: str | None = None
 
 
+@cache
+def _env() -> Any:
+    return cel.NewEnv(variables={name: cel.Type.DYN for name in VARIABLES})
+
+
 class Expression:
     """A compiled CEL expression that must yield a boolean."""
 
     def __init__(self, source: str) -> None:
         self.source = source
         try:
-            self._program = cel.compile(source)
-        except (ValueError, RuntimeError) as exc:
-            raise CelCompileError(str(exc).splitlines()[0]) from None
+            self._program = _env().compile(source)
+        except RuntimeError as exc:
+            message = str(exc).removeprefix("INVALID_ARGUMENT: ").removeprefix("ERROR: ")
+            raise CelCompileError(" ".join(message.split("\n")[0].split())) from None
 
-    def evaluate(self, context: Any) -> Outcome:
-        """Evaluate against a context made by :func:`context`."""
-        try:
-            value = self._program.execute(context)
-        except KeyError as exc:
-            return Outcome(None, f"missing attribute {exc.args[0]!s}")
-        except (TypeError, RuntimeError, ValueError) as exc:
-            return Outcome(None, f"cannot be decided: {str(exc).splitlines()[0]}")
-        if not isinstance(value, bool):
-            return Outcome(None, f"expression gave {type(value).__name__}, not a boolean")
-        return Outcome(value)
+    def evaluate(self, activation: Any) -> Outcome:
+        """Evaluate against an activation made by :func:`context`."""
+        value = self._program.eval(activation)
+        kind = value.type().name().lower()
+        if kind == "bool":
+            return Outcome(bool(value.value()))
+        if kind == "error":
+            text = str(value.value())
+            missing = _MISSING.search(text)
+            if missing:
+                return Outcome(None, f"missing attribute {missing.group(1)}")
+            return Outcome(None, f"cannot be decided: {text.splitlines()[0]}")
+        return Outcome(None, f"expression gave {kind}, not a boolean")
 
 
 def context(variables: dict[str, Any]) -> Any:
-    """A CEL evaluation context holding ``variables`` (build once, evaluate many)."""
-    return cel.Context(variables=variables)
+    """A CEL activation holding ``variables`` (build once per store, evaluate many rules)."""
+    return _env().Activation(data=variables)

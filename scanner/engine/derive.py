@@ -32,11 +32,10 @@ class Deriver:
         self.policy, self.resolver, self.now = policy, resolver, now
         windows = policy.windows
         self._zone = ZoneInfo(windows.timezone) if windows else None
-        self._peak: frozenset[int] | None = None
+        self._peak: tuple[int, int] | None = None
         if windows:
             start, end = (_minutes(p) for p in windows.peak.split("-"))
-            end += DAY_MINUTES if end <= start else 0
-            self._peak = frozenset(m % DAY_MINUTES for m in range(start, end))
+            self._peak = (start, end + (DAY_MINUTES if end <= start else 0))
 
     def derive_all(
         self, stores: list[DataStore], resolutions: list[Resolution]
@@ -111,4 +110,10 @@ class Deriver:
     def _overlaps_peak(self, begin: int, duration: int) -> bool:
         """Whether [begin, begin + duration) local minutes touches the peak hours."""
         assert self._peak is not None
-        return any((begin + m) % DAY_MINUTES in self._peak for m in range(max(duration, 1)))
+        peak_start, peak_end = self._peak
+        end = begin + max(duration, 1)
+        # Compare on two consecutive days so windows and peaks crossing midnight overlap.
+        return any(
+            begin + shift < peak_end and peak_start < end + shift
+            for shift in (-DAY_MINUTES, 0, DAY_MINUTES)
+        )

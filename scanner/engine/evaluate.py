@@ -19,7 +19,7 @@ from typing import Any
 from scanner.engine.cel_runtime import context
 from scanner.engine.derive import Deriver
 from scanner.engine.resolve import PolicyResolver, Resolution
-from scanner.engine.rules import Rule, RulePack, render_message
+from scanner.engine.rules import Rule, RulePack
 from scanner.model import DataStore, Evidence, Snapshot
 from scanner.policy import Policy, PolicyException
 
@@ -141,7 +141,9 @@ class Evaluator:
         frameworks: tuple[str, ...],
     ) -> dict[str, Any]:
         spec = rule.spec
-        cited = {f: ids for f, ids in spec.citations.items() if f in frameworks or not frameworks}
+        # Unresolved policy: the frameworks in scope are unknown, so every citation stands.
+        unresolved = "policy" not in variables or not variables["policy"]
+        cited = {f: ids for f, ids in spec.citations.items() if unresolved or f in frameworks}
         result: dict[str, Any] = {
             "resource": resource,
             "rule": spec.id,
@@ -149,8 +151,8 @@ class Evaluator:
             "status": status,
             "severity": spec.severity,
             "frameworks": cited,
-            "message": render_message(
-                spec.message.pass_ if status == "pass" else spec.message.fail, variables
+            "message": (rule.pass_message if status == "pass" else rule.fail_message).render(
+                variables
             )
             if status in ("pass", "fail")
             else str(detail.get("reason", "")),

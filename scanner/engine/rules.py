@@ -57,6 +57,7 @@ class Case(_Spec):
     name: str
     store: dict[str, Any] = Field(default_factory=dict)
     peers: list[dict[str, Any]] = Field(default_factory=list)
+    policy: dict[str, Any] = Field(default_factory=dict, description="Merged over the case policy")
     expect: Status
 
 
@@ -91,12 +92,14 @@ class RuleFile(_Spec):
 
 @dataclass(frozen=True)
 class Rule:
-    """A validated rule with its compiled expressions."""
+    """A validated rule with its compiled expressions and message templates."""
 
     spec: RuleSpec
     expression: Expression
     when: Expression | None
     source: str
+    pass_message: Template
+    fail_message: Template
 
     @property
     def id(self) -> str:
@@ -135,10 +138,13 @@ def load_pack(extra: list[Path] | None = None) -> RulePack:
     for index, directory in enumerate(directories):
         for path in sorted(directory.glob("*.yaml")):
             digest.update(f"{index}/{path.name}\0".encode() + path.read_bytes())
-            for rule in _load_file(path, catalogs):
+            text, loaded = _load_file(path, catalogs)
+            for position, rule in enumerate(loaded):
                 if rule.id in rules:
+                    where = line_of(text, ["rules", position, "id"])
+                    defined = rules[rule.id].source
                     raise InputFileError(
-                        path, f"rule id {rule.id} is already defined in {rules[rule.id].source}"
+                        path, f"rule id {rule.id} is already defined in {defined}", where
                     )
                 rules[rule.id] = rule
         for path in sorted((directory / "frameworks").glob("*.yaml")):
@@ -148,13 +154,13 @@ def load_pack(extra: list[Path] | None = None) -> RulePack:
     )
 
 
-def _load_file(path: Path, catalogs: dict[str, Framework]) -> list[Rule]:
+def _load_file(path: Path, catalogs: dict[str, Framework]) -> tuple[str, list[Rule]]:
     text, data = read_yaml(path)
     try:
         specs = RuleFile.model_validate(data).rules
     except ValidationError as exc:
         raise validation_error(path, text, exc) from None
-    return [_validate(path, text, index, spec, catalogs) for index, spec in enumerate(specs)]
+    return text, [_validate(path, text, index, spec, catalogs) for index, spec in enumerate(specs)]
 
 
 def _validate(
@@ -197,21 +203,46 @@ def _validate(
     for framework in spec.applies_to.frameworks:
         if framework not in catalogs:
             raise fail("applies_to", f"applies to unknown framework {framework!r}")
-    return Rule(spec, compiled["expression"], compiled.get("applies_to"), f"{path.name}")
+    return Rule(
+        spec,
+        compiled["expression"],
+        compiled.get("applies_to"),
+        path.name,
+        Template(spec.message.pass_),
+        Template(spec.message.fail),
+    )
 
 
-def render_message(template: str, variables: dict[str, Any]) -> str:
-    """Fill ``{store.name}`` placeholders; an absent value reads "unknown", or the text
-    after ``|`` (``{derived.newest_age_hours|none}``)."""
+class Template:
+    """A message with ``{store.name}`` placeholders, parsed once; an absent value reads
+    "unknown", or the text after ``|`` (``{derived.newest_age_hours|none}``)."""
 
-    def value(match: re.Match[str]) -> str:
-        current: Any = variables
-        for part in match.group(1).split("."):
-            if not isinstance(current, dict) or part not in current:
-                return match.group(2) if match.group(2) is not None else "unknown"
-            current = current[part]
-        if isinstance(current, float):
-            return f"{current:.4g}"
-        return str(current)
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._parts: list[tuple[str, tuple[str, ...], str]] = []
+        position = 0
+        for match in _PLACEHOLDER.finditer(text):
+            fallback = match.group(2) if match.group(2) is not None else "unknown"
+            self._parts.append(
+                (text[position : match.start()], tuple(match.group(1).split(".")), fallback)
+            )
+            position = match.end()
+        self._tail = text[position:]
 
-    return _PLACEHOLDER.sub(value, template)
+    def render(self, variables: dict[str, Any]) -> str:
+        """The message for these values."""
+        out = []
+        for literal, path, fallback in self._parts:
+            current: Any = variables
+            for part in path:
+                current = current.get(part, _ABSENT) if isinstance(current, dict) else _ABSENT
+            out.append(literal)
+            if current is _ABSENT:
+                out.append(fallback)
+            else:
+                out.append(f"{current:.4g}" if isinstance(current, float) else str(current))
+        out.append(self._tail)
+        return "".join(out)
+
+
+_ABSENT = object()

@@ -1,0 +1,110 @@
+"""Building small inventories and policies on disk for engine and gate tests."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from scanner.engine.cases import BASE_STORE, merge
+from scanner.engine.rules import load_pack
+from scanner.engine.run import EvaluationSummary, evaluate_files
+from scanner.findings import Findings, load_findings
+from scanner.inventory import write_snapshot
+from scanner.model import Snapshot
+
+AS_OF = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
+EVALUATED = datetime(2026, 1, 2, 8, 0, tzinfo=timezone.utc)
+PACK = load_pack()
+POLICY: dict[str, Any] = {
+    "version": 1,
+    "organisation": "Test Org",
+    "classification": {"tag": "data-classification", "default": "internal"},
+    "tiering": {"tag": "backup-tier", "default": "standard"},
+    "tiers": {
+        "critical": {"rpo": "1h", "rto": "4h", "retention": "35d", "cross_region_copy": True},
+        "standard": {"rpo": "24h", "rto": "24h", "retention": "7d", "deletion_protection": False},
+    },
+    "frameworks": {
+        "hipaa": {"when": {"classification": ["phi"]}},
+        "gdpr": {"when": {"classification": ["pii", "phi"]}, "max_retention": "90d"},
+    },
+}
+GOOD_TABLE: dict[str, Any] = {
+    "protections": [
+        {
+            "kind": "pitr",
+            "source": "native",
+            "name": "PITR",
+            "enabled": True,
+            "continuous": True,
+            "retention_days": 35,
+            "immutable": False,
+        }
+    ],
+    "recovery_points": {
+        "newest": "2026-01-01T11:55:00Z",
+        "oldest": "2025-12-01T12:00:00Z",
+        "count": 0,
+        "max_gap_hours": 0.0,
+        "sources": [
+            {
+                "kind": "pitr",
+                "continuous": True,
+                "newest": "2026-01-01T11:55:00Z",
+                "oldest": "2025-12-01T12:00:00Z",
+            }
+        ],
+    },
+}
+
+
+def store(name: str, **patch: Any) -> dict[str, Any]:
+    """A store dict: the case base store, renamed, patched."""
+    base = merge(
+        BASE_STORE, {"id": f"arn:aws:dynamodb:eu-west-1:111122223333:table/{name}", "name": name}
+    )
+    return merge(base, patch)
+
+
+def write_inputs(
+    tmp: Path, stores: list[dict[str, Any]], policy: dict[str, Any] | None = None
+) -> tuple[Path, Path]:
+    """inventory.json and policy.yaml in ``tmp``."""
+    snapshot = Snapshot.model_validate(
+        {
+            "schema": "backup-audit/inventory/v1",
+            "tool_version": "0.1.0",
+            "collected_at": AS_OF,
+            "scope": {"clouds": ["aws"], "accounts": ["111122223333"], "regions": ["eu-west-1"]},
+            "stores": sorted(stores, key=lambda s: s["id"]),
+        }
+    )
+    inventory, policy_path = tmp / "inventory.json", tmp / "policy.yaml"
+    write_snapshot(snapshot, inventory)
+    policy_path.write_text(yaml.safe_dump(policy or POLICY))
+    return inventory, policy_path
+
+
+def evaluate(
+    tmp: Path,
+    stores: list[dict[str, Any]],
+    policy: dict[str, Any] | None = None,
+    name: str = "findings.json",
+    csv: bool = False,
+) -> tuple[Findings, EvaluationSummary]:
+    """Evaluate stores under a policy through the real file path; return the loaded findings."""
+    inventory, policy_path = write_inputs(tmp, stores, policy)
+    out = tmp / name
+    summary = evaluate_files(
+        inventory, policy_path, PACK, out, lambda: EVALUATED, tmp / "results.csv" if csv else None
+    )
+    return load_findings(out), summary
+
+
+def status(findings: Findings, store_name: str, rule: str) -> str:
+    """The status of one store × rule."""
+    (result,) = [r for r in findings.results if r.resource.name == store_name and r.rule == rule]
+    return result.status

@@ -1,0 +1,143 @@
+"""The CI gate against a baseline: equal, better, worse, new and removed stores,
+not_assessed appearing; thresholds; JUnit and Markdown outputs; the CLI's exit codes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+from engine_helpers import GOOD_TABLE, evaluate, store
+
+from scanner.findings import Findings
+from scanner.gate import baseline_of, load_baseline, run_gate, write_baseline
+from scanner.render.junit import junit_xml
+from scanner.render.markdown import summary_markdown
+
+DENIED = [
+    {
+        "attribute": "protections",
+        "operation": "dynamodb:DescribeContinuousBackups",
+        "error_code": "AccessDeniedException",
+        "message": "denied",
+    }
+]
+
+
+def two(tmp: Path, name: str, a: dict[str, object], b: dict[str, object] | None = None) -> Findings:
+    stores = [store("alpha", **a)] + ([store("beta", **b)] if b is not None else [])
+    return evaluate(tmp, stores, name=name)[0]
+
+
+def test_equal_passes(tmp_path: Path) -> None:
+    before = two(tmp_path, "b.json", GOOD_TABLE, {})
+    now = two(tmp_path, "n.json", GOOD_TABLE, {})
+    verdict = run_gate(now, baseline_of(before), None, None)
+    assert verdict.passed and verdict.new_failures == [] and verdict.fixed == 0
+
+
+def test_better_passes_and_counts_fixes(tmp_path: Path) -> None:
+    before = two(tmp_path, "b.json", GOOD_TABLE, {})
+    now = two(tmp_path, "n.json", GOOD_TABLE, GOOD_TABLE)
+    verdict = run_gate(now, baseline_of(before), None, None)
+    assert verdict.passed and verdict.fixed > 0
+
+
+def test_worse_fails_with_new_failures_and_coverage_drop(tmp_path: Path) -> None:
+    before = two(tmp_path, "b.json", GOOD_TABLE, GOOD_TABLE)
+    now = two(tmp_path, "n.json", GOOD_TABLE, {})
+    verdict = run_gate(now, baseline_of(before), None, None)
+    assert not verdict.passed
+    assert {r.rule for r in verdict.new_failures} >= {"BKP-EXISTS", "BKP-RPO-OBSERVED"}
+    assert all(r.resource.name == "beta" for r in verdict.new_failures)
+    assert any("coverage fell from 100.0% to 50.0%" in reason for reason in verdict.reasons)
+
+
+def test_new_failing_store_fails_and_removed_store_is_reported(tmp_path: Path) -> None:
+    before = two(tmp_path, "b.json", GOOD_TABLE, GOOD_TABLE)
+    now = evaluate(tmp_path, [store("alpha", **GOOD_TABLE), store("gamma")], name="n.json")[0]
+    verdict = run_gate(now, baseline_of(before), None, None)
+    assert not verdict.passed
+    assert verdict.new_stores == ["arn:aws:dynamodb:eu-west-1:111122223333:table/gamma"]
+    assert verdict.removed_stores == ["arn:aws:dynamodb:eu-west-1:111122223333:table/beta"]
+    assert {r.resource.name for r in verdict.new_failures} == {"gamma"}
+
+
+def test_new_passing_store_passes(tmp_path: Path) -> None:
+    before = two(tmp_path, "b.json", GOOD_TABLE)
+    now = two(tmp_path, "n.json", GOOD_TABLE, GOOD_TABLE)
+    assert run_gate(now, baseline_of(before), None, None).passed
+
+
+def test_not_assessed_appearing_fails(tmp_path: Path) -> None:
+    before = two(tmp_path, "b.json", GOOD_TABLE)
+    now = two(
+        tmp_path, "n.json", {"gaps": DENIED, "recovery_points": GOOD_TABLE["recovery_points"]}
+    )
+    verdict = run_gate(now, baseline_of(before), None, None)
+    assert not verdict.passed and verdict.new_failures == []
+    assert {r.rule for r in verdict.lost_evidence} >= {"BKP-EXISTS"}
+    assert any("can no longer be assessed" in reason for reason in verdict.reasons)
+
+
+def test_thresholds_without_baseline(tmp_path: Path) -> None:
+    now = two(tmp_path, "n.json", GOOD_TABLE, {})
+    assert not run_gate(now, None, 0.9, None).passed
+    assert run_gate(now, None, 0.5, None).passed
+    severe = run_gate(now, None, None, "critical")
+    assert not severe.passed and {r.rule for r in severe.severe} == {"BKP-EXISTS"}
+
+
+def test_baseline_round_trip_and_findings_as_baseline(tmp_path: Path) -> None:
+    before = two(tmp_path, "b.json", GOOD_TABLE, {})
+    write_baseline(baseline_of(before), tmp_path / "baseline.json")
+    assert load_baseline(tmp_path / "baseline.json") == baseline_of(before)
+    assert load_baseline(tmp_path / "b.json") == baseline_of(before)
+
+
+def test_junit_and_markdown(tmp_path: Path) -> None:
+    now = two(tmp_path, "n.json", GOOD_TABLE, {"gaps": DENIED})
+    verdict = run_gate(now, None, 0.9, None)
+    root = ET.fromstring(junit_xml(now, {(r.resource.id, r.rule) for r in verdict.new_failures}))
+    suite = root.find("testsuite[@name='BKP-EXISTS']")
+    assert suite is not None and suite.get("tests") == "2" and suite.get("errors") == "1"
+    assert suite.find("testcase/error[@type='not_assessed']") is not None
+    markdown = summary_markdown(now, verdict)
+    assert "**Gate FAILED.**" in markdown and "| overall | 50.0% (1/2) |" in markdown
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "scanner", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_cli_gate_exit_codes_and_outputs(tmp_path: Path) -> None:
+    two(tmp_path, "b.json", GOOD_TABLE, GOOD_TABLE)
+    two(tmp_path, "n.json", GOOD_TABLE, {})
+    baseline = tmp_path / "baseline.json"
+    wrote = _cli("gate", str(tmp_path / "b.json"), "--baseline", str(baseline), "--write-baseline")
+    assert wrote.returncode == 0 and baseline.exists()
+    same = _cli("gate", str(tmp_path / "b.json"), "--baseline", str(baseline))
+    assert same.returncode == 0 and "gate passed" in same.stdout
+    worse = _cli(
+        "gate",
+        str(tmp_path / "n.json"),
+        "--baseline",
+        str(baseline),
+        "--junit",
+        str(tmp_path / "junit.xml"),
+        "--summary",
+        str(tmp_path / "summary.md"),
+    )
+    assert worse.returncode == 1 and "gate FAILED" in worse.stdout
+    assert "FAIL: " in worse.stdout and "BKP-EXISTS" in worse.stdout
+    assert ET.parse(tmp_path / "junit.xml").getroot().tag == "testsuites"
+    assert "New failures" in (tmp_path / "summary.md").read_text()
+    bad = _cli("gate", str(tmp_path / "n.json"), "--fail-on", "urgent")
+    assert bad.returncode == 2 and "--fail-on" in bad.stderr
