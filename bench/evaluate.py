@@ -101,6 +101,22 @@ def synthetic_store(i: int) -> dict[str, Any]:
     return store
 
 
+def write_inventory(path: Path, count: int) -> None:
+    """Stream the synthetic inventory to disk, one store at a time (keeps RSS low)."""
+    head = {
+        "schema": "backup-audit/inventory/v1",
+        "tool_version": "bench",
+        "collected_at": AS_OF.isoformat(),
+        "accounts": [],
+        "scope": {"clouds": ["aws"], "accounts": ["111122223333"], "regions": REGIONS},
+    }
+    with path.open("w") as out:
+        out.write(json.dumps(head)[:-1] + ', "stores": [')
+        for i in range(count):
+            out.write(("," if i else "") + json.dumps(synthetic_store(i)))
+        out.write("]}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stores", type=int, default=100_000)
@@ -111,18 +127,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         inventory = Path(tmp) / "inventory.json"
-        inventory.write_text(
-            json.dumps(
-                {
-                    "schema": "backup-audit/inventory/v1",
-                    "tool_version": "bench",
-                    "collected_at": AS_OF.isoformat(),
-                    "scope": {"clouds": ["aws"], "accounts": ["111122223333"], "regions": REGIONS},
-                    "stores": [synthetic_store(i) for i in range(args.stores)],
-                    "accounts": [],
-                }
-            )
-        )
+        write_inventory(inventory, args.stores)
         size_mib = inventory.stat().st_size / 2**20
         baseline_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         pack = load_pack()

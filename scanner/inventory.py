@@ -36,6 +36,11 @@ def load_snapshot(path: Path) -> Snapshot:
     except (OSError, UnicodeDecodeError) as exc:
         raise InputFileError(path, f"cannot read inventory snapshot: {exc}") from None
     try:
+        # The fast path: parse and validate in one pass (pydantic's Rust JSON parser).
+        return Snapshot.model_validate_json(text)
+    except ValidationError:
+        pass  # explain the problem below, with the file's line numbers
+    try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputFileError(path, f"not valid JSON: {exc.msg}", exc.lineno) from None
