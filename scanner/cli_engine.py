@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from scanner.errors import InputError
+
+if TYPE_CHECKING:
+    from scanner.gate import GateVerdict
 
 RulesOption = Annotated[
     list[Path] | None,
@@ -112,10 +115,7 @@ def gate(
         raise typer.Exit(1)
 
 
-def _print_verdict(verdict: object) -> None:
-    from scanner.gate import GateVerdict
-
-    assert isinstance(verdict, GateVerdict)
+def _print_verdict(verdict: GateVerdict) -> None:
     overall = verdict.coverage["overall"]
     typer.echo(
         f"coverage: {'n/a' if overall is None else f'{overall:.1%}'}"
