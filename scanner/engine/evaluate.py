@@ -51,6 +51,7 @@ class Evaluator:
         self.resolver = PolicyResolver(policy)
         #: How many results each policy exception (by index) turned into excepted.
         self.applied: Counter[int] = Counter()
+        self._cited: dict[tuple[str, tuple[str, ...], bool], dict[str, list[str]]] = {}
 
     def run(self, snapshot: Snapshot) -> Iterator[StoreVerdicts]:
         """Verdicts store by store, in the snapshot's (sorted) order."""
@@ -141,9 +142,7 @@ class Evaluator:
         frameworks: tuple[str, ...],
     ) -> dict[str, Any]:
         spec = rule.spec
-        # Unresolved policy: the frameworks in scope are unknown, so every citation stands.
-        unresolved = "policy" not in variables or not variables["policy"]
-        cited = {f: ids for f, ids in spec.citations.items() if unresolved or f in frameworks}
+        cited = self._citations(rule, frameworks, not variables["policy"])
         result: dict[str, Any] = {
             "resource": resource,
             "rule": spec.id,
@@ -173,6 +172,17 @@ class Evaluator:
                 result["status"] = "excepted"
         return result
 
+    def _citations(
+        self, rule: Rule, frameworks: tuple[str, ...], unresolved: bool
+    ) -> dict[str, list[str]]:
+        """The rule's citations for the frameworks in scope (all of them when unresolved)."""
+        key = (rule.id, frameworks, unresolved)
+        if key not in self._cited:
+            self._cited[key] = {
+                f: ids for f, ids in rule.spec.citations.items() if unresolved or f in frameworks
+            }
+        return self._cited[key]
+
 
 class EvidenceCache:
     """The evidence behind each store attribute, serialized once per store."""
@@ -180,6 +190,7 @@ class EvidenceCache:
     def __init__(self, store: DataStore) -> None:
         self._store = store
         self._dumped: dict[str, list[dict[str, Any]]] = {}
+        self._joined: dict[tuple[str, ...], list[dict[str, Any]]] = {}
 
     def attribute(self, name: str) -> list[dict[str, Any]]:
         """Evidence for one attribute (shared, not copied, between results)."""
@@ -191,7 +202,12 @@ class EvidenceCache:
 
     def for_rule(self, requires: Sequence[str], with_gaps: bool) -> list[dict[str, Any]]:
         """Evidence for a rule's required attributes, plus the gaps when not assessed."""
+        key = tuple(requires)
+        if not with_gaps and key in self._joined:
+            return self._joined[key]
         evidence = [e for name in requires for e in self.attribute(name)]
+        if not with_gaps:
+            self._joined[key] = evidence
         if with_gaps:
             evidence += [
                 {
