@@ -11,12 +11,16 @@ import sys
 import traceback
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from scanner import __version__, cli_engine
+from scanner import __version__, cli_engine, cli_report
 from scanner.errors import BackupAuditError, InputError
+
+if TYPE_CHECKING:
+    from scanner.collectors.aws.collect import CollectionRun
+    from scanner.pipeline import PipelineOutcome
 
 EXIT_CODES = """Exit codes: 0 done (gaps and failures in the inventory are data, not errors) · \
 1 the gate failed (coverage regressed) · 2 bad input (flags, malformed file) · \
@@ -45,7 +49,13 @@ schema_app = typer.Typer(
 permissions_app = typer.Typer(
     help="Print the least-privilege policy the collectors need.", no_args_is_help=True
 )
+scan_app = typer.Typer(
+    help="Collect, evaluate and report in one go (and gate with --baseline).",
+    no_args_is_help=True,
+)
 app.add_typer(collect_app, name="collect")
+app.add_typer(scan_app, name="scan")
+app.command()(cli_report.report)
 app.command()(cli_engine.evaluate)
 app.command()(cli_engine.gate)
 app.add_typer(cli_engine.rules_app, name="rules")
@@ -78,49 +88,38 @@ def _root(
         raise typer.Exit()
 
 
-@collect_app.command("aws")
-def collect_aws_command(
-    output: Annotated[
-        Path, typer.Option("--output", "-o", help="Where to write the snapshot.")
-    ] = Path("inventory.json"),
-    regions: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--regions",
-            help="Regions to scan, comma-separated or repeated. Default: the account's "
-            "enabled regions (ec2:DescribeRegions).",
-        ),
-    ] = None,
-    profile: Annotated[
-        str | None,
-        typer.Option(
-            help="AWS profile from ~/.aws/config. Default: the standard credential chain."
-        ),
-    ] = None,
-    endpoint_url: Annotated[
-        str | None,
-        typer.Option(
-            help="Send every call to this endpoint (e.g. a local moto server). "
-            "AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> are honoured too."
-        ),
-    ] = None,
-    workers: Annotated[int, typer.Option(min=1, max=128, help="Concurrent API calls.")] = 16,
-) -> None:
-    """Collect the caller's AWS account: DynamoDB, S3, RDS/Aurora and AWS Backup.
+RegionsOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--regions",
+        help="Regions to scan, comma-separated or repeated. Default: the account's "
+        "enabled regions (ec2:DescribeRegions).",
+    ),
+]
+ProfileOption = Annotated[
+    str | None,
+    typer.Option(help="AWS profile from ~/.aws/config. Default: the standard credential chain."),
+]
+EndpointOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Send every call to this endpoint (e.g. a local moto server). "
+        "AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> are honoured too."
+    ),
+]
+WorkersOption = Annotated[int, typer.Option(min=1, max=128, help="Concurrent API calls.")]
 
-    Every store gets its protections, recovery points, copies and gaps. Anything that
-    could not be read (AccessDenied, throttling, timeouts) is recorded as a gap naming
-    the permission to grant — never as a default value.
-    """
+
+def _collect(
+    regions: list[str] | None, profile: str | None, endpoint_url: str | None, workers: int
+) -> CollectionRun:
+    """Collect the caller's AWS account with a progress display on stderr."""
     import boto3
     from botocore.exceptions import ProfileNotFound
-    from rich.console import Console
 
     from scanner.collectors.aws.api import ClientSettings
     from scanner.collectors.aws.collect import CollectOptions, collect_aws
     from scanner.console import RichProgress
-    from scanner.inventory import write_snapshot
-    from scanner.summary import print_summary
 
     options = CollectOptions(regions=_split_regions(regions), workers=workers)
     try:
@@ -131,12 +130,97 @@ def collect_aws_command(
         max_pool=workers, endpoints={"*": endpoint_url} if endpoint_url else None
     )
     with RichProgress("Collecting AWS") as progress:
-        run = collect_aws(session, _utc_now, options, settings, progress)
+        return collect_aws(session, _utc_now, options, settings, progress)
+
+
+@collect_app.command("aws")
+def collect_aws_command(
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Where to write the snapshot.")
+    ] = Path("inventory.json"),
+    regions: RegionsOption = None,
+    profile: ProfileOption = None,
+    endpoint_url: EndpointOption = None,
+    workers: WorkersOption = 16,
+) -> None:
+    """Collect the caller's AWS account: DynamoDB, S3, RDS/Aurora and AWS Backup.
+
+    Every store gets its protections, recovery points, copies and gaps. Anything that
+    could not be read (AccessDenied, throttling, timeouts) is recorded as a gap naming
+    the permission to grant — never as a default value.
+    """
+    from rich.console import Console
+
+    from scanner.inventory import write_snapshot
+    from scanner.summary import print_summary
+
+    run = _collect(regions, profile, endpoint_url, workers)
     write_snapshot(run.snapshot, output)
     print_summary(run.snapshot, Console())
     typer.echo(
         f"Wrote {output} ({len(run.snapshot.stores)} stores, {sum(run.calls.values())} API calls)"
     )
+
+
+@scan_app.command("aws")
+def scan_aws_command(
+    policy: Annotated[Path, typer.Option(help="The organisation's backup policy (YAML).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for every output.")] = Path(
+        "backup-audit-scan"
+    ),
+    regions: RegionsOption = None,
+    profile: ProfileOption = None,
+    endpoint_url: EndpointOption = None,
+    workers: WorkersOption = 16,
+    rules: cli_engine.RulesOption = None,
+    report_format: cli_report.FormatOption = "html,pdf",
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            help="Gate against this baseline: junit.xml, summary.md, exit 1 on regression."
+        ),
+    ] = None,
+) -> None:
+    """Collect → evaluate → report (→ gate): everything in one folder.
+
+    Writes inventory.json, findings.json, results.csv, report.html and report.pdf; with
+    --baseline also junit.xml and summary.md, and exits 1 when coverage regressed.
+    """
+    from scanner.engine.rules import load_pack
+    from scanner.pipeline import PipelineOptions, after_collection
+
+    formats = cli_report.parse_formats(report_format)
+    pack = load_pack(rules)
+    load_policy_early(policy)
+    run = _collect(regions, profile, endpoint_url, workers)
+    options = PipelineOptions(policy=policy, pack=pack, formats=formats, baseline=baseline)
+    outcome = after_collection(run, output, options, _utc_now)
+    _print_outcome(run, outcome)
+    if outcome.verdict is not None and not outcome.verdict.passed:
+        raise typer.Exit(1)
+
+
+def load_policy_early(path: Path) -> None:
+    """Fail on a malformed policy before spending minutes collecting."""
+    from scanner.policy import load_policy
+
+    load_policy(path)
+
+
+def _print_outcome(run: CollectionRun, outcome: PipelineOutcome) -> None:
+    from rich.console import Console
+
+    from scanner.summary import print_coverage, print_summary
+
+    console = Console()
+    print_summary(run.snapshot, console)
+    print_coverage(outcome.evaluation.coverage, outcome.evaluation.exceptions, console)
+    for path in (outcome.inventory, outcome.findings, outcome.csv, *outcome.reports.values()):
+        typer.echo(f"Wrote {path}")
+    if outcome.verdict is not None:
+        for reason in outcome.verdict.reasons:
+            typer.echo(f"FAIL: {reason}")
+        typer.echo("gate passed" if outcome.verdict.passed else "gate FAILED")
 
 
 @app.command()
@@ -205,26 +289,19 @@ def demo(
     """Run the real collectors against an emulated AWS estate on 127.0.0.1.
 
     Starts moto's server and our AWS Backup fake, seeds them with a fictional
-    organisation's estate, collects it and writes inventory.json. Nothing leaves
-    this machine.
+    organisation's estate, collects it, evaluates it against samples/policy.yaml and
+    writes inventory.json, findings.json, results.csv, report.html and report.pdf.
+    Nothing leaves this machine.
     """
-    from rich.console import Console
-
     from scanner.console import RichProgress
     from scanner.demo import default_estate, run_demo
     from scanner.emulator.estate import load_estate
-    from scanner.summary import print_coverage, print_summary
 
     chosen = load_estate(estate) if estate else default_estate()
     with RichProgress("Collecting the emulated estate") as progress:
-        outcome = run_demo(output, chosen, _utc_now, progress)
-    console = Console()
-    print_summary(outcome.run.snapshot, console)
-    print_coverage(outcome.evaluation.coverage, outcome.evaluation.exceptions, console)
-    typer.echo(
-        f"Wrote {outcome.inventory} ({len(outcome.run.snapshot.stores)} stores of "
-        f"{chosen.organisation}), {outcome.evaluation.output} and {outcome.csv}"
-    )
+        run, outcome = run_demo(output, chosen, _utc_now, progress)
+    typer.echo(f"{chosen.organisation}: {len(run.snapshot.stores)} stores emulated and collected")
+    _print_outcome(run, outcome)
 
 
 def main() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -32,7 +32,7 @@ def evaluate(
         "findings.json"
     ),
     rules: RulesOption = None,
-    csv: Annotated[Optional[Path], typer.Option(help="Also write every result as CSV.")] = None,  # noqa: UP045
+    csv: Annotated[Path | None, typer.Option(help="Also write every result as CSV.")] = None,
 ) -> None:
     """Evaluate an inventory against the policy and every rule: write findings.json.
 
@@ -74,8 +74,8 @@ def gate(
             help="Fail on any failure of this severity or above: low, medium, high, critical."
         ),
     ] = None,
-    junit: Annotated[Optional[Path], typer.Option(help="Write JUnit XML here.")] = None,  # noqa: UP045
-    summary: Annotated[Optional[Path], typer.Option(help="Write a Markdown summary here.")] = None,  # noqa: UP045
+    junit: Annotated[Path | None, typer.Option(help="Write JUnit XML here.")] = None,
+    summary: Annotated[Path | None, typer.Option(help="Write a Markdown summary here.")] = None,
     write_baseline: Annotated[
         bool,
         typer.Option(

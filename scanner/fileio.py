@@ -32,10 +32,14 @@ def atomic_writer(path: Path) -> Iterator[TextIO]:
         raise
 
 
-def write_atomic(path: Path, data: str) -> None:
+def write_atomic(path: Path, data: str | bytes) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the whole new one."""
+    if isinstance(data, str):
+        with atomic_writer(path) as handle:
+            handle.write(data)
+        return
     with atomic_writer(path) as handle:
-        handle.write(data)
+        handle.buffer.write(data)
 
 
 def line_of(text: str, path: Sequence[str | int]) -> int | None:

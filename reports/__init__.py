@@ -1,0 +1,1 @@
+"""Report templates and print CSS; shipped in the wheel as ``scanner.reports``."""

@@ -1,0 +1,205 @@
+"""The auditor-facing report: HTML in headless Chromium, PDF read back and rasterised.
+
+Findings come from the real engine on a small estate whose names and tags carry markup
+that must stay inert text, with a not-assessed store and an excepted result.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from engine_helpers import GOOD_TABLE, PACK, POLICY, evaluate, store
+from pypdf import PdfReader
+
+from scanner.findings import Findings, load_findings
+from scanner.inventory import load_snapshot
+from scanner.render.report import ReportInputs, render_html, write_reports
+from scanner.render.report_model import PDF_GAP_ROWS, build_report
+
+SCRIPT = "<script>document.body.setAttribute('data-pwned','script')</script>"
+IMG = "\"><img src=x onerror=\"document.body.setAttribute('data-pwned','img')\">"
+DENIED = [
+    {
+        "attribute": "protections",
+        "operation": "dynamodb:DescribeContinuousBackups",
+        "error_code": "AccessDeniedException",
+        "message": "denied",
+        "permission": "dynamodb:DescribeContinuousBackups",
+    }
+]
+CHROMIUM = [
+    "chromium",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--enable-logging=stderr",
+    "--v=0",
+]
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Findings]:
+    tmp = tmp_path_factory.mktemp("report")
+    policy = POLICY | {
+        "exceptions": [
+            {
+                "resource": "arn:aws:dynamodb:eu-west-1:111122223333:table/cache",
+                "rules": ["BKP-EXISTS"],
+                "reason": "rebuildable",
+                "approved_by": "jane@example.com",
+                "expires": "2026-06-30",
+            }
+        ]
+    }
+    findings, _ = evaluate(
+        tmp,
+        [
+            store("good", tags={"data-classification": "phi"}, **GOOD_TABLE),
+            store(f"evil{SCRIPT}", tags={"data-classification": "phi", "owner": IMG}),
+            store("denied", gaps=DENIED, recovery_points=GOOD_TABLE["recovery_points"]),
+            store("cache"),
+        ],
+        policy,
+    )
+    snapshot = load_snapshot(tmp / "inventory.json")
+    write_reports(ReportInputs(findings, PACK, snapshot), tmp, ("html", "pdf"))
+    return tmp, findings
+
+
+def chromium(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*CHROMIUM, *args], capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_html_is_self_contained_and_escapes_markup(rendered: tuple[Path, Findings]) -> None:
+    html = (rendered[0] / "report.html").read_text()
+    assert SCRIPT not in html and "<img src=x" not in html
+    assert "&lt;script&gt;document.body.setAttribute" in html
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", html), "no network fetch"
+
+
+def test_html_in_chromium(rendered: tuple[Path, Findings], tmp_path: Path) -> None:
+    page = (rendered[0] / "report.html").as_uri()
+    dom = chromium(f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", page)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    assert not re.search(r"<body[^>]*data-pwned", dom.stdout), "markup in data must not run"
+    console = [line for line in dom.stderr.splitlines() if "CONSOLE" in line]
+    assert console == [], console
+    overall = rendered[1].coverage.overall
+    assert f'id="coverage-overall">{overall.ratio:.1%}<' in dom.stdout
+    assert "Executive summary" in dom.stdout and "Control matrix" in dom.stdout
+    shot = tmp_path / "shot.png"
+    taken = chromium(
+        f"--user-data-dir={tmp_path / 'profile2'}",
+        f"--screenshot={shot}",
+        "--window-size=1280,2400",
+        page,
+    )
+    assert taken.returncode == 0 and shot.stat().st_size > 10_000
+
+
+def test_not_assessed_is_shown_as_such(rendered: tuple[Path, Findings]) -> None:
+    tmp, findings = rendered
+    html = (tmp / "report.html").read_text()
+    section = html[html.index('id="not-assessed"') : html.index('id="exceptions"')]
+    assert "denied" in section and "dynamodb:DescribeContinuousBackups" in section
+    assert section.count("not assessed</span>") == sum(
+        r.status == "not_assessed" for r in findings.results
+    )
+    assert "status-pass" not in section
+
+
+def _pdf_text(path: Path) -> str:
+    return "".join(page.extract_text() for page in PdfReader(path).pages)
+
+
+def test_pdf_sections_hashes_counts_and_pages(
+    rendered: tuple[Path, Findings], tmp_path: Path
+) -> None:
+    tmp, findings = rendered
+    pdf = tmp / "report.pdf"
+    text = _pdf_text(pdf)
+    for section in (
+        "Executive summary",
+        "Control matrix",
+        "Gaps by requirement",
+        "Not assessed",
+        "Exceptions register",
+        "Inventory appendix",
+        "Methodology",
+    ):
+        assert section in text
+    flat = re.sub(r"\s+", "", text)
+    for digest in (
+        findings.inventory["sha256"],
+        findings.policy["sha256"],
+        findings.rule_pack["sha256"],
+    ):
+        assert digest in flat
+    pages = len(PdfReader(pdf).pages)
+    assert f"Page 1 of {pages}" in text and "Test Org" in text
+    assert (
+        f"{findings.coverage.overall.covered} of {findings.coverage.overall.in_scope} stores"
+        in text
+    )
+    assert "rebuildable" in text and "jane@example.com" in text
+    assert "dynamodb:DescribeContinuousBackups" in text
+    subprocess.run(["pdftoppm", "-png", "-r", "40", str(pdf), str(tmp_path / "page")], check=True)
+    assert len(list(tmp_path.glob("page-*.png"))) == pages
+
+
+def test_pdf_is_bounded_and_html_keeps_every_row(tmp_path: Path) -> None:
+    stores = [store(f"t{i:04d}") for i in range(PDF_GAP_ROWS // 2 + 20)]
+    findings, _ = evaluate(tmp_path, stores)
+    failing = sum(r.status == "fail" for r in findings.results)
+    pdf = build_report(findings, PACK, None, None, [], mode="pdf")
+    html = build_report(findings, PACK, None, None, [], mode="html")
+    assert pdf.gaps_hidden == failing - PDF_GAP_ROWS > 0 and html.gaps_hidden == 0
+    shown_pdf = {id(r) for g in pdf.gap_groups for r in g.results}
+    assert len(shown_pdf) == PDF_GAP_ROWS
+    assert "less severe failing results are not printed" in render_html(pdf, PACK)
+
+
+def test_report_command(rendered: tuple[Path, Findings], tmp_path: Path) -> None:
+    findings = rendered[0] / "findings.json"
+    ok = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "scanner",
+            "report",
+            str(findings),
+            "--format",
+            "html",
+            "-o",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert (
+        ok.returncode == 0
+        and (tmp_path / "report.html").exists()
+        and not (tmp_path / "report.pdf").exists()
+    )
+    assert "give --inventory" in (tmp_path / "report.html").read_text()
+    bad = subprocess.run(
+        [sys.executable, "-m", "scanner", "report", str(findings), "--format", "docx"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert bad.returncode == 2 and "--format" in bad.stderr
+    assert load_findings(findings).results
