@@ -120,6 +120,9 @@ def test_demo_writes_the_inventory_of_the_sample_estate(tmp_path: Path) -> None:
     assert statuses[("session-cache", "BKP-EXISTS")] == "excepted"
     assert statuses[("nw-marketing-site", "BKP-EXISTS")] == "fail"  # its exception expired
     assert (tmp_path / "results.csv").read_text().count("\n") == len(findings.results) + 1
+    assert (tmp_path / "report.html").stat().st_size > 10_000
+    assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF")
+    assert f"Wrote {tmp_path / 'report.pdf'}" in result.stdout
 
 
 def test_demo_with_a_malformed_estate_is_exit_2(tmp_path: Path) -> None:
@@ -180,3 +183,60 @@ def test_evaluate_with_a_broken_policy_is_exit_2(tmp_path: Path) -> None:
     )
     assert result.returncode == 2 and f"{policy}:4: tiers.std.rpo: not a duration" in result.stderr
     assert not (tmp_path / "f.json").exists() and "Traceback" not in result.stderr
+
+
+def test_scan_collects_evaluates_reports_and_gates(aws: EmulatedAws, tmp_path: Path) -> None:
+    seed(
+        aws,
+        dynamodb=[
+            {"name": "orders", "region": "eu-west-1", "pitr": True},
+            {"name": "scratch", "region": "eu-west-1"},
+        ],
+    )
+    policy = Path(__file__).parents[1] / "samples" / "policy.yaml"
+    env = {"AWS_ENDPOINT_URL_BACKUP": aws.endpoints["backup"]}
+    scan = (
+        "scan",
+        "aws",
+        "--policy",
+        str(policy),
+        "--regions",
+        "eu-west-1",
+        "--endpoint-url",
+        aws.moto_url,
+        "--format",
+        "html",
+    )
+    first = run(*scan, "-o", str(tmp_path / "first"), env=env)
+    assert first.returncode == 0, first.stderr
+    for name in ("inventory.json", "findings.json", "results.csv", "report.html"):
+        assert (tmp_path / "first" / name).exists(), name
+    baseline = tmp_path / "first" / "findings.json"
+    same = run(*scan, "-o", str(tmp_path / "same"), "--baseline", str(baseline), env=env)
+    assert same.returncode == 0 and "gate passed" in same.stdout
+    assert (tmp_path / "same" / "junit.xml").exists() and (
+        tmp_path / "same" / "summary.md"
+    ).exists()
+    seed(aws, dynamodb=[{"name": "late-arrival", "region": "eu-west-1"}])
+    worse = run(*scan, "-o", str(tmp_path / "worse"), "--baseline", str(baseline), env=env)
+    assert worse.returncode == 1 and "gate FAILED" in worse.stdout
+    assert "late-arrival" in (tmp_path / "worse" / "summary.md").read_text()
+
+
+def test_scan_with_a_broken_policy_fails_before_collecting(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("version: 1\n")
+    result = run(
+        "scan",
+        "aws",
+        "--policy",
+        str(policy),
+        "--regions",
+        "eu-west-1",
+        "--endpoint-url",
+        "http://127.0.0.1:9",
+        "-o",
+        str(tmp_path / "out"),
+    )
+    assert result.returncode == 2 and "classification: Field required" in result.stderr
+    assert not (tmp_path / "out").exists()

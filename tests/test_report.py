@@ -118,6 +118,14 @@ def test_not_assessed_is_shown_as_such(rendered: tuple[Path, Findings]) -> None:
     assert "status-pass" not in section
 
 
+def _titles(outline: list[object]) -> list[str]:
+    """Every bookmark title of a PDF outline (nested lists flattened)."""
+    titles: list[str] = []
+    for item in outline:
+        titles += _titles(item) if isinstance(item, list) else [str(getattr(item, "title", ""))]
+    return titles
+
+
 def _pdf_text(path: Path) -> str:
     return "".join(page.extract_text() for page in PdfReader(path).pages)
 
@@ -153,6 +161,8 @@ def test_pdf_sections_hashes_counts_and_pages(
     )
     assert "rebuildable" in text and "jane@example.com" in text
     assert "dynamodb:DescribeContinuousBackups" in text
+    outline = _titles(PdfReader(pdf).outline)
+    assert {"Executive summary", "Control matrix", "Methodology"} <= set(outline)
     subprocess.run(["pdftoppm", "-png", "-r", "40", str(pdf), str(tmp_path / "page")], check=True)
     assert len(list(tmp_path.glob("page-*.png"))) == pages
 
