@@ -1,4 +1,4 @@
-"""Atomic file output and locating a problem in a JSON/YAML input by line.
+"""Atomic file output, and reading JSON/YAML inputs with problems located by file and line.
 
 Every output goes through :func:`write_atomic` (temp file in the same folder + rename),
 so a failed run never leaves a half-written file that looks complete.
@@ -11,9 +11,14 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO, TypeVar
 
 import yaml
+from pydantic import BaseModel, ValidationError
+
+from scanner.errors import InputFileError
+
+M = TypeVar("M", bound=BaseModel)
 
 
 @contextmanager
@@ -72,3 +77,42 @@ def _child(node: yaml.Node, step: str | int) -> yaml.Node | None:
     if isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
         return node.value[step]  # type: ignore[no-any-return]
     return None
+
+
+def json_path(loc: tuple[str | int, ...] | list[str | int]) -> str:
+    """``("stores", 0, "kind")`` → ``stores[0].kind``."""
+    text = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+    return text or "(top level)"
+
+
+def read_yaml(path: Path) -> tuple[str, Any]:
+    """A YAML file's text and data; a syntax error names the file and line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputFileError(path, f"cannot read: {exc}") from None
+    try:
+        return text, yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise InputFileError(
+            path, f"not valid YAML: {problem}", mark.line + 1 if mark else None
+        ) from None
+
+
+def validation_error(path: Path, text: str, exc: ValidationError) -> InputFileError:
+    """The first pydantic error of a YAML/JSON file as an InputFileError with its line."""
+    err = exc.errors()[0]
+    loc = [p for p in err["loc"] if p != "[key]"]
+    message = str(err["msg"]).removeprefix("Value error, ")
+    return InputFileError(path, f"{json_path(tuple(loc))}: {message}", line_of(text, loc))
+
+
+def load_yaml_model(path: Path, model: type[M]) -> M:
+    """A YAML file validated as ``model``; any problem names the file and line."""
+    text, data = read_yaml(path)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise validation_error(path, text, exc) from None

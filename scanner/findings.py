@@ -15,8 +15,7 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from scanner.errors import InputFileError
-from scanner.fileio import atomic_writer, line_of
-from scanner.inventory import json_path
+from scanner.fileio import atomic_writer, json_path, line_of
 
 SCHEMA_ID: Final = "backup-audit/findings/v1"
 Status = Literal["pass", "fail", "not_assessed", "excepted", "not_applicable"]

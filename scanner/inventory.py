@@ -8,14 +8,8 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from scanner.errors import InputFileError
-from scanner.fileio import line_of, write_atomic
+from scanner.fileio import json_path, line_of, write_atomic
 from scanner.model import SCHEMA_ID, Snapshot
-
-
-def json_path(loc: tuple[str | int, ...] | list[str | int]) -> str:
-    """``("stores", 0, "kind")`` → ``stores[0].kind``."""
-    text = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
-    return text or "(top level)"
 
 
 def dump_snapshot(snapshot: Snapshot) -> str:

@@ -19,14 +19,13 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
-    ValidationError,
     WithJsonSchema,
     field_validator,
     model_validator,
 )
 
 from scanner.durations import parse_duration
-from scanner.engine.catalog import read_yaml, validation_error
+from scanner.fileio import load_yaml_model
 
 FrameworkId = Literal["hipaa", "sox", "gdpr", "residency"]
 
@@ -144,8 +143,4 @@ class Policy(_Strict):
 
 def load_policy(path: Path) -> Policy:
     """Read and validate a policy file."""
-    text, data = read_yaml(path)
-    try:
-        return Policy.model_validate(data)
-    except ValidationError as exc:
-        raise validation_error(path, text, exc) from None
+    return load_yaml_model(path, Policy)

@@ -32,6 +32,13 @@ POLICY: dict[str, Any] = {
         "gdpr": {"when": {"classification": ["pii", "phi"]}, "max_retention": "90d"},
     },
 }
+CACHE_EXCEPTION: dict[str, Any] = {
+    "resource": "arn:aws:dynamodb:eu-west-1:111122223333:table/cache",
+    "rules": ["BKP-EXISTS"],
+    "reason": "rebuildable",
+    "approved_by": "jane@example.com",
+    "expires": "2026-06-30",
+}
 GOOD_TABLE: dict[str, Any] = {
     "protections": [
         {

@@ -7,7 +7,17 @@ import hashlib
 import json
 from pathlib import Path
 
-from engine_helpers import AS_OF, GOOD_TABLE, PACK, POLICY, evaluate, status, store, write_inputs
+from engine_helpers import (
+    AS_OF,
+    CACHE_EXCEPTION,
+    GOOD_TABLE,
+    PACK,
+    POLICY,
+    evaluate,
+    status,
+    store,
+    write_inputs,
+)
 
 from scanner.engine.run import evaluate_files
 
@@ -76,13 +86,7 @@ def test_gaps_and_unknown_tiers_are_never_covered(tmp_path: Path) -> None:
 def test_exceptions_apply_until_they_expire_and_are_registered(tmp_path: Path) -> None:
     policy = POLICY | {
         "exceptions": [
-            {
-                "resource": "arn:aws:dynamodb:eu-west-1:111122223333:table/cache",
-                "rules": ["BKP-EXISTS"],
-                "reason": "rebuildable",
-                "approved_by": "jane@example.com",
-                "expires": "2026-06-30",
-            },
+            CACHE_EXCEPTION,
             {
                 "resource": "arn:aws:dynamodb:eu-west-1:111122223333:table/old*",
                 "rules": ["*"],

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from engine_helpers import GOOD_TABLE, PACK, POLICY, evaluate, store
+from engine_helpers import CACHE_EXCEPTION, GOOD_TABLE, PACK, POLICY, evaluate, store
 from pypdf import PdfReader
 
 from scanner.findings import Findings, load_findings
@@ -48,17 +48,7 @@ CHROMIUM = [
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Findings]:
     tmp = tmp_path_factory.mktemp("report")
-    policy = POLICY | {
-        "exceptions": [
-            {
-                "resource": "arn:aws:dynamodb:eu-west-1:111122223333:table/cache",
-                "rules": ["BKP-EXISTS"],
-                "reason": "rebuildable",
-                "approved_by": "jane@example.com",
-                "expires": "2026-06-30",
-            }
-        ]
-    }
+    policy = POLICY | {"exceptions": [CACHE_EXCEPTION]}
     findings, _ = evaluate(
         tmp,
         [

@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from scanner.engine.catalog import read_yaml, validation_error
+from scanner.fileio import load_yaml_model
 
 
 class _Spec(BaseModel):
@@ -168,8 +168,4 @@ class Estate(_Spec):
 
 def load_estate(path: Path) -> Estate:
     """Read and validate an estate file; problems name the file and line."""
-    text, data = read_yaml(path)
-    try:
-        return Estate.model_validate(data)
-    except ValidationError as exc:
-        raise validation_error(path, text, exc) from None
+    return load_yaml_model(path, Estate)

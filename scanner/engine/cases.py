@@ -12,9 +12,9 @@ from datetime import datetime, timezone
 from typing import Any
 
 from scanner import __version__
-from scanner.engine.catalog import read_yaml
 from scanner.engine.evaluate import Evaluator
 from scanner.engine.rules import Case, Rule, RulePack, builtin_rules_dir
+from scanner.fileio import read_yaml
 from scanner.model import Scope, Snapshot
 from scanner.policy import Policy
 

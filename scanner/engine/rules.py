@@ -19,12 +19,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from scanner.engine.catalog import Framework, load_catalogs, read_yaml, validation_error
+from scanner.engine.catalog import Framework, load_catalogs
 from scanner.engine.cel_runtime import CelCompileError, Expression
 from scanner.engine.facts import Derived, ResolvedPolicy
 from scanner.engine.paths import unknown_paths
 from scanner.errors import InputFileError
-from scanner.fileio import line_of
+from scanner.fileio import line_of, read_yaml, validation_error
 from scanner.model import AccountFacts, DataStore, GapAttribute
 
 Severity = Literal["critical", "high", "medium", "low"]
