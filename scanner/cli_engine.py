@@ -44,14 +44,16 @@ def evaluate(
 
     from rich.console import Console
 
+    from scanner.console import RichProgress
     from scanner.engine.rules import load_pack
     from scanner.engine.run import evaluate_files
     from scanner.summary import print_coverage
 
     pack = load_pack(rules)
-    summary = evaluate_files(
-        inventory, policy, pack, output, lambda: datetime.now(timezone.utc), csv
-    )
+    with RichProgress("Evaluating") as progress:
+        summary = evaluate_files(
+            inventory, policy, pack, output, lambda: datetime.now(timezone.utc), csv, progress
+        )
     print_coverage(summary.coverage, summary.exceptions, Console())
     typer.echo(f"Wrote {output}" + (f" and {csv}" if csv else ""))
 

@@ -17,6 +17,7 @@ from scanner.fileio import atomic_writer
 from scanner.findings import SCHEMA_ID, sha256_file, write_findings
 from scanner.inventory import load_snapshot
 from scanner.policy import Policy, load_policy
+from scanner.progress import NoProgress, Progress
 from scanner.render.csv import CsvResults
 
 
@@ -36,6 +37,7 @@ def evaluate_files(
     output: Path,
     clock: Callable[[], datetime],
     csv_path: Path | None = None,
+    progress: Progress | None = None,
 ) -> EvaluationSummary:
     """Evaluate ``inventory`` under ``policy_path`` and write findings (atomically)."""
     snapshot = load_snapshot(inventory)
@@ -70,7 +72,10 @@ def evaluate_files(
         csv_out = CsvResults(stack.enter_context(atomic_writer(csv_path))) if csv_path else None
 
         def results() -> Iterator[dict[str, Any]]:
+            tracker = progress or NoProgress()
+            tracker.found(len(snapshot.stores))
             for verdicts in evaluator.run(snapshot):
+                tracker.done("store")
                 counter.add(verdicts)
                 for result in verdicts.results:
                     if csv_out:
