@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
@@ -104,9 +105,20 @@ class Residency(_Strict):
 class Windows(_Strict):
     """Peak hours (local time) backups must avoid, and the stagger limit."""
 
-    peak: str = Field(pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$")
+    peak: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
     timezone: str = "UTC"
     max_share_per_hour: float = Field(1.0, gt=0, le=1)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {name!r} (use an IANA name such as Europe/Berlin)"
+            ) from None
+        return name
 
 
 class PolicyException(_Strict):

@@ -11,13 +11,21 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from scanner.engine.resolve import PolicyResolver, Resolution
 from scanner.model import DataStore
 from scanner.policy import Policy
 
 DAY_MINUTES = 24 * 60
+
+
+def _zone(name: str) -> ZoneInfo | None:
+    """The time zone, or None when the name cannot be resolved."""
+    try:
+        return ZoneInfo("UTC" if name in ("UTC", "Etc/UTC") else name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 def _minutes(text: str) -> int:
@@ -44,12 +52,13 @@ class Deriver:
         windows = [self._windows(s) for s in stores]
         hours: Counter[int] = Counter()
         for store_windows in windows:
-            hours.update({w["hour"] for w in store_windows})
+            hours.update({w["hour"] for w in store_windows if "hour" in w})
         scheduled = sum(1 for w in windows if w) or 1
-        out = []
+        out: list[dict[str, Any]] = []
         for store, resolution, store_windows in zip(stores, resolutions, windows, strict=True):
             for window in store_windows:
-                window["hour_share"] = hours[window["hour"]] / scheduled
+                if "hour" in window:
+                    window["hour_share"] = hours[window["hour"]] / scheduled
             out.append(self._derive(store, resolution, store_windows))
         return out
 
@@ -85,16 +94,19 @@ class Deriver:
     def _windows(self, store: DataStore) -> list[dict[str, Any]]:
         if self._zone is None or self._peak is None:
             return []
-        out = []
+        out: list[dict[str, Any]] = []
         for protection in store.protections:
             window = protection.window
             if not protection.enabled or window is None or window.start is None:
                 continue
-            source_zone = ZoneInfo(
-                "UTC" if window.timezone in ("UTC", "Etc/UTC") else window.timezone
-            )
+            source_zone = _zone(window.timezone)
+            if source_zone is None:  # a zone we cannot resolve: the window is unknown
+                out.append({"protection": protection.name})
+                continue
             start = datetime.combine(
-                self.now.date(), datetime.strptime(window.start, "%H:%M").time(), tzinfo=source_zone
+                self.now.date(),
+                datetime.strptime(window.start, "%H:%M").time(),
+                tzinfo=source_zone,
             ).astimezone(self._zone)
             begin = start.hour * 60 + start.minute
             out.append(

@@ -53,10 +53,10 @@ class BackupWindow(BaseModel):
     """When a scheduled backup starts, in the policy's time zone."""
 
     protection: str
-    start_local: str
-    hour: int
-    in_peak: bool
-    hour_share: float
+    start_local: str | None = None
+    hour: int | None = None
+    in_peak: bool | None = None
+    hour_share: float | None = None
 
 
 class Derived(BaseModel):
