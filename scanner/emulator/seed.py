@@ -115,35 +115,28 @@ class Seeder:
                     ]
                 },
             )
+        self._bucket_lock_and_key(s3, spec)
+        if spec.tags:
+            s3.put_bucket_tagging(Bucket=spec.name, Tagging={"TagSet": _tags(spec.tags)})
+
+    def _bucket_lock_and_key(self, s3: Any, spec: BucketSpec) -> None:
         if spec.object_lock:
+            retention = {"Mode": spec.object_lock.mode, "Days": spec.object_lock.days}
             s3.put_object_lock_configuration(
                 Bucket=spec.name,
                 ObjectLockConfiguration={
                     "ObjectLockEnabled": "Enabled",
-                    "Rule": {
-                        "DefaultRetention": {
-                            "Mode": spec.object_lock.mode,
-                            "Days": spec.object_lock.days,
-                        }
-                    },
+                    "Rule": {"DefaultRetention": retention},
                 },
             )
         if spec.kms_key:
+            default = {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": self.keys[spec.kms_key]}
             s3.put_bucket_encryption(
                 Bucket=spec.name,
                 ServerSideEncryptionConfiguration={
-                    "Rules": [
-                        {
-                            "ApplyServerSideEncryptionByDefault": {
-                                "SSEAlgorithm": "aws:kms",
-                                "KMSMasterKeyID": self.keys[spec.kms_key],
-                            }
-                        }
-                    ]
+                    "Rules": [{"ApplyServerSideEncryptionByDefault": default}]
                 },
             )
-        if spec.tags:
-            s3.put_bucket_tagging(Bucket=spec.name, Tagging={"TagSet": _tags(spec.tags)})
 
     def _replication(self, spec: BucketSpec) -> None:
         assert spec.replication is not None

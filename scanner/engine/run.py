@@ -16,6 +16,7 @@ from scanner.engine.rules import RulePack
 from scanner.fileio import atomic_writer
 from scanner.findings import SCHEMA_ID, sha256_file, write_findings
 from scanner.inventory import load_snapshot
+from scanner.model import Snapshot
 from scanner.policy import Policy, load_policy
 from scanner.progress import NoProgress, Progress
 from scanner.render.csv import CsvResults
@@ -47,20 +48,7 @@ def evaluate_files(
     now = snapshot.collected_at
     evaluator = Evaluator(pack, policy, now)
     counter = CoverageCounter()
-    header = {
-        "schema": SCHEMA_ID,
-        "tool_version": __version__,
-        "evaluated_at": clock().isoformat(),
-        "as_of": now.isoformat(),
-        "rule_pack": {"sha256": pack.sha256, "rules": [r.id for r in pack.rules]},
-        "inventory": {
-            "sha256": sha256_file(inventory),
-            "collected_at": snapshot.collected_at.isoformat(),
-            "tool_version": snapshot.tool_version,
-        },
-        "policy": {"sha256": sha256_file(policy_path), "organisation": policy.organisation},
-        "scope": snapshot.scope.model_dump(mode="json"),
-    }
+    header = _header(inventory, policy_path, policy, pack, snapshot, clock)
     summary: dict[str, Any] = {}
 
     def trailer() -> dict[str, Any]:
@@ -84,6 +72,31 @@ def evaluate_files(
 
         write_findings(output, header, results(), trailer)
     return EvaluationSummary(output, summary["coverage"], summary["exceptions"])
+
+
+def _header(
+    inventory: Path,
+    policy_path: Path,
+    policy: Policy,
+    pack: RulePack,
+    snapshot: Snapshot,
+    clock: Callable[[], datetime],
+) -> dict[str, Any]:
+    """What findings.json says about its inputs: versions, times, hashes, scope."""
+    return {
+        "schema": SCHEMA_ID,
+        "tool_version": __version__,
+        "evaluated_at": clock().isoformat(),
+        "as_of": snapshot.collected_at.isoformat(),
+        "rule_pack": {"sha256": pack.sha256, "rules": [r.id for r in pack.rules]},
+        "inventory": {
+            "sha256": sha256_file(inventory),
+            "collected_at": snapshot.collected_at.isoformat(),
+            "tool_version": snapshot.tool_version,
+        },
+        "policy": {"sha256": sha256_file(policy_path), "organisation": policy.organisation},
+        "scope": snapshot.scope.model_dump(mode="json"),
+    }
 
 
 def exception_register(

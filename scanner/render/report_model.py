@@ -16,6 +16,7 @@ from scanner.findings import Findings, Ratio, Result
 from scanner.gate import Baseline
 from scanner.model import DataStore, Snapshot
 
+SEVERITIES = ("critical", "high", "medium", "low")
 PDF_GAP_ROWS = 150
 PDF_ROWS = 200
 STATUS_LABEL = {
@@ -206,6 +207,49 @@ def _store_summary(store: DataStore) -> dict[str, Any]:
     }
 
 
+def _meta(findings: Findings, pack: RulePack, stores: int) -> dict[str, Any]:
+    """The cover: who, what scope, when, and the integrity hashes."""
+    return {
+        "organisation": findings.policy.get("organisation")
+        or "(organisation not named in the policy)",
+        "scope": findings.scope,
+        "as_of": findings.as_of,
+        "evaluated_at": findings.evaluated_at,
+        "tool_version": findings.tool_version,
+        "rule_pack_sha256": findings.rule_pack["sha256"],
+        "inventory_sha256": findings.inventory["sha256"],
+        "policy_sha256": findings.policy["sha256"],
+        "pack_matches": findings.rule_pack["sha256"] == pack.sha256,
+        "stores": stores,
+        "results": len(findings.results),
+    }
+
+
+def _rule_texts(pack: RulePack) -> list[dict[str, Any]]:
+    """Each rule's text for the methodology section."""
+    return [
+        {
+            "id": r.id,
+            "title": r.spec.title,
+            "severity": r.spec.severity,
+            "rationale": r.spec.rationale.strip(),
+            "expression": r.spec.expression.strip(),
+            "citations": r.spec.citations,
+        }
+        for r in pack.rules
+    ]
+
+
+def _trend(findings: Findings, baseline: Baseline | None) -> dict[str, Any] | None:
+    if baseline is None:
+        return None
+    return {
+        "before": baseline.coverage.get("overall"),
+        "now": findings.coverage.overall.ratio,
+        "evaluated_at": baseline.evaluated_at,
+    }
+
+
 def build_report(
     findings: Findings,
     pack: RulePack,
@@ -221,43 +265,19 @@ def build_report(
     not_assessed, na_hidden = _not_assessed(findings, PDF_ROWS if bounded else None)
     stores = _store_rows(findings, snapshot)
     failing = [r for r in findings.results if r.status == "fail"]
-    trend = None
-    if baseline is not None:
-        before = baseline.coverage.get("overall")
-        trend = {
-            "before": before,
-            "now": coverage.overall.ratio,
-            "evaluated_at": baseline.evaluated_at,
-        }
+    overall = coverage.overall
     return Report(
         mode=mode,
-        meta={
-            "organisation": findings.policy.get("organisation")
-            or "(organisation not named in the policy)",
-            "scope": findings.scope,
-            "as_of": findings.as_of,
-            "evaluated_at": findings.evaluated_at,
-            "tool_version": findings.tool_version,
-            "rule_pack_sha256": findings.rule_pack["sha256"],
-            "inventory_sha256": findings.inventory["sha256"],
-            "policy_sha256": findings.policy["sha256"],
-            "pack_matches": findings.rule_pack["sha256"] == pack.sha256,
-            "stores": len(stores),
-            "results": len(findings.results),
-        },
-        overall=Bar(
-            "overall", coverage.overall.ratio, coverage.overall.covered, coverage.overall.in_scope
-        ),
+        meta=_meta(findings, pack, len(stores)),
+        overall=Bar("overall", overall.ratio, overall.covered, overall.in_scope),
         charts={
             "framework": _bars(coverage.by_framework),
             "cloud": _bars(coverage.by_cloud),
             "tier": _bars(coverage.by_tier),
         },
-        severity_counts={
-            s: sum(r.severity == s for r in failing) for s in ("critical", "high", "medium", "low")
-        },
+        severity_counts={s: sum(r.severity == s for r in failing) for s in SEVERITIES},
         status_counts=dict(coverage.by_status),
-        trend=trend,
+        trend=_trend(findings, baseline),
         matrices={name: _matrix(findings, pack, name) for name in sorted(pack.catalogs)},
         gap_groups=gap_groups,
         gaps_hidden=gaps_hidden,
@@ -266,17 +286,7 @@ def build_report(
         exceptions=[e.model_dump() for e in findings.exceptions],
         stores=stores[:PDF_ROWS] if bounded else stores,
         stores_hidden=max(0, len(stores) - PDF_ROWS) if bounded else 0,
-        rules=[
-            {
-                "id": r.id,
-                "title": r.spec.title,
-                "severity": r.spec.severity,
-                "rationale": r.spec.rationale.strip(),
-                "expression": r.spec.expression.strip(),
-                "citations": r.spec.citations,
-            }
-            for r in pack.rules
-        ],
+        rules=_rule_texts(pack),
         operations=operations,
         remediation={r.id: {str(k): v for k, v in r.spec.remediation.items()} for r in pack.rules},
     )

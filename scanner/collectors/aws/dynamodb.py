@@ -118,42 +118,52 @@ def _apply_table(store: DataStore, table: dict[str, Any], keys: KeyResolver, reg
     )
     store.attributes["billing_mode"] = table.get("BillingModeSummary", {}).get("BillingMode")
     store.attributes["global_table_version"] = table.get("GlobalTableVersion")
-    sse = table.get("SSEDescription")
-    fields: dict[str, Any] = {
-        "Table.SSEDescription.SSEType": (sse or {}).get("SSEType"),
-        "Table.SSEDescription.KMSMasterKeyArn": (sse or {}).get("KMSMasterKeyArn"),
-    }
-    evidence = Evidence(operation="dynamodb:DescribeTable", region=region, fields=fields)
+    _apply_table_encryption(store, table.get("SSEDescription"), keys, region)
+    for replica in table.get("Replicas", []):
+        replica_region = replica.get("RegionName")
+        if replica_region and replica_region != region:
+            store.copies.append(_replica(store, replica, replica_region, region))
+
+
+def _apply_table_encryption(
+    store: DataStore, sse: dict[str, Any] | None, keys: KeyResolver, region: str
+) -> None:
+    evidence = Evidence(
+        operation="dynamodb:DescribeTable",
+        region=region,
+        fields={
+            "Table.SSEDescription.SSEType": (sse or {}).get("SSEType"),
+            "Table.SSEDescription.KMSMasterKeyArn": (sse or {}).get("KMSMasterKeyArn"),
+        },
+    )
     if sse and sse.get("KMSMasterKeyArn"):
         store.encryption, gaps = keys.encryption(region, sse["KMSMasterKeyArn"], evidence, store.id)
         store.gaps += gaps
     else:
         # DescribeTable omits SSEDescription when the table uses the AWS-owned key (default).
         store.encryption = Encryption(enabled=True, key_type="provider_owned", evidence=[evidence])
-    for replica in table.get("Replicas", []):
-        replica_region = replica.get("RegionName")
-        if replica_region and replica_region != region:
-            store.copies.append(
-                Copy(
-                    kind="replica",
-                    target=f"{store.id} ({replica_region})",
-                    region=replica_region,
-                    account=store.account,
-                    resolved=True,
-                    state="observed",
-                    source="global table",
-                    evidence=[
-                        Evidence(
-                            operation="dynamodb:DescribeTable",
-                            region=region,
-                            fields={
-                                "Table.Replicas[].RegionName": replica_region,
-                                "Table.Replicas[].ReplicaStatus": replica.get("ReplicaStatus"),
-                            },
-                        )
-                    ],
-                )
+
+
+def _replica(store: DataStore, replica: dict[str, Any], replica_region: str, region: str) -> Copy:
+    return Copy(
+        kind="replica",
+        target=f"{store.id} ({replica_region})",
+        region=replica_region,
+        account=store.account,
+        resolved=True,
+        state="observed",
+        source="global table",
+        evidence=[
+            Evidence(
+                operation="dynamodb:DescribeTable",
+                region=region,
+                fields={
+                    "Table.Replicas[].RegionName": replica_region,
+                    "Table.Replicas[].ReplicaStatus": replica.get("ReplicaStatus"),
+                },
             )
+        ],
+    )
 
 
 def _apply_continuous_backups(api: AwsApi, result: StoreResult, region: str, name: str) -> None:
