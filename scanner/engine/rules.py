@@ -163,46 +163,23 @@ def _load_file(path: Path, catalogs: dict[str, Framework]) -> tuple[str, list[Ru
     return text, [_validate(path, text, index, spec, catalogs) for index, spec in enumerate(specs)]
 
 
+class _RuleProblem(Exception):
+    """A problem in one field of a rule; turned into an InputFileError with its line."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(problem)
+        self.field, self.problem = field, problem
+
+
 def _validate(
     path: Path, text: str, index: int, spec: RuleSpec, catalogs: dict[str, Framework]
 ) -> Rule:
-    def fail(field: str, problem: str) -> InputFileError:
-        return InputFileError(
-            path, f"rule {spec.id}: {problem}", line_of(text, ["rules", index, field])
-        )
-
-    compiled: dict[str, Expression] = {}
-    for field, source in (("expression", spec.expression), ("applies_to", spec.applies_to.when)):
-        if source is None:
-            continue
-        try:
-            compiled[field] = Expression(source)
-        except CelCompileError as exc:
-            raise fail(field, f"CEL does not compile: {exc}") from None
-        bad = unknown_paths(source, ROOTS)
-        if bad:
-            raise fail(
-                field, f"unknown field path {', '.join(bad)} (see `backup-audit schema inventory`)"
-            )
-    placeholders = [
-        p for p, _ in _PLACEHOLDER.findall(spec.message.pass_ + " " + spec.message.fail)
-    ]
-    bad_placeholders = unknown_paths(" ".join(placeholders), ROOTS)
-    if bad_placeholders:
-        raise fail("message", f"unknown field path {', '.join(bad_placeholders)} in message")
-    for framework, ids in spec.citations.items():
-        catalog = catalogs.get(framework)
-        if catalog is None:
-            raise fail("citations", f"cites unknown framework {framework!r}")
-        missing = [i for i in ids if catalog.requirement(i) is None]
-        if missing:
-            raise fail(
-                "citations",
-                f"cites {framework} requirement(s) not in the catalog: {', '.join(missing)}",
-            )
-    for framework in spec.applies_to.frameworks:
-        if framework not in catalogs:
-            raise fail("applies_to", f"applies to unknown framework {framework!r}")
+    try:
+        compiled = _compile(spec)
+        _check_citations(spec, catalogs)
+    except _RuleProblem as exc:
+        where = line_of(text, ["rules", index, exc.field])
+        raise InputFileError(path, f"rule {spec.id}: {exc.problem}", where) from None
     return Rule(
         spec,
         compiled["expression"],
@@ -211,6 +188,45 @@ def _validate(
         Template(spec.message.pass_),
         Template(spec.message.fail),
     )
+
+
+def _compile(spec: RuleSpec) -> dict[str, Expression]:
+    """Compile the expressions and check every field path, also in the messages."""
+    compiled: dict[str, Expression] = {}
+    for field, source in (("expression", spec.expression), ("applies_to", spec.applies_to.when)):
+        if source is None:
+            continue
+        try:
+            compiled[field] = Expression(source)
+        except CelCompileError as exc:
+            raise _RuleProblem(field, f"CEL does not compile: {exc}") from None
+        bad = unknown_paths(source, ROOTS)
+        if bad:
+            raise _RuleProblem(
+                field, f"unknown field path {', '.join(bad)} (see `backup-audit schema inventory`)"
+            )
+    messages = spec.message.pass_ + " " + spec.message.fail
+    bad = unknown_paths(" ".join(p for p, _ in _PLACEHOLDER.findall(messages)), ROOTS)
+    if bad:
+        raise _RuleProblem("message", f"unknown field path {', '.join(bad)} in message")
+    return compiled
+
+
+def _check_citations(spec: RuleSpec, catalogs: dict[str, Framework]) -> None:
+    """Every cited framework and requirement exists in the catalogs."""
+    for framework, ids in spec.citations.items():
+        catalog = catalogs.get(framework)
+        if catalog is None:
+            raise _RuleProblem("citations", f"cites unknown framework {framework!r}")
+        missing = [i for i in ids if catalog.requirement(i) is None]
+        if missing:
+            raise _RuleProblem(
+                "citations",
+                f"cites {framework} requirement(s) not in the catalog: {', '.join(missing)}",
+            )
+    for framework in spec.applies_to.frameworks:
+        if framework not in catalogs:
+            raise _RuleProblem("applies_to", f"applies to unknown framework {framework!r}")
 
 
 class Template:
