@@ -80,6 +80,7 @@ def test_access_policy_deny() -> None:
     allow = '{"Statement": [{"Effect": "Allow", "Action": "backup:DeleteRecoveryPoint"}]}'
     assert denies_deletion({"Policy": deny}) is True
     assert denies_deletion({"Policy": allow}) is False
+    assert denies_deletion({"Policy": "{not json"}) is None
 
 
 def test_durations() -> None:

@@ -112,6 +112,13 @@ class Evaluator:
         absent = [f for f in spec.applies_to.frameworks if f not in frameworks]
         if absent:
             return "not_applicable", {"reason": f"store is not in scope of {', '.join(absent)}"}
+        covered = sorted(gaps.intersection(spec.requires))
+        if covered and rule.when_reads_store:
+            # The condition would be judged on incomplete data: "does not apply" is unknown too.
+            return "not_assessed", {
+                "reason": f"could not be read: {', '.join(covered)}",
+                "missing": covered,
+            }
         if rule.when is not None:
             applies = rule.when.evaluate(ctx)
             if applies.value is False:
@@ -120,7 +127,6 @@ class Evaluator:
                 }
             if applies.value is None:
                 return "not_assessed", {"reason": f"applicability unknown: {applies.reason}"}
-        covered = sorted(gaps.intersection(spec.requires))
         if covered:
             return "not_assessed", {
                 "reason": f"could not be read: {', '.join(covered)}",

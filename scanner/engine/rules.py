@@ -36,6 +36,7 @@ ROOTS: dict[str, type[BaseModel]] = {
     "account": AccountFacts,
     "derived": Derived,
 }
+_READS_STORE = re.compile(r"\b(store|derived)\.")
 _PLACEHOLDER = re.compile(r"\{([a-z_][\w.]*)(?:\|([^}]*))?\}")
 
 
@@ -100,6 +101,11 @@ class Rule:
     source: str
     pass_message: Template
     fail_message: Template
+
+    @property
+    def when_reads_store(self) -> bool:
+        """Whether the applicability condition looks at the store's data (not only policy)."""
+        return self.when is not None and _READS_STORE.search(self.when.source) is not None
 
     @property
     def id(self) -> str:

@@ -127,7 +127,9 @@ def _read_vaults(
             absent=("ResourceNotFoundException",),
             BackupVaultName=name,
         )
-        denies = None if policy.gap else bool(policy.data) and denies_deletion(policy.data or {})
+        denies: bool | None = None
+        if not policy.gap:  # absent (no access policy) means nothing denies deletion
+            denies = denies_deletion(policy.data) if policy.data else False
         facts.vaults.append(_vault(raw, ctx, region, now, denies))
         points, gap = api.pages(
             "backup",
@@ -186,12 +188,13 @@ def _vault(
     )
 
 
-def denies_deletion(answer: dict[str, Any]) -> bool:
-    """Whether a vault access policy has a Deny covering ``backup:DeleteRecoveryPoint``."""
+def denies_deletion(answer: dict[str, Any]) -> bool | None:
+    """Whether a vault access policy has a Deny covering ``backup:DeleteRecoveryPoint``;
+    None when the policy document cannot be read."""
     try:
         policy = json.loads(answer.get("Policy") or "{}")
     except json.JSONDecodeError:
-        return False
+        return None
     statements = policy.get("Statement", [])
     for statement in statements if isinstance(statements, list) else [statements]:
         actions = statement.get("Action", [])
