@@ -1,10 +1,15 @@
-"""Measure an AWS collection: 200 DynamoDB tables, 200 buckets, 50 RDS instances on moto.
+"""Measure an AWS collection on the emulator: one account, or an organisation of accounts.
 
-Usage: python bench/collect_aws.py [--tables 200 --buckets 200 --databases 50 --workers 16]
+Usage:
+  python bench/collect_aws.py [--tables 200 --buckets 200 --databases 50 --workers 16]
+  python bench/collect_aws.py --members 19 --tables 10 --buckets 10 --databases 2 --compare
 
-The emulator (moto server + AWS Backup fake) runs in a child process, so the peak memory
-printed is the collector's own. Prints wall time, API calls against the lower bound of
-shared/reference/cloud-apis.md §A.9 (per service), and peak RSS. Not a test: figures only.
+The emulator runs in a child process (through the registry: ``plugin("aws").emulate``),
+so the peak memory printed is the collector's own. Each account holds the same mix of
+stores (every other one well protected). Prints wall time, API calls against the lower
+bound of shared/reference/cloud-apis.md §A.9 (per service, summed over the accounts), and
+peak RSS; ``--compare`` collects once more with one worker (serial) for the speed-up.
+Not a test: figures only.
 """
 
 from __future__ import annotations
@@ -18,16 +23,17 @@ import sys
 import time
 from collections import Counter
 from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
 
 REGIONS = ("eu-west-1", "us-east-1")
+ROLE = "BackupAuditReadOnly"
 
 
-def estate(tables: int, buckets: int, databases: int) -> dict[str, object]:
-    """A mixed estate spread over two regions: every other store well protected."""
+def account_estate(tables: int, buckets: int, databases: int, prefix: str) -> dict[str, Any]:
+    """A mixed account spread over two regions: every other store well protected."""
     region = lambda i: REGIONS[i % 2]  # noqa: E731
     return {
-        "organisation": "Bench",
-        "regions": list(REGIONS),
         "kms_keys": {"bench-eu": "eu-west-1", "bench-us": "us-east-1"},
         "dynamodb": [
             {
@@ -42,11 +48,11 @@ def estate(tables: int, buckets: int, databases: int) -> dict[str, object]:
         ],
         "s3": [
             {
-                "name": f"bench-bucket-{i:04d}",
+                "name": f"{prefix}bucket-{i:04d}",
                 "region": region(i),
                 "versioning": i % 2 == 0,
                 "noncurrent_days": 30 if i % 4 == 0 else None,
-                "replication": {"destination": f"bench-bucket-{i + 1:04d}"}
+                "replication": {"destination": f"{prefix}bucket-{i + 1:04d}"}
                 if i % 10 == 0
                 else None,
                 "tags": {"tier": "critical"} if i % 5 == 0 else {},
@@ -86,35 +92,53 @@ def estate(tables: int, buckets: int, databases: int) -> dict[str, object]:
     }
 
 
-def serve(spec: dict[str, object]) -> None:
-    """Child process: run and seed the emulator, print its endpoints, wait for stdin to close."""
-    from scanner.emulator.estate import Estate
-    from scanner.emulator.seed import Seeder
-    from scanner.emulator.server import EmulatedAws, dummy_session
+def estate(args: argparse.Namespace) -> dict[str, Any]:
+    """The caller's account and ``--members`` member accounts of an organisation."""
+    sizes = (args.tables, args.buckets, args.databases)
+    spec = {"regions": list(REGIONS)} | account_estate(*sizes, "bench-")
+    if args.members:
+        spec["organisation"] = {
+            "role_name": ROLE,
+            "members": [
+                {"name": f"member-{m:02d}"} | account_estate(*sizes, f"m{m:02d}-")
+                for m in range(args.members)
+            ],
+        }
+    return spec
 
-    with EmulatedAws() as emulator:
-        Seeder(
-            dummy_session(),
-            emulator.moto_url,
-            Estate.model_validate(spec),
-            datetime.now(timezone.utc),
-        ).seed(emulator.backup_state)
-        print(json.dumps(emulator.endpoints), flush=True)
+
+def serve(args: argparse.Namespace) -> None:
+    """Child process: run and seed the emulator, print how to reach it, wait for stdin."""
+    from scanner.collectors.registry import plugin
+
+    aws = plugin("aws")
+    section = aws.load_estate(estate(args), Path(__file__), "", "aws")
+    with aws.emulate(section, datetime.now(timezone.utc)) as emulated:
+        print(json.dumps({"regions": emulated.regions, "options": emulated.options}), flush=True)
         sys.stdin.read()
 
 
 def lower_bound(
-    tables: int, buckets: int, databases: int, plans: int, selections: int, vaults: int
+    accounts: int,
+    tables: int,
+    buckets: int,
+    databases: int,
+    plans: int,
+    selections: int,
+    vaults: int,
 ) -> dict[str, int]:
-    """The reference lower bound (§A.9) for the services collected, per service."""
+    """The reference lower bound (§A.9), per service, for ``accounts`` alike accounts
+    (``plans``, ``selections`` and ``vaults`` are totals over every account)."""
     per_region_t = [math.ceil(tables / len(REGIONS))] * len(REGIONS)
     per_region_i = [math.ceil(databases / len(REGIONS))] * len(REGIONS)
+    members = accounts - 1
     return {
-        "sts": 1,
-        "s3": math.ceil(buckets / 1000) + 6 * buckets,
-        "dynamodb+tagging": sum(2 * math.ceil(t / 100) + 2 * t for t in per_region_t),
-        "rds": sum(math.ceil(i / 100) + 1 + 2 for i in per_region_i),
-        "backup": len(REGIONS) * 3 + 2 * plans + selections + 2 * vaults,
+        "sts": 1 + members,  # GetCallerIdentity, then one AssumeRole per member
+        "organizations": math.ceil(accounts / 20) if members else 0,
+        "s3": accounts * (math.ceil(buckets / 1000) + 6 * buckets),
+        "dynamodb+tagging": accounts * sum(2 * math.ceil(t / 100) + 2 * t for t in per_region_t),
+        "rds": accounts * sum(math.ceil(i / 100) + 1 + 2 for i in per_region_i),
+        "backup": accounts * len(REGIONS) * 3 + 2 * plans + selections + 2 * vaults,
     }
 
 
@@ -123,86 +147,80 @@ def main() -> None:
     parser.add_argument("--tables", type=int, default=200)
     parser.add_argument("--buckets", type=int, default=200)
     parser.add_argument("--databases", type=int, default=50)
+    parser.add_argument("--members", type=int, default=0, help="member accounts of an organisation")
     parser.add_argument("--workers", type=int, default=16)
+    parser.add_argument("--compare", action="store_true", help="also collect with one worker")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    spec = estate(args.tables, args.buckets, args.databases)
     if args.serve:
-        serve(spec)
+        serve(args)
         return
+    sizes = ["--tables", str(args.tables), "--buckets", str(args.buckets)]
+    sizes += ["--databases", str(args.databases), "--members", str(args.members)]
     child = subprocess.Popen(
-        [
-            sys.executable,
-            __file__,
-            "--serve",
-            "--tables",
-            str(args.tables),
-            "--buckets",
-            str(args.buckets),
-            "--databases",
-            str(args.databases),
-        ],
+        [sys.executable, __file__, "--serve", *sizes],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )
     assert child.stdout is not None and child.stdin is not None
-    seeded = time.perf_counter()
-    endpoints = json.loads(child.stdout.readline())
-    print(f"seeded the emulator in a child process ({time.perf_counter() - seeded:.1f} s)")
+    started = time.perf_counter()
+    emulated = json.loads(child.stdout.readline())
+    print(f"seeded the emulator in a child process ({time.perf_counter() - started:.1f} s)")
     try:
-        measure(args, endpoints)
+        for workers in [args.workers] + ([1] if args.compare else []):
+            measure(args, emulated, workers)
     finally:
         child.stdin.close()
-        child.wait(timeout=30)
+        child.wait(timeout=60)
 
 
-def measure(args: argparse.Namespace, endpoints: dict[str, str]) -> None:
-    """Collect once, print the figures."""
-    from scanner.collectors.aws.api import ClientSettings
-    from scanner.collectors.aws.collect import CollectOptions, collect_aws
-    from scanner.emulator.server import dummy_session
+def measure(args: argparse.Namespace, emulated: dict[str, Any], workers: int) -> None:
+    """Collect once through the registry, print the figures."""
+    from scanner.collectors.base import collect
+    from scanner.collectors.registry import CollectRequest, plugin
 
-    start = time.perf_counter()
-    run = collect_aws(
-        dummy_session(),
-        lambda: datetime.now(timezone.utc),
-        CollectOptions(regions=REGIONS, workers=args.workers),
-        ClientSettings(max_pool=args.workers, endpoints=endpoints),
-    )
-    wall = time.perf_counter() - start
+    options = dict(emulated["options"])
+    if args.members:
+        options |= {"org": True, "role_name": ROLE}
+    request = CollectRequest(regions=tuple(emulated["regions"]), workers=workers, options=options)
+    start, cpu = time.perf_counter(), time.process_time()
+    snapshot = collect(plugin("aws").collector(request), lambda: datetime.now(timezone.utc))
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     by_service: Counter[str] = Counter()
-    for (service, _), count in run.calls.items():
-        group = (
-            "dynamodb+tagging" if service in ("dynamodb", "resourcegroupstaggingapi") else service
-        )
-        by_service[group] += count
-    facts = run.snapshot.accounts[0]
+    retries = 0
+    for call in snapshot.api_calls or []:
+        tagging = call.service in ("dynamodb", "resourcegroupstaggingapi")
+        by_service["dynamodb+tagging" if tagging else call.service] += call.calls
+        retries += call.retries
+    facts = snapshot.accounts
     bound = lower_bound(
+        len(facts),
         args.tables,
         args.buckets,
         args.databases,
-        len(facts.backup_plans),
-        sum(len(p.selections) for p in facts.backup_plans),
-        len(facts.vaults),
+        sum(len(a.backup_plans) for a in facts),
+        sum(len(p.selections) for a in facts for p in a.backup_plans),
+        sum(len(a.vaults) for a in facts),
     )
-    stores = len(run.snapshot.stores)
+    stores = len(snapshot.stores)
     print(
-        f"stores collected: {stores}  (tables {args.tables}, buckets {args.buckets}, "
-        f"RDS {args.databases}; regions {', '.join(REGIONS)}; workers {args.workers})"
+        f"\nworkers {workers}: {stores} stores in {len(facts)} account(s) (per account: tables "
+        f"{args.tables}, buckets {args.buckets}, RDS {args.databases}; regions "
+        f"{', '.join(REGIONS)})"
     )
-    print(f"wall time: {wall:.2f} s")
+    print(f"wall time: {wall:.2f} s (CPU time of the collecting process: {cpu:.2f} s)")
     print(f"peak RSS of the collecting process: {peak_mib:.0f} MiB")
     total, total_bound = sum(by_service.values()), sum(bound.values())
     print(
-        f"API calls: {total}  lower bound: {total_bound}  ratio: {total / total_bound:.3f}  "
-        f"({total / stores:.2f} per store)"
+        f"API calls: {total} (+{retries} retries)  lower bound: {total_bound}  "
+        f"ratio: {total / total_bound:.3f}  ({total / max(stores, 1):.2f} per store)"
     )
     for group in sorted(set(by_service) | set(bound)):
         print(f"  {group:<18} {by_service[group]:>6} calls   bound {bound.get(group, 0):>6}")
-    for (service, operation), count in sorted(run.calls.items()):
-        print(f"    {service}:{operation} {count}")
+    for call in sorted(snapshot.api_calls or [], key=lambda c: (c.service, c.operation)):
+        print(f"    {call.service}:{call.operation} {call.calls}")
 
 
 if __name__ == "__main__":

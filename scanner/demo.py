@@ -1,4 +1,9 @@
-"""``backup-audit demo``: the real collectors against an emulated estate on 127.0.0.1."""
+"""``backup-audit demo``: the real collectors against an emulated estate on 127.0.0.1.
+
+Each cloud section of the estate file is run by its cloud's plugin (emulator started,
+seeded, collected, stopped); the snapshots are merged and go through the same stages
+as ``scan``.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,12 @@ from datetime import datetime
 from importlib.resources import as_file, files
 from pathlib import Path
 
-from scanner.collectors.aws.api import ClientSettings
-from scanner.collectors.aws.collect import CollectionRun, CollectOptions, collect_aws
+from scanner.collectors.base import collect
+from scanner.collectors.registry import plugin
 from scanner.emulator.estate import Estate, load_estate
-from scanner.emulator.seed import Seeder
-from scanner.emulator.server import EmulatedAws, dummy_session
 from scanner.engine.rules import load_pack
+from scanner.merge import merge_snapshots
+from scanner.model import Snapshot
 from scanner.pipeline import PipelineOptions, PipelineOutcome, after_collection
 from scanner.progress import Progress
 
@@ -28,23 +33,28 @@ def sample_policy() -> Path:
     return Path(str(files("scanner.samples").joinpath("policy.yaml")))
 
 
+def emulate(
+    estate: Estate, clock: Callable[[], datetime], progress: Progress | None = None
+) -> Snapshot:
+    """Every cloud of ``estate`` emulated, seeded and collected, in one snapshot."""
+    snapshots = []
+    for cloud, section in sorted(estate.clouds.items()):
+        emulator = plugin(cloud)
+        with emulator.emulate(section, clock()) as emulated:
+            collector = emulator.collector(emulated.request())
+            snapshots.append((cloud, collect(collector, clock, progress=progress)))
+    return snapshots[0][1] if len(snapshots) == 1 else merge_snapshots(snapshots)
+
+
 def run_demo(
     out_dir: Path,
     estate: Estate,
     clock: Callable[[], datetime],
     progress: Progress | None = None,
     formats: tuple[str, ...] = ("html", "pdf"),
-) -> tuple[CollectionRun, PipelineOutcome]:
-    """Seed the emulator with ``estate``, collect it, evaluate it against the sample policy
-    and write inventory, findings, CSV and the reports in ``out_dir``."""
-    with EmulatedAws() as emulator:
-        Seeder(dummy_session(), emulator.moto_url, estate, clock()).seed(emulator.backup_state)
-        run = collect_aws(
-            dummy_session(),
-            clock,
-            CollectOptions(regions=tuple(estate.regions)),
-            ClientSettings(endpoints=emulator.endpoints),
-            progress,
-        )
+) -> tuple[Snapshot, PipelineOutcome]:
+    """Emulate and collect ``estate``, evaluate it against the sample policy and write
+    inventory, findings, CSV and the reports in ``out_dir``."""
+    snapshot = emulate(estate, clock, progress)
     options = PipelineOptions(policy=sample_policy(), pack=load_pack(), formats=formats)
-    return run, after_collection(run, out_dir, options, clock)
+    return snapshot, after_collection(snapshot, out_dir, options, clock)

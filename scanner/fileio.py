@@ -101,10 +101,13 @@ def read_yaml(path: Path) -> tuple[str, Any]:
         ) from None
 
 
-def validation_error(path: Path, text: str, exc: ValidationError) -> InputFileError:
-    """The first pydantic error of a YAML/JSON file as an InputFileError with its line."""
+def validation_error(
+    path: Path, text: str, exc: ValidationError, prefix: Sequence[str | int] = ()
+) -> InputFileError:
+    """The first pydantic error of a YAML/JSON file as an InputFileError with its line;
+    ``prefix`` is where the validated value sits in the file."""
     err = exc.errors()[0]
-    loc = [p for p in err["loc"] if p != "[key]"]
+    loc = [*prefix, *(p for p in err["loc"] if p != "[key]")]
     message = str(err["msg"]).removeprefix("Value error, ")
     return InputFileError(path, f"{json_path(tuple(loc))}: {message}", line_of(text, loc))
 

@@ -16,9 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from scanner.errors import InputFileError
 from scanner.fileio import atomic_writer, json_path, line_of
+from scanner.vocabulary import Severity, Status
 
 SCHEMA_ID: Final = "backup-audit/findings/v1"
-Status = Literal["pass", "fail", "not_assessed", "excepted", "not_applicable"]
 
 
 class _Record(BaseModel):
@@ -52,7 +52,7 @@ class Result(_Record):
     rule: str
     title: str
     status: Status
-    severity: Literal["critical", "high", "medium", "low"]
+    severity: Severity
     frameworks: dict[str, list[str]]
     message: str
     missing: list[str] | None = None

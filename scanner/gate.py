@@ -15,13 +15,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from scanner.engine.rules import SEVERITY_ORDER
 from scanner.errors import InputFileError
 from scanner.fileio import write_atomic
 from scanner.findings import Findings, Result
+from scanner.vocabulary import COVERED_STATUSES, SEVERITY_ORDER
 
 BASELINE_SCHEMA = "backup-audit/baseline/v1"
-GOOD = ("pass", "excepted")
+GOOD = COVERED_STATUSES
 
 
 class Baseline(BaseModel):

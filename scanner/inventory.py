@@ -1,4 +1,8 @@
-"""Reading and writing inventory snapshots: deterministic bytes, validated on load."""
+"""Reading and writing inventory snapshots: deterministic bytes, validated on load.
+
+Version-1 snapshots are converted to version 2 on read (:mod:`scanner.inventory_v1`), so
+last quarter's inventory can be re-evaluated with this quarter's rules.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from pydantic import ValidationError
 
 from scanner.errors import InputFileError
 from scanner.fileio import json_path, line_of, write_atomic
+from scanner.inventory_v1 import V1_SCHEMA, upgrade
 from scanner.model import SCHEMA_ID, Snapshot
 
 
@@ -38,11 +43,13 @@ def load_snapshot(path: Path) -> Snapshot:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputFileError(path, f"not valid JSON: {exc.msg}", exc.lineno) from None
-    if not isinstance(data, dict) or data.get("schema") != SCHEMA_ID:
+    if not isinstance(data, dict) or data.get("schema") not in (SCHEMA_ID, V1_SCHEMA):
         found = data.get("schema") if isinstance(data, dict) else type(data).__name__
         raise InputFileError(
             path, f"not an inventory snapshot: expected schema {SCHEMA_ID!r}, found {found!r}", 1
         )
+    if data["schema"] == V1_SCHEMA:
+        data = upgrade(data)
     try:
         return Snapshot.model_validate(data)
     except ValidationError as exc:

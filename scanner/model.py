@@ -1,9 +1,11 @@
-"""The normalized inventory: one shape for every cloud's data stores and their backups.
+"""The normalized inventory (``backup-audit/inventory/v2``): one shape for every cloud.
 
 Collectors turn API answers into these records; rules read them. A value that could not
 be read is ``None`` together with a :class:`Gap` naming the attribute — never a default.
-The snapshot on disk is versioned (``schema``) and written deterministically by
-:mod:`scanner.inventory`.
+The words (roles, kinds, key types …) come from :mod:`scanner.vocabulary`; each record
+keeps the cloud's own name for the mechanism in ``source``. The snapshot on disk is
+versioned (``schema``) and written deterministically by :mod:`scanner.inventory`;
+version 1 files are converted on read (:mod:`scanner.inventory_v1`).
 """
 
 from __future__ import annotations
@@ -13,40 +15,23 @@ from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_ID: Final = "backup-audit/inventory/v1"
+from scanner.vocabulary import (
+    Cloud,
+    CopyKind,
+    CopyState,
+    GapAttribute,
+    GapCause,
+    ImmutabilityState,
+    KeyType,
+    ProtectionOrigin,
+    ProtectionRole,
+    RecoveryKind,
+    Redundancy,
+)
 
-Cloud = Literal["aws", "gcp", "azure"]
+SCHEMA_ID: Final = "backup-audit/inventory/v2"
+
 Scalar = str | int | float | bool | None
-
-#: Attributes of a DataStore that a Gap can leave unknown.
-GapAttribute = Literal[
-    "inventory",
-    "tags",
-    "encryption",
-    "deletion_protection",
-    "protections",
-    "recovery_points",
-    "copies",
-    "attributes",
-]
-
-ProtectionKind = Literal[
-    "pitr",
-    "automated_backup",
-    "backup_plan",
-    "versioning",
-    "replication",
-    "object_lock",
-]
-
-CopyKind = Literal[
-    "replica",
-    "replication",
-    "backup_copy",
-    "automated_backup_replica",
-    "read_replica",
-    "global_cluster_member",
-]
 
 
 class _Record(BaseModel):
@@ -62,11 +47,13 @@ class Evidence(_Record):
 
 
 class Gap(_Record):
-    """An attribute that could not be read, why, and the permission that would fix it."""
+    """An attribute that could not be read: the operation, why (``cause``), and the
+    permission the operation needs — the fix only when ``cause`` is ``denied``."""
 
     attribute: GapAttribute
     operation: str
     error_code: str
+    cause: GapCause
     message: str
     permission: str | None = None
     region: str | None = None
@@ -82,35 +69,36 @@ class Window(_Record):
 
 
 class Protection(_Record):
-    """Something that keeps a restorable copy, with its provenance and parameters.
+    """Something that keeps restorable data, in neutral terms beside the cloud's own.
 
-    ``frequency_hours`` is the longest interval between scheduled copies (``None`` for
-    continuous protection or when not scheduled); ``retention_days`` is ``None`` when
-    ``retention_unbounded`` (kept until deleted) or when retention does not apply.
+    ``role`` says what it does (see :data:`scanner.vocabulary.ProtectionRole`), ``origin``
+    whether the store's service or a backup service runs it, ``source`` the mechanism in
+    the cloud's words (``DynamoDB point-in-time recovery``, ``AWS Backup``). ``frequency_hours``
+    is the longest interval between scheduled copies (``None`` when continuous or not
+    scheduled); ``retention_days`` is ``None`` when ``retention_unbounded`` (kept until
+    deleted) or unknown. ``vault`` is where its copies are kept, when a vault keeps them.
     """
 
-    kind: ProtectionKind
+    role: ProtectionRole
+    origin: ProtectionOrigin
     source: str
     name: str
     enabled: bool
-    continuous: bool = False
     frequency_hours: float | None = None
     retention_days: float | None = None
     retention_unbounded: bool = False
     window: Window | None = None
     immutable: bool | None = None
+    vault: str | None = None
     details: dict[str, Scalar] = Field(default_factory=dict)
     evidence: list[Evidence] = Field(default_factory=list)
 
 
-RecoveryKind = Literal["pitr", "aws_backup", "on_demand", "snapshot"]
-
-
 class RecoverySource(_Record):
-    """Recovery points of one kind (PITR window, AWS Backup points, snapshots …)."""
+    """Recovery points of one kind and mechanism (a PITR window, a vault's points …)."""
 
     kind: RecoveryKind
-    continuous: bool = False
+    source: str
     newest: datetime | None = None
     oldest: datetime | None = None
     count: int = 0
@@ -141,16 +129,13 @@ class Copy(_Record):
     region: str | None = None
     account: str | None = None
     resolved: bool
-    state: Literal["configured", "observed"]
+    state: CopyState
     source: str
     evidence: list[Evidence] = Field(default_factory=list)
 
 
-KeyType = Literal["provider_owned", "provider_managed", "customer_managed"]
-
-
 class Encryption(_Record):
-    """Encryption at rest of the primary data."""
+    """Encryption at rest of the primary data; ``key_type`` None when the key is unknown."""
 
     enabled: bool
     key_type: KeyType | None
@@ -161,14 +146,17 @@ class Encryption(_Record):
 class DataStore(_Record):
     """One data store (table, bucket, database …) with everything known about its backups.
 
-    ``evidence`` backs the store-level facts (deletion protection, attributes); each
-    protection, recovery source, copy and the encryption carry their own.
+    ``region`` is the location as the provider names it (``eu-west-1``, ``EU``, ``eur3``,
+    ``westeurope``); ``regions`` every region that holds the primary data (the members
+    of a dual- or multi-region location; ``None`` when unresolved, with a ``location``
+    gap). ``evidence`` backs the store-level facts (deletion protection, attributes).
     """
 
     id: str
     cloud: Cloud
     account: str
     region: str
+    regions: list[str] | None
     kind: str
     name: str
     tags: dict[str, str] | None = None
@@ -206,34 +194,63 @@ class BackupPlan(_Record):
     last_execution: datetime | None = None
 
 
+class Immutability(_Record):
+    """A vault's immutability: ``locked`` cannot be undone, ``unlocked`` still can."""
+
+    state: ImmutabilityState
+    min_retention_days: int | None = None
+    max_retention_days: int | None = None
+    locked_since: datetime | None = None
+
+
+class SoftDelete(_Record):
+    """Whether deleted recovery points can be recovered, and for how long."""
+
+    enabled: bool
+    retention_days: int | None = None
+
+
 class Vault(_Record):
-    """A backup vault: where recovery points live, their key, lock and access policy."""
+    """A backup vault: where recovery points live, their key, immutability and redundancy.
+
+    ``None`` in any field means unknown (a gap on the account says why) or, for
+    ``soft_delete`` and ``redundancy``, that the provider has no such setting.
+    """
 
     id: str
     name: str
     region: str
     account: str
-    encryption_key: str | None = None
-    encryption_key_type: str | None = None
-    locked: bool | None = None
-    lock_mode: Literal["compliance", "governance", "none"] | None = None
-    min_retention_days: int | None = None
-    max_retention_days: int | None = None
-    lock_date: datetime | None = None
+    key_type: KeyType | None = None
+    key_id: str | None = None
+    immutability: Immutability | None = None
+    soft_delete: SoftDelete | None = None
+    redundancy: Redundancy | None = None
     denies_recovery_point_deletion: bool | None = None
     recovery_point_count: int | None = None
     evidence: list[Evidence] = Field(default_factory=list)
 
 
 class AccountFacts(_Record):
-    """Account-level facts: regions scanned, backup plans and vaults, account gaps."""
+    """One account (project, subscription): regions scanned, plans, vaults, gaps."""
 
     cloud: Cloud
     account: str
+    name: str | None = None
     regions: list[str] = Field(default_factory=list)
     backup_plans: list[BackupPlan] = Field(default_factory=list)
     vaults: list[Vault] = Field(default_factory=list)
     gaps: list[Gap] = Field(default_factory=list)
+
+
+class ApiCalls(_Record):
+    """How often one API operation was called, and the retries sent on top."""
+
+    cloud: Cloud
+    service: str
+    operation: str
+    calls: int
+    retries: int = 0
 
 
 class Scope(_Record):
@@ -244,14 +261,28 @@ class Scope(_Record):
     regions: list[str]
 
 
+class SnapshotPart(_Record):
+    """One snapshot that ``backup-audit merge`` joined into this one."""
+
+    collected_at: datetime
+    tool_version: str
+    scope: Scope
+
+
 class Snapshot(_Record):
-    """The inventory snapshot: the versioned envelope written to ``inventory.json``."""
+    """The inventory snapshot: the versioned envelope written to ``inventory.json``.
+
+    ``api_calls`` lists the operations actually called (``None`` when the snapshot does
+    not record them: converted from v1); ``parts`` the snapshots a merge joined.
+    """
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    schema_id: Literal["backup-audit/inventory/v1"] = Field(default=SCHEMA_ID, alias="schema")
+    schema_id: Literal["backup-audit/inventory/v2"] = Field(default=SCHEMA_ID, alias="schema")
     tool_version: str
     collected_at: datetime
     scope: Scope
     stores: list[DataStore] = Field(default_factory=list)
     accounts: list[AccountFacts] = Field(default_factory=list)
+    api_calls: list[ApiCalls] | None = None
+    parts: list[SnapshotPart] = Field(default_factory=list)

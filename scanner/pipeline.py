@@ -7,12 +7,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from scanner.collectors.aws.collect import CollectionRun
+import typer
+from rich.console import Console
+
 from scanner.engine.rules import RulePack
 from scanner.engine.run import EvaluationSummary, evaluate_files
 from scanner.findings import load_findings
 from scanner.gate import GateVerdict, load_baseline, run_gate
 from scanner.inventory import write_snapshot
+from scanner.model import Snapshot
 from scanner.render.junit import write_junit
 from scanner.render.markdown import write_summary
 from scanner.render.report import ReportInputs, write_reports
@@ -41,11 +44,11 @@ class PipelineOptions:
 
 
 def after_collection(
-    run: CollectionRun, out_dir: Path, options: PipelineOptions, clock: Callable[[], datetime]
+    snapshot: Snapshot, out_dir: Path, options: PipelineOptions, clock: Callable[[], datetime]
 ) -> PipelineOutcome:
     """Write the inventory, evaluate it, render the reports and, with a baseline, gate."""
     inventory = out_dir / "inventory.json"
-    write_snapshot(run.snapshot, inventory)
+    write_snapshot(snapshot, inventory)
     findings_path, csv = out_dir / "findings.json", out_dir / "results.csv"
     evaluation = evaluate_files(inventory, options.policy, options.pack, findings_path, clock, csv)
     findings = load_findings(findings_path)
@@ -53,7 +56,7 @@ def after_collection(
     outcome = PipelineOutcome(inventory, findings_path, csv, evaluation)
     if options.formats:
         outcome.reports = write_reports(
-            ReportInputs(findings, options.pack, run.snapshot, baseline), out_dir, options.formats
+            ReportInputs(findings, options.pack, snapshot, baseline), out_dir, options.formats
         )
     if baseline is not None:
         outcome.verdict = run_gate(findings, baseline, None, None)
@@ -64,3 +67,18 @@ def after_collection(
         )
         write_summary(findings, out_dir / "summary.md", outcome.verdict)
     return outcome
+
+
+def print_outcome(snapshot: Snapshot, outcome: PipelineOutcome) -> None:
+    """The inventory summary, coverage, the files written and the gate's verdict."""
+    from scanner.summary import print_coverage, print_summary
+
+    console = Console()
+    print_summary(snapshot, console)
+    print_coverage(outcome.evaluation.coverage, outcome.evaluation.exceptions, console)
+    for path in (outcome.inventory, outcome.findings, outcome.csv, *outcome.reports.values()):
+        typer.echo(f"Wrote {path}")
+    if outcome.verdict is not None:
+        for reason in outcome.verdict.reasons:
+            typer.echo(f"FAIL: {reason}")
+        typer.echo("gate passed" if outcome.verdict.passed else "gate FAILED")

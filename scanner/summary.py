@@ -11,11 +11,16 @@ from rich.table import Table
 from scanner.model import Snapshot
 
 
+def _accounts(snapshot: Snapshot) -> str:
+    accounts = snapshot.scope.accounts
+    if len(accounts) <= 3:
+        return f"account(s) {', '.join(accounts)}"
+    return f"{len(accounts)} accounts"
+
+
 def store_table(snapshot: Snapshot) -> Table:
     """Stores per kind and region, with how many carry gaps and have no recovery point."""
-    table = Table(
-        title=f"Inventory — account(s) {', '.join(snapshot.scope.accounts)}", title_justify="left"
-    )
+    table = Table(title=f"Inventory — {_accounts(snapshot)}", title_justify="left")
     for column in ("kind", "region", "stores", "with gaps", "no recovery point"):
         table.add_column(column, justify="left" if column in ("kind", "region") else "right")
     rows: Counter[tuple[str, str]] = Counter()
@@ -32,18 +37,22 @@ def store_table(snapshot: Snapshot) -> Table:
 
 
 def gap_table(snapshot: Snapshot) -> Table | None:
-    """Gaps grouped by operation and error, with the permission that would fix them."""
+    """Gaps grouped by operation, error and cause; the permission to grant where access
+    was denied (other causes are not fixed by a grant)."""
     gaps = [g for s in snapshot.stores for g in s.gaps] + [
         g for a in snapshot.accounts for g in a.gaps
     ]
     if not gaps:
         return None
     table = Table(title="Gaps (unknown, never compliant)", title_justify="left")
-    for column in ("operation", "error", "permission", "count"):
+    for column in ("operation", "error", "cause", "permission to grant", "count"):
         table.add_column(column, justify="right" if column == "count" else "left")
-    counts = Counter((g.operation, g.error_code, g.permission or "-") for g in gaps)
-    for (operation, code, permission), count in sorted(counts.items()):
-        table.add_row(operation, code, permission, str(count))
+    counts = Counter(
+        (g.operation, g.error_code, g.cause, (g.permission or "-") if g.cause == "denied" else "-")
+        for g in gaps
+    )
+    for (operation, code, cause, permission), count in sorted(counts.items()):
+        table.add_row(operation, code, cause.replace("_", " "), permission, str(count))
     return table
 
 

@@ -1,64 +1,38 @@
-"""Shared fixtures: one emulated AWS (moto server + AWS Backup fake) per test session,
-reset before each test that uses it; helpers to seed an estate and collect it."""
+"""The one end-to-end demo run of the suite, shared by every test that reads its outputs,
+and the way tests run the command line in-process (Typer's CliRunner)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timezone
-from typing import Any
+from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner, Result
 
-from scanner.collectors.aws.api import ClientSettings
-from scanner.collectors.aws.collect import CollectionRun, CollectOptions, collect_aws
-from scanner.emulator.estate import Estate
-from scanner.emulator.seed import Seeder
-from scanner.emulator.server import EmulatedAws, dummy_session
-from scanner.model import DataStore, Snapshot
+from scanner.cli import app
 
-NOW = datetime.now(timezone.utc).replace(microsecond=0)
-ACCOUNT = "123456789012"
+CLEAN_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_EC2_METADATA_DISABLED": "true",
+    "AWS_CONFIG_FILE": "/nonexistent",
+    "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
+    "AWS_PROFILE": None,
+    "AWS_ENDPOINT_URL": None,
+    "AWS_ENDPOINT_URL_BACKUP": None,
+    "AWS_ENDPOINT_URL_STS": None,
+}
+
+
+def cli(*args: str, env: dict[str, str | None] | None = None) -> Result:
+    """Run ``backup-audit ARGS`` in this process, as a user would (exit code, stdout, stderr)."""
+    return CliRunner().invoke(app, list(args), env=CLEAN_ENV | (env or {}))
 
 
 @pytest.fixture(scope="session")
-def _emulator() -> Iterator[EmulatedAws]:
-    with EmulatedAws() as emulator:
-        yield emulator
-
-
-@pytest.fixture()
-def aws(_emulator: EmulatedAws) -> EmulatedAws:
-    """The emulated AWS, emptied."""
-    _emulator.reset()
-    return _emulator
-
-
-def seed(aws: EmulatedAws, **estate: Any) -> Estate:
-    """Seed an estate given as the keyword arguments of an estate file."""
-    spec = Estate.model_validate(
-        {"organisation": "Test", "regions": ["eu-west-1", "us-east-1"]} | estate
-    )
-    Seeder(dummy_session(), aws.moto_url, spec, NOW).seed(aws.backup_state)
-    return spec
-
-
-def collect(
-    aws: EmulatedAws, regions: tuple[str, ...] | None = ("eu-west-1", "us-east-1"), **settings: Any
-) -> CollectionRun:
-    """Collect the emulated account with the real collectors (``regions=None``: all enabled)."""
-    options = {"endpoints": aws.endpoints, "max_attempts": 2} | settings
-    return collect_aws(
-        dummy_session(), lambda: NOW, CollectOptions(regions=regions), ClientSettings(**options)
-    )
-
-
-def store(snapshot: Snapshot, name: str) -> DataStore:
-    """The store called ``name``."""
-    found = [s for s in snapshot.stores if s.name == name]
-    assert len(found) == 1, f"{name}: {[s.name for s in snapshot.stores]}"
-    return found[0]
-
-
-def arn(service: str, region: str, resource: str) -> str:
-    """An ARN in the test account."""
-    return f"arn:aws:{service}:{region}:{ACCOUNT}:{resource}"
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Result]]:
+    """``backup-audit demo`` run once: its output folder and what it printed."""
+    out = tmp_path_factory.mktemp("demo")
+    result = cli("demo", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    yield out, result

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from scanner.engine.cases import BASE_STORE, merge
+from scanner.engine.cases import base_store, merge
 from scanner.engine.rules import load_pack
 from scanner.engine.run import EvaluationSummary, evaluate_files
 from scanner.findings import Findings, load_findings
@@ -42,11 +42,11 @@ CACHE_EXCEPTION: dict[str, Any] = {
 GOOD_TABLE: dict[str, Any] = {
     "protections": [
         {
-            "kind": "pitr",
-            "source": "native",
+            "role": "continuous",
+            "origin": "native",
+            "source": "DynamoDB point-in-time recovery",
             "name": "PITR",
             "enabled": True,
-            "continuous": True,
             "retention_days": 35,
             "immutable": False,
         }
@@ -58,8 +58,8 @@ GOOD_TABLE: dict[str, Any] = {
         "max_gap_hours": 0.0,
         "sources": [
             {
-                "kind": "pitr",
-                "continuous": True,
+                "kind": "continuous",
+                "source": "DynamoDB point-in-time recovery",
                 "newest": "2026-01-01T11:55:00Z",
                 "oldest": "2025-12-01T12:00:00Z",
             }
@@ -70,10 +70,7 @@ GOOD_TABLE: dict[str, Any] = {
 
 def store(name: str, **patch: Any) -> dict[str, Any]:
     """A store dict: the case base store, renamed, patched."""
-    base = merge(
-        BASE_STORE, {"id": f"arn:aws:dynamodb:eu-west-1:111122223333:table/{name}", "name": name}
-    )
-    return merge(base, patch)
+    return merge(base_store("aws.dynamodb.table", name), patch)
 
 
 def write_inputs(
@@ -82,7 +79,7 @@ def write_inputs(
     """inventory.json and policy.yaml in ``tmp``."""
     snapshot = Snapshot.model_validate(
         {
-            "schema": "backup-audit/inventory/v1",
+            "schema": "backup-audit/inventory/v2",
             "tool_version": "0.1.0",
             "collected_at": AS_OF,
             "scope": {"clouds": ["aws"], "accounts": ["111122223333"], "regions": ["eu-west-1"]},

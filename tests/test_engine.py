@@ -7,7 +7,9 @@ import hashlib
 import json
 from pathlib import Path
 
-from engine_helpers import (
+from scanner.engine.run import evaluate_files
+from scanner.findings import load_findings
+from tests.engine_helpers import (
     AS_OF,
     CACHE_EXCEPTION,
     GOOD_TABLE,
@@ -18,8 +20,6 @@ from engine_helpers import (
     store,
     write_inputs,
 )
-
-from scanner.engine.run import evaluate_files
 
 
 def test_one_result_per_store_and_rule_with_citations_and_evidence(tmp_path: Path) -> None:
@@ -53,6 +53,7 @@ def test_gaps_and_unknown_tiers_are_never_covered(tmp_path: Path) -> None:
         "attribute": "protections",
         "operation": "dynamodb:DescribeContinuousBackups",
         "error_code": "AccessDeniedException",
+        "cause": "denied",
         "message": "denied",
         "permission": "dynamodb:DescribeContinuousBackups",
     }
@@ -158,3 +159,33 @@ def test_failed_evaluation_leaves_no_output(tmp_path: Path) -> None:
         assert "classification" in str(exc)
     assert not out.exists() and not (tmp_path / "results.csv").exists()
     assert [p.name for p in tmp_path.iterdir()] == sorted(["inventory.json", "policy.yaml"])
+
+
+def test_a_v1_inventory_re_evaluates_with_todays_rules(tmp_path: Path) -> None:
+    v1 = Path(__file__).parent / "corpus" / "inventory-v1.json"
+    policy = Path(__file__).parents[1] / "samples" / "policy.yaml"
+    out = tmp_path / "findings.json"
+    evaluate_files(v1, policy, PACK, out, lambda: AS_OF)
+    findings = load_findings(out)
+    assert len(findings.results) == 13 * len(PACK.rules)
+    assert findings.inventory["api_calls"] is None  # v1 did not record them
+    verdict = {(r.resource.name, r.rule): r for r in findings.results}
+    assert verdict[("reporting-mysql", "BKP-EXISTS")].status == "fail"
+    assert verdict[("nw-clinical-images-dr", "RES-PRIMARY")].status == "fail"
+    assert verdict[("nw-marketing-site", "DEL-PROTECTION")].status == "not_applicable"
+
+
+def test_a_point_stamped_after_collection_has_age_zero_and_says_so(tmp_path: Path) -> None:
+    later = "2026-01-01T12:00:02Z"  # two seconds after the inventory's collection time
+    points = {
+        "newest": later,
+        "count": 1,
+        "sources": [{"kind": "continuous", "source": "PITR", "newest": later}],
+    }
+    findings, _ = evaluate(tmp_path, [store("skewed", recovery_points=points)])
+    (result,) = [r for r in findings.results if r.rule == "BKP-RPO-OBSERVED"]
+    assert result.status == "pass"
+    assert result.message.startswith("newest recovery point is 0 h old")
+    (note,) = [e for e in result.evidence or [] if e["operation"] == "backup-audit:age"]
+    assert note["fields"]["seconds after the collection time"] == 2.0
+    assert note["fields"]["age used"] == 0

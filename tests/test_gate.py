@@ -8,18 +8,18 @@ import sys
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from engine_helpers import GOOD_TABLE, evaluate, store
-
 from scanner.findings import Findings
 from scanner.gate import baseline_of, load_baseline, run_gate, write_baseline
 from scanner.render.junit import junit_xml
 from scanner.render.markdown import summary_markdown
+from tests.engine_helpers import GOOD_TABLE, evaluate, store
 
 DENIED = [
     {
         "attribute": "protections",
         "operation": "dynamodb:DescribeContinuousBackups",
         "error_code": "AccessDeniedException",
+        "cause": "denied",
         "message": "denied",
     }
 ]

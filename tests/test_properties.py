@@ -12,7 +12,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scanner.engine.cases import BASE_STORE, CASE_NOW, case_policy, merge
+from scanner.engine.cases import CASE_NOW, base_store, case_policy, merge
 from scanner.engine.evaluate import Evaluator
 from scanner.engine.rules import load_pack
 from scanner.model import Snapshot
@@ -21,16 +21,27 @@ from scanner.policy import Policy
 PACK = load_pack()
 POLICY = Policy.model_validate(case_policy())
 REGIONS = ["eu-west-1", "eu-central-1", "us-east-1"]
-KINDS = ["pitr", "automated_backup", "backup_plan", "versioning", "object_lock"]
+ROLES = ["backup", "continuous", "versioning", "replication", "soft_delete", "retention_lock"]
+
+GAP_ATTRIBUTES = [
+    "protections",
+    "copies",
+    "recovery_points",
+    "encryption",
+    "encryption_key",
+    "deletion_protection",
+    "location",
+]
+GAP = {"operation": "x:Y", "error_code": "AccessDenied", "cause": "denied", "message": "m"}
 
 protections = st.lists(
     st.fixed_dictionaries(
         {
-            "kind": st.sampled_from(KINDS),
-            "source": st.just("native"),
+            "role": st.sampled_from(ROLES),
+            "origin": st.sampled_from(["native", "backup_service"]),
+            "source": st.just("mechanism"),
             "name": st.sampled_from("abc"),
             "enabled": st.booleans(),
-            "continuous": st.booleans(),
             "frequency_hours": st.sampled_from([1.0, 24.0, 168.0]),
             "retention_days": st.sampled_from([1.0, 35.0, 400.0, 3000.0]),
             "immutable": st.booleans(),
@@ -82,7 +93,8 @@ stores = st.fixed_dictionaries(
                 "sources": st.lists(
                     st.fixed_dictionaries(
                         {
-                            "kind": st.just("snapshot"),
+                            "kind": st.sampled_from(["native_backup", "manual"]),
+                            "source": st.just("snapshots"),
                             "count": st.just(1),
                             "encrypted": st.booleans(),
                         }
@@ -99,11 +111,11 @@ stores = st.fixed_dictionaries(
 def verdicts(store: dict[str, Any]) -> dict[str, str]:
     snapshot = Snapshot.model_validate(
         {
-            "schema": "backup-audit/inventory/v1",
+            "schema": "backup-audit/inventory/v2",
             "tool_version": "0",
             "collected_at": CASE_NOW,
             "scope": {"clouds": ["aws"], "accounts": ["111122223333"], "regions": REGIONS},
-            "stores": [merge(BASE_STORE, store)],
+            "stores": [merge(base_store("aws.dynamodb.table"), store)],
         }
     )
     (result,) = list(Evaluator(PACK, POLICY, CASE_NOW).run(snapshot))
@@ -133,27 +145,17 @@ def forget(store: dict[str, Any], what: int, index: int) -> dict[str, Any]:
         changed["recovery_points"]["sources"] = [
             dict(s, encrypted=None) for s in changed["recovery_points"]["sources"]
         ]
+    elif what == 6:
+        changed["regions"] = None
+        changed["gaps"] = [GAP | {"attribute": "location"}]
     else:
-        attribute = [
-            "protections",
-            "copies",
-            "recovery_points",
-            "encryption",
-            "deletion_protection",
-        ][what % 5]
-        changed["gaps"] = [
-            {
-                "attribute": attribute,
-                "operation": "x:Y",
-                "error_code": "AccessDenied",
-                "message": "m",
-            }
-        ]
+        attribute = GAP_ATTRIBUTES[what % len(GAP_ATTRIBUTES)]
+        changed["gaps"] = [GAP | {"attribute": attribute}]
     return changed
 
 
 @settings(max_examples=400, deadline=None, derandomize=True)
-@given(stores, st.integers(0, 9), st.integers(0, 5))
+@given(stores, st.integers(0, 13), st.integers(0, 5))
 def test_forgetting_a_fact_never_decides_differently(
     store: dict[str, Any], what: int, index: int
 ) -> None:
@@ -165,16 +167,14 @@ def test_forgetting_a_fact_never_decides_differently(
 @settings(max_examples=50, deadline=None)
 @given(
     stores,
-    st.sampled_from(
-        ["protections", "copies", "recovery_points", "encryption", "deletion_protection"]
-    ),
+    st.sampled_from(GAP_ATTRIBUTES),
 )
 def test_a_gap_on_a_required_attribute_is_never_a_pass(
     store: dict[str, Any], attribute: str
 ) -> None:
     gapped = merge(
         store,
-        {"gaps": [{"attribute": attribute, "operation": "x:Y", "error_code": "E", "message": "m"}]},
+        {"gaps": [GAP | {"attribute": attribute}]},
     )
     result = verdicts(gapped)
     for rule in PACK.rules:

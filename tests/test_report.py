@@ -12,13 +12,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from engine_helpers import CACHE_EXCEPTION, GOOD_TABLE, PACK, POLICY, evaluate, store
 from pypdf import PdfReader
 
 from scanner.findings import Findings, load_findings
 from scanner.inventory import load_snapshot
 from scanner.render.report import ReportInputs, render_html, write_reports
 from scanner.render.report_model import PDF_GAP_ROWS, build_report
+from tests.engine_helpers import CACHE_EXCEPTION, GOOD_TABLE, PACK, POLICY, evaluate, store
 
 SCRIPT = "<script>document.body.setAttribute('data-pwned','script')</script>"
 IMG = "\"><img src=x onerror=\"document.body.setAttribute('data-pwned','img')\">"
@@ -27,6 +27,7 @@ DENIED = [
         "attribute": "protections",
         "operation": "dynamodb:DescribeContinuousBackups",
         "error_code": "AccessDeniedException",
+        "cause": "denied",
         "message": "denied",
         "permission": "dynamodb:DescribeContinuousBackups",
     }

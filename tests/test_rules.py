@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from scanner.collectors.registry import store_kinds
 from scanner.engine.cases import CaseOutcome, run_cases
 from scanner.engine.rules import RulePack, load_pack
 from scanner.errors import InputFileError
@@ -34,6 +35,35 @@ def test_every_rule_has_a_pass_and_a_fail_case_and_remediation_per_cloud(rule: o
     assert {"pass", "fail"} <= expected
     assert set(spec.remediation) == {"aws", "gcp", "azure"}
     assert spec.citations, "every rule cites at least one requirement"
+
+
+@pytest.mark.parametrize("rule", PACK.rules, ids=lambda r: r.id)
+def test_every_rule_has_cases_on_each_cloud_it_applies_to(rule: object) -> None:
+    spec = rule.spec  # type: ignore[attr-defined]
+    kinds = store_kinds()
+    applicable = {
+        kind.cloud
+        for kind in kinds.values()
+        if (not spec.applies_to.kinds or kind.id in spec.applies_to.kinds)
+        and set(spec.applies_to.capabilities) <= kind.capabilities
+    }
+    tested = {kinds[case.kind].cloud for case in spec.cases}
+    assert applicable <= tested, f"no cases on {sorted(applicable - tested)}"
+
+
+def test_rules_speak_the_neutral_vocabulary() -> None:
+    """Only remediation text may name a cloud's services; expressions, conditions and
+    messages use the neutral words (roles, origins, kinds of recovery source and copy)."""
+    words = re.compile(
+        r"aws\.|gcp\.|azure\.|dynamodb|\bs3\b|\brds\b|aws.backup|pitr|backup_plan|arn:",
+        re.IGNORECASE,
+    )
+    for rule in PACK.rules:
+        spec = rule.spec
+        texts = [spec.expression, spec.applies_to.when or "", spec.message.pass_, spec.message.fail]
+        texts += [spec.title, *spec.applies_to.kinds]
+        found = [t for t in texts if words.search(t)]
+        assert not found, f"{spec.id}: {found}"
 
 
 def test_pack_covers_the_issue_minimum() -> None:

@@ -1,171 +1,41 @@
-"""The readable description of an emulated estate (``samples/estate.yaml``) and its loader.
-
-Times are written as ages relative to "now" (``3h``, ``2d``) so the estate looks the
-same whenever it is seeded. Seeding itself is in :mod:`scanner.emulator.seed`.
-"""
+"""An emulated estate file (``samples/estate.yaml``): the organisation and one section per
+cloud, each validated by that cloud's plugin. Errors name the file and line."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-
-from scanner.fileio import load_yaml_model
-
-
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+from scanner.collectors.registry import known_clouds, plugin
+from scanner.errors import InputFileError
+from scanner.fileio import line_of, read_yaml
 
 
-class TableSpec(_Spec):
-    """A DynamoDB table."""
-
-    name: str
-    region: str
-    pitr: bool = False
-    recovery_days: int | None = None
-    deletion_protection: bool = False
-    kms_key: str | None = None
-    tags: dict[str, str] = Field(default_factory=dict)
-    on_demand_backups: int = 0
-
-
-class ReplicationSpec(_Spec):
-    """An S3 replication rule's destination."""
-
-    destination: str
-    account: str | None = None
-
-
-class ObjectLockSpec(_Spec):
-    """S3 Object Lock default retention."""
-
-    mode: Literal["GOVERNANCE", "COMPLIANCE"]
-    days: int
-
-
-class BucketSpec(_Spec):
-    """An S3 bucket."""
-
-    name: str
-    region: str
-    versioning: bool = False
-    noncurrent_days: int | None = None
-    object_lock: ObjectLockSpec | None = None
-    replication: ReplicationSpec | None = None
-    kms_key: str | None = None
-    tags: dict[str, str] = Field(default_factory=dict)
-
-
-class DatabaseSpec(_Spec):
-    """An RDS instance or Aurora cluster."""
-
-    id: str
-    region: str
-    engine: str = "postgres"
-    retention_days: int = 7
-    backup_window: str = "02:00-02:30"
-    encrypted: bool = False
-    kms_key: str | None = None
-    deletion_protection: bool = False
-    tags: dict[str, str] = Field(default_factory=dict)
-    manual_snapshots: int = 0
-    global_cluster: str | None = None
-
-
-class VaultSpec(_Spec):
-    """An AWS Backup vault."""
-
-    name: str
-    region: str
-    kms_key: str | None = None
-    lock: Literal["none", "governance", "compliance"] = "none"
-    min_retention_days: int | None = None
-    max_retention_days: int | None = None
-    deny_delete: bool = False
-
-
-class RuleSpec(_Spec):
-    """A backup plan rule."""
-
-    name: str
-    vault: str
-    schedule: str = "cron(0 5 ? * * *)"
-    timezone: str | None = None
-    start_window_minutes: int = 60
-    delete_after_days: int | None = None
-    continuous: bool = False
-    copy_to: list[str] = Field(default_factory=list)
-
-
-class SelectionSpec(_Spec):
-    """A backup selection, in the API's own terms."""
-
-    name: str
-    resources: list[str] = Field(default_factory=list)
-    not_resources: list[str] = Field(default_factory=list)
-    tags: dict[str, str] = Field(default_factory=dict)
-    conditions: dict[str, dict[str, str]] = Field(default_factory=dict)
-
-
-class PlanSpec(_Spec):
-    """A backup plan."""
-
-    name: str
-    region: str
-    rules: list[RuleSpec]
-    selections: list[SelectionSpec] = Field(default_factory=list)
-
-
-class PointsSpec(_Spec):
-    """A series of recovery points of one resource in one vault."""
-
-    resource: str
-    vault: str
-    region: str
-    newest: str = "3h"
-    every: str = "24h"
-    count: int = 7
-    delete_after_days: int | None = 35
-    copy_of: str | None = None
-
-
-class BackupSpec(_Spec):
-    """AWS Backup: vaults, plans, recovery points."""
-
-    vaults: list[VaultSpec] = Field(default_factory=list)
-    plans: list[PlanSpec] = Field(default_factory=list)
-    recovery_points: list[PointsSpec] = Field(default_factory=list)
-
-
-class Estate(_Spec):
-    """A fictional organisation's AWS estate."""
+@dataclass
+class Estate:
+    """A fictional organisation's estate: ``clouds`` maps a cloud to its validated section."""
 
     organisation: str
-    account: str = "123456789012"
-    regions: list[str]
-    kms_keys: dict[str, str] = Field(default_factory=dict, description="alias -> region")
-    dynamodb: list[TableSpec] = Field(default_factory=list)
-    s3: list[BucketSpec] = Field(default_factory=list)
-    rds_instances: list[DatabaseSpec] = Field(default_factory=list)
-    rds_clusters: list[DatabaseSpec] = Field(default_factory=list)
-    backup: BackupSpec = Field(default_factory=BackupSpec)
-
-    @model_validator(mode="after")
-    def _keys_exist(self) -> Estate:
-        specs: list[Any] = [*self.dynamodb, *self.s3, *self.rds_instances, *self.rds_clusters]
-        specs += self.backup.vaults
-        unknown = sorted({s.kms_key for s in specs if s.kms_key and s.kms_key not in self.kms_keys})
-        if unknown:
-            raise ValueError(f"kms_key {', '.join(unknown)} not declared under kms_keys")
-        return self
-
-    def arn(self, text: str) -> str:
-        """Expand ``{account}`` in an ARN written in the estate file."""
-        return text.replace("{account}", self.account)
+    clouds: dict[str, Any] = field(default_factory=dict)
 
 
 def load_estate(path: Path) -> Estate:
-    """Read and validate an estate file; problems name the file and line."""
-    return load_yaml_model(path, Estate)
+    """Read an estate file: ``organisation:`` and a section per cloud (``aws:`` …)."""
+    text, data = read_yaml(path)
+    if not isinstance(data, dict) or not isinstance(data.get("organisation"), str):
+        raise InputFileError(path, "an estate file needs `organisation:` (a name)", 1)
+    estate = Estate(data["organisation"])
+    for key, section in data.items():
+        if key == "organisation":
+            continue
+        if key not in known_clouds():
+            raise InputFileError(
+                path,
+                f"{key}: not a cloud this version emulates ({', '.join(known_clouds())})",
+                line_of(text, [key]),
+            )
+        estate.clouds[key] = plugin(key).load_estate(section, path, text, key)
+    if not estate.clouds:
+        raise InputFileError(path, f"no cloud section ({', '.join(known_clouds())})", 1)
+    return estate

@@ -1,8 +1,10 @@
 """Running the cases written beside each rule: a tiny store and its expected outcome.
 
-Each case's store is merged over a base store (a DynamoDB table in eu-west-1 with no
-protections), evaluated with the real engine under ``rules/cases/policy.yaml`` at
-:data:`CASE_NOW`, together with its ``peers`` (for rules that look across stores).
+Each case names a store kind; its ``store`` is merged over the base store of that kind
+(built from the kind's registered example id, in its cloud's example account and
+region, with no protections and a provider-owned key), and evaluated with the real
+engine under ``rules/cases/policy.yaml`` at :data:`CASE_NOW`, together with its
+``peers`` (for rules that look across stores).
 """
 
 from __future__ import annotations
@@ -12,24 +14,33 @@ from datetime import datetime, timezone
 from typing import Any
 
 from scanner import __version__
+from scanner.collectors.registry import plugin, store_kinds
 from scanner.engine.evaluate import Evaluator
 from scanner.engine.rules import Case, Rule, RulePack, builtin_rules_dir
 from scanner.fileio import read_yaml
-from scanner.model import Scope, Snapshot
+from scanner.model import SCHEMA_ID, Snapshot
 from scanner.policy import Policy
 
 CASE_NOW = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
-BASE_STORE: dict[str, Any] = {
-    "id": "arn:aws:dynamodb:eu-west-1:111122223333:table/case",
-    "cloud": "aws",
-    "account": "111122223333",
-    "region": "eu-west-1",
-    "kind": "aws.dynamodb.table",
-    "name": "case",
-    "tags": {},
-    "deletion_protection": False,
-    "encryption": {"enabled": True, "key_type": "provider_owned"},
-}
+
+
+def base_store(kind_id: str, name: str = "case") -> dict[str, Any]:
+    """The base store of a kind: what a case's ``store`` is merged over."""
+    kind = store_kinds()[kind_id]
+    cloud = plugin(kind.cloud)
+    account, region = cloud.example_account, cloud.example_region
+    return {
+        "id": kind.example_id.format(account=account, region=region, name=name),
+        "cloud": kind.cloud,
+        "account": account,
+        "region": region,
+        "regions": [region],
+        "kind": kind.id,
+        "name": name,
+        "tags": {},
+        "deletion_protection": False if "deletion_protection" in kind.capabilities else None,
+        "encryption": {"enabled": True, "key_type": "provider_owned"},
+    }
 
 
 @dataclass(frozen=True)
@@ -68,19 +79,20 @@ def merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
 def run_case(pack: RulePack, rule: Rule, case: Case, policy_data: dict[str, Any]) -> CaseOutcome:
     """Evaluate one case with the real engine."""
     policy = Policy.model_validate(merge(policy_data, case.policy))
-    stores = [merge(BASE_STORE, case.store)]
+    stores = [merge(base_store(case.kind), case.store)]
     for index, peer in enumerate(case.peers):
-        stores.append(
-            merge(
-                BASE_STORE, {"id": f"{BASE_STORE['id']}-peer{index}", "name": f"peer{index}"} | peer
-            )
-        )
+        stores.append(merge(base_store(case.kind, f"peer{index}"), peer))
+    base = stores[0]
     snapshot = Snapshot.model_validate(
         {
-            "schema": "backup-audit/inventory/v1",
+            "schema": SCHEMA_ID,
             "tool_version": __version__,
             "collected_at": CASE_NOW,
-            "scope": Scope(clouds=["aws"], accounts=["111122223333"], regions=["eu-west-1"]),
+            "scope": {
+                "clouds": [base["cloud"]],
+                "accounts": [base["account"]],
+                "regions": [base["region"]],
+            },
             "stores": stores,
         }
     )

@@ -11,8 +11,7 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from scanner.engine.evaluate import StoreVerdicts
-
-COVERED = ("pass", "excepted")
+from scanner.vocabulary import COVERED_STATUSES as COVERED
 
 
 class CoverageCounter:

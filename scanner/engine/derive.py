@@ -1,9 +1,11 @@
 """Facts the engine computes for rules (``derived``): ages, residency, backup windows.
 
-Backup start times are converted to the policy's time zone on the evaluation date;
+``backups`` are the enabled protections whose role makes a restorable backup. Backup
+start times are converted to the policy's time zone on the evaluation date;
 ``hour_share`` is the share of all stores with a scheduled backup that start in the
-same local hour (the stagger check). A copy whose region is unknown has no ``in_zone``,
-so a residency rule reading it is not_assessed.
+same local hour (the stagger check). Residency judges every region of the store's
+location; a location or copy whose region is unknown has no ``in_zone``, so a residency
+rule reading it is not_assessed.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from scanner.engine.resolve import PolicyResolver, Resolution
 from scanner.model import DataStore
 from scanner.policy import Policy
+from scanner.vocabulary import BACKUP_ROLES
 
 DAY_MINUTES = 24 * 60
 
@@ -33,6 +36,13 @@ def _minutes(text: str) -> int:
     return int(hours) * 60 + int(minutes)
 
 
+def backups(store_data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The enabled protections (as dumped) whose role makes a restorable backup."""
+    return [
+        p for p in store_data.get("protections", []) if p["enabled"] and p["role"] in BACKUP_ROLES
+    ]
+
+
 class Deriver:
     """Computes ``derived`` for every store of one evaluation."""
 
@@ -48,7 +58,8 @@ class Deriver:
     def derive_all(
         self, stores: list[DataStore], resolutions: list[Resolution]
     ) -> list[dict[str, Any]]:
-        """``derived`` for each store, in order; stagger shares span all stores."""
+        """``derived`` for each store, in order (without ``backups``, which
+        :func:`backups` adds from the store's data); stagger shares span all stores."""
         windows = [self._windows(s) for s in stores]
         hours: Counter[int] = Counter()
         for store_windows in windows:
@@ -68,10 +79,13 @@ class Deriver:
         derived: dict[str, Any] = {"windows": windows}
         newest = store.recovery_points.newest
         if newest is not None:
-            derived["newest_age_hours"] = (self.now - newest).total_seconds() / 3600
+            age = (self.now - newest).total_seconds()
+            derived["newest_age_hours"] = max(age, 0.0) / 3600
+            if age < 0:
+                derived["newest_after_collection_seconds"] = -age
         oldest = store.recovery_points.oldest
         if oldest is not None:
-            derived["oldest_age_hours"] = (self.now - oldest).total_seconds() / 3600
+            derived["oldest_age_hours"] = max((self.now - oldest).total_seconds(), 0.0) / 3600
         zone = (resolution.policy or {}).get("residency_zone")
         if zone is not None:
             derived["residency"] = self._residency(store, zone)
@@ -85,11 +99,12 @@ class Deriver:
                 item["region"] = copy.region
                 item["in_zone"] = self.resolver.in_zone(zone, store.cloud, copy.region)
             copies.append(item)
-        return {
-            "zone": zone,
-            "primary_in_zone": self.resolver.in_zone(zone, store.cloud, store.region),
-            "copies": copies,
-        }
+        residency: dict[str, Any] = {"zone": zone, "copies": copies, "regions_outside": []}
+        if store.regions is not None:
+            outside = [r for r in store.regions if not self.resolver.in_zone(zone, store.cloud, r)]
+            residency["primary_in_zone"] = bool(store.regions) and not outside
+            residency["regions_outside"] = outside
+        return residency
 
     def _windows(self, store: DataStore) -> list[dict[str, Any]]:
         if self._zone is None or self._peak is None:

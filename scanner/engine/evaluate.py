@@ -1,6 +1,7 @@
 """Evaluating every rule on every store: one result per store × rule, in a stable order.
 
-Order of decisions for one store and rule: kind out of scope → not_applicable; policy
+Order of decisions for one store and rule: kind out of scope, or a kind without a
+capability the rule needs → not_applicable (an unregistered kind → not_assessed); policy
 unresolvable (unreadable tags, unknown tier) → not_assessed; framework not in scope or
 ``when`` false → not_applicable; a gap on a required attribute → not_assessed naming
 it; otherwise the expression decides pass / fail / not_assessed. An approved, unexpired
@@ -16,8 +17,9 @@ from datetime import date, datetime
 from fnmatch import fnmatchcase
 from typing import Any
 
+from scanner.collectors.registry import store_kinds
 from scanner.engine.cel_runtime import context
-from scanner.engine.derive import Deriver
+from scanner.engine.derive import Deriver, backups
 from scanner.engine.resolve import PolicyResolver, Resolution
 from scanner.engine.rules import Rule, RulePack
 from scanner.model import DataStore, Evidence, Snapshot
@@ -28,6 +30,8 @@ EVIDENCE_SOURCES: dict[str, Callable[[DataStore], list[Evidence]]] = {
     "recovery_points": lambda s: [e for r in s.recovery_points.sources for e in r.evidence],
     "copies": lambda s: [e for c in s.copies for e in c.evidence],
     "encryption": lambda s: s.encryption.evidence if s.encryption else [],
+    "encryption_key": lambda s: s.encryption.evidence if s.encryption else [],
+    "location": lambda s: s.evidence,
     "deletion_protection": lambda s: s.evidence,
     "attributes": lambda s: s.evidence,
 }
@@ -72,8 +76,10 @@ class Evaluator:
         derived: dict[str, Any],
         account: dict[str, Any],
     ) -> StoreVerdicts:
+        dumped = store.model_dump(mode="json", exclude_none=True)
+        derived["backups"] = backups(dumped)
         variables = {
-            "store": store.model_dump(mode="json", exclude_none=True),
+            "store": dumped,
             "policy": resolution.policy or {},
             "account": account,
             "derived": derived,
@@ -84,7 +90,7 @@ class Evaluator:
             k: getattr(store, k) for k in ("id", "cloud", "account", "region", "kind", "name")
         }
         gaps: set[str] = {g.attribute for g in store.gaps}
-        evidence = EvidenceCache(store)
+        evidence = EvidenceCache(store, derived)
         results = []
         for rule in self.pack.rules:
             status, detail = self._decide(rule, store, resolution, frameworks, gaps, ctx)
@@ -107,6 +113,13 @@ class Evaluator:
         spec = rule.spec
         if spec.applies_to.kinds and store.kind not in spec.applies_to.kinds:
             return "not_applicable", {"reason": f"rule is about {', '.join(spec.applies_to.kinds)}"}
+        if spec.applies_to.capabilities:
+            kind = store_kinds().get(store.kind)
+            if kind is None:
+                return "not_assessed", {"reason": f"unknown store kind {store.kind}"}
+            lacking = [c for c in spec.applies_to.capabilities if c not in kind.capabilities]
+            if lacking:
+                return "not_applicable", {"reason": f"{kind.title} has no {', '.join(lacking)}"}
         if resolution.policy is None:
             return "not_assessed", {"reason": resolution.reason, "missing": [resolution.attribute]}
         absent = [f for f in spec.applies_to.frameworks if f not in frameworks]
@@ -191,10 +204,12 @@ class Evaluator:
 
 
 class EvidenceCache:
-    """The evidence behind each store attribute, serialized once per store."""
+    """The evidence behind each store attribute, serialized once per store; the age of the
+    newest point joins the recovery points' evidence when it had to be clamped at zero."""
 
-    def __init__(self, store: DataStore) -> None:
+    def __init__(self, store: DataStore, derived: dict[str, Any]) -> None:
         self._store = store
+        self._derived = derived
         self._dumped: dict[str, list[dict[str, Any]]] = {}
         self._joined: dict[tuple[str, ...], list[dict[str, Any]]] = {}
 
@@ -204,7 +219,28 @@ class EvidenceCache:
             source = EVIDENCE_SOURCES.get(name)
             items = source(self._store) if source else []
             self._dumped[name] = [e.model_dump(mode="json") for e in items]
+            if name == "recovery_points":
+                self._dumped[name] += self._clamped_age()
         return self._dumped[name]
+
+    def _clamped_age(self) -> list[dict[str, Any]]:
+        skew = self._derived.get("newest_after_collection_seconds")
+        if skew is None:
+            return []
+        newest = self._store.recovery_points.newest
+        return [
+            {
+                "operation": "backup-audit:age",
+                "region": None,
+                "fields": {
+                    "newest recovery point": newest.isoformat() if newest else None,
+                    "seconds after the collection time": round(skew, 3),
+                    "age used": 0,
+                    "note": "the newest point is stamped after the collection time "
+                    "(clocks differ); its age is taken as 0",
+                },
+            }
+        ]
 
     def for_rule(self, requires: Sequence[str], with_gaps: bool) -> list[dict[str, Any]]:
         """Evidence for a rule's required attributes, plus the gaps when not assessed."""
@@ -222,6 +258,7 @@ class EvidenceCache:
                     "fields": {
                         "gap": g.attribute,
                         "error_code": g.error_code,
+                        "cause": g.cause,
                         "permission": g.permission,
                         "message": g.message,
                     },

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+from scanner.model import Protection
+
 
 class ResolvedPolicy(BaseModel):
     """The policy as it applies to one store (``policy`` in rule expressions)."""
@@ -42,10 +44,13 @@ class CopyLocation(BaseModel):
 
 
 class Residency(BaseModel):
-    """The store's primary location and copies against its zone."""
+    """The store's location and copies against its zone: ``primary_in_zone`` holds when
+    every region of the store's location is in the zone (absent when the location is
+    unresolved); ``regions_outside`` names those that are not."""
 
     zone: str
-    primary_in_zone: bool
+    primary_in_zone: bool | None = None
+    regions_outside: list[str] = []
     copies: list[CopyLocation]
 
 
@@ -60,9 +65,17 @@ class BackupWindow(BaseModel):
 
 
 class Derived(BaseModel):
-    """Facts the engine computes for one store (``derived`` in rule expressions)."""
+    """Facts the engine computes for one store (``derived`` in rule expressions).
 
+    ``backups`` are the enabled protections whose role makes a restorable backup
+    (:data:`scanner.vocabulary.BACKUP_ROLES`) — the one place that decides it. Ages are
+    as of the collection time and never negative: a point stamped after the collection
+    (clock skew) has age 0 and ``newest_after_collection_seconds`` says by how much.
+    """
+
+    backups: list[Protection] = []
     newest_age_hours: float | None = None
+    newest_after_collection_seconds: float | None = None
     oldest_age_hours: float | None = None
     residency: Residency | None = None
     windows: list[BackupWindow] = []

@@ -1,35 +1,35 @@
 """Rule packs: loading and validating rule files before anything is evaluated.
 
 A rule file holds ``rules: [...]``; each rule has an id, title, severity, rationale,
-``applies_to`` (kinds, frameworks, a CEL ``when``), ``requires`` (store attributes whose
-gaps make it undecidable), a CEL ``expression``, a message, remediation per cloud,
-citations (framework → requirement ids) and ``cases`` (tiny stores with the expected
-outcome). Any problem — schema, CEL syntax, an unknown citation or field path, a
-duplicate id — stops the load with the file and line.
+``applies_to`` (kinds, capabilities, frameworks, a CEL ``when``), ``requires`` (store
+attributes whose gaps make it undecidable), a CEL ``expression``, a message, remediation
+per cloud, citations (framework → requirement ids) and ``cases`` (tiny stores of a named
+kind with the expected outcome). Any problem — schema, CEL syntax, an unknown citation,
+field path or store kind, a duplicate id — stops the load with the file and line.
 """
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import re
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from scanner.collectors.registry import store_kinds
 from scanner.engine.catalog import Framework, load_catalogs
 from scanner.engine.cel_runtime import CelCompileError, Expression
 from scanner.engine.facts import Derived, ResolvedPolicy
 from scanner.engine.paths import unknown_paths
 from scanner.errors import InputFileError
 from scanner.fileio import line_of, read_yaml, validation_error
-from scanner.model import AccountFacts, DataStore, GapAttribute
+from scanner.model import AccountFacts, DataStore
+from scanner.vocabulary import CLOUDS, Capability, Cloud, GapAttribute, Severity, Status
 
-Severity = Literal["critical", "high", "medium", "low"]
-Status = Literal["pass", "fail", "not_assessed", "excepted", "not_applicable"]
-SEVERITY_ORDER: dict[str, int] = {"low": 1, "medium": 2, "high": 3, "critical": 4}
 ROOTS: dict[str, type[BaseModel]] = {
     "store": DataStore,
     "policy": ResolvedPolicy,
@@ -38,6 +38,8 @@ ROOTS: dict[str, type[BaseModel]] = {
 }
 _READS_STORE = re.compile(r"\b(store|derived)\.")
 _PLACEHOLDER = re.compile(r"\{([a-z_][\w.]*)(?:\|([^}]*))?\}")
+_LITERAL = re.compile(r"'([^'\\]*)'|\"([^\"\\]*)\"")
+_KIND_SHAPE = re.compile(rf"^(?:{'|'.join(CLOUDS)})\.[a-z0-9]+\.[a-z0-9_]+$")
 
 
 class _Spec(BaseModel):
@@ -48,14 +50,18 @@ class AppliesTo(_Spec):
     """Which stores a rule is about; anything else is not_applicable."""
 
     kinds: list[str] = Field(default_factory=list, description="Store kinds; empty = all")
+    capabilities: list[Capability] = Field(
+        default_factory=list, description="The store's kind must have all of these"
+    )
     frameworks: list[str] = Field(default_factory=list, description="In scope of all of these")
     when: str | None = Field(None, description="CEL condition; false = not_applicable")
 
 
 class Case(_Spec):
-    """A tiny store (merged over a base store) and the expected outcome of the rule."""
+    """A tiny store (merged over a base store of ``kind``) and the rule's expected outcome."""
 
     name: str
+    kind: str = Field(description="The store kind whose base store the case starts from")
     store: dict[str, Any] = Field(default_factory=dict)
     peers: list[dict[str, Any]] = Field(default_factory=list)
     policy: dict[str, Any] = Field(default_factory=dict, description="Merged over the case policy")
@@ -80,7 +86,7 @@ class RuleSpec(_Spec):
     requires: list[GapAttribute] = Field(default_factory=list)
     expression: str
     message: Messages
-    remediation: dict[Literal["aws", "gcp", "azure"], str]
+    remediation: dict[Cloud, str]
     citations: dict[str, list[str]]
     cases: list[Case] = Field(default_factory=list)
 
@@ -183,6 +189,7 @@ def _validate(
     try:
         compiled = _compile(spec)
         _check_citations(spec, catalogs)
+        _check_kinds(spec)
     except _RuleProblem as exc:
         where = line_of(text, ["rules", index, exc.field])
         raise InputFileError(path, f"rule {spec.id}: {exc.problem}", where) from None
@@ -233,6 +240,28 @@ def _check_citations(spec: RuleSpec, catalogs: dict[str, Framework]) -> None:
     for framework in spec.applies_to.frameworks:
         if framework not in catalogs:
             raise _RuleProblem("applies_to", f"applies to unknown framework {framework!r}")
+
+
+def _check_kinds(spec: RuleSpec) -> None:
+    """Every store kind the rule names — in ``applies_to``, its cases, or as a literal in
+    its expressions — is a registered kind: a typo is an error, never a silent non-match."""
+    known = store_kinds()
+    for kind in spec.applies_to.kinds:
+        if kind not in known:
+            raise _RuleProblem("applies_to", f"unknown store kind {kind!r}{_suggest(kind)}")
+    for field, source in (("expression", spec.expression), ("applies_to", spec.applies_to.when)):
+        for match in _LITERAL.finditer(source or ""):
+            literal = match.group(1) if match.group(1) is not None else match.group(2)
+            if _KIND_SHAPE.match(literal) and literal not in known:
+                raise _RuleProblem(field, f"unknown store kind {literal!r}{_suggest(literal)}")
+    for case in spec.cases:
+        if case.kind not in known:
+            raise _RuleProblem("cases", f"case {case.name!r}: unknown store kind {case.kind!r}")
+
+
+def _suggest(kind: str) -> str:
+    close = difflib.get_close_matches(kind, list(store_kinds()), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 class Template:

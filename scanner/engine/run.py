@@ -93,6 +93,9 @@ def _header(
             "sha256": sha256_file(inventory),
             "collected_at": snapshot.collected_at.isoformat(),
             "tool_version": snapshot.tool_version,
+            "api_calls": None
+            if snapshot.api_calls is None
+            else [c.model_dump(mode="json") for c in snapshot.api_calls],
         },
         "policy": {"sha256": sha256_file(policy_path), "organisation": policy.organisation},
         "scope": snapshot.scope.model_dump(mode="json"),

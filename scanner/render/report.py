@@ -59,16 +59,21 @@ class ReportInputs:
     baseline: Baseline | None = None
 
 
-def read_operations() -> list[str]:
-    """Every API operation the collectors may call, for the methodology section."""
-    from scanner.collectors.aws.collect import OPERATIONS
-
-    return sorted(f"{op.service}:{op.name}" for op in OPERATIONS)
+def called_operations(findings: Findings) -> list[dict[str, object]] | None:
+    """The API operations the collection actually called (from the inventory the findings
+    were evaluated on), for the methodology section; None when it did not record them."""
+    calls = findings.inventory.get("api_calls")
+    if calls is None:
+        return None
+    return sorted(
+        (dict(c) for c in calls),
+        key=lambda c: (str(c["cloud"]), str(c["service"]), str(c["operation"])),
+    )
 
 
 def write_reports(inputs: ReportInputs, out_dir: Path, formats: tuple[str, ...]) -> dict[str, Path]:
     """Write ``report.html`` and/or ``report.pdf`` atomically; return their paths."""
-    operations = read_operations()
+    operations = called_operations(inputs.findings)
     written: dict[str, Path] = {}
     for fmt in formats:
         report = build_report(

@@ -11,12 +11,12 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from scanner.engine.rules import SEVERITY_ORDER, RulePack
+from scanner.engine.rules import RulePack
 from scanner.findings import Findings, Ratio, Result
 from scanner.gate import Baseline
 from scanner.model import DataStore, Snapshot
+from scanner.vocabulary import SEVERITIES, SEVERITY_ORDER
 
-SEVERITIES = ("critical", "high", "medium", "low")
 PDF_GAP_ROWS = 150
 PDF_ROWS = 200
 STATUS_LABEL = {
@@ -90,7 +90,7 @@ class Report:
     stores: list[dict[str, Any]]
     stores_hidden: int
     rules: list[dict[str, Any]]
-    operations: list[str]
+    operations: list[dict[str, Any]] | None
     remediation: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
@@ -166,11 +166,19 @@ def _not_assessed(findings: Findings, limit: int | None) -> tuple[list[dict[str,
         (r for r in findings.results if r.status == "not_assessed"), key=_severity_key
     ):
         gaps = [e["fields"] for e in result.evidence or [] if "gap" in e.get("fields", {})]
-        permissions = sorted({str(g["permission"]) for g in gaps if g.get("permission")})
+        # Only a denial is fixed by a grant; a key not found or throttling is not.
+        permissions = sorted(
+            {
+                str(g["permission"])
+                for g in gaps
+                if g.get("permission") and g.get("cause", "denied") == "denied"
+            }
+        )
         rows.append(
             {
                 "result": result,
                 "permissions": permissions,
+                "causes": sorted({str(g.get("cause")) for g in gaps if g.get("cause")}),
                 "operations": sorted(
                     {
                         str(e.get("operation"))
@@ -255,7 +263,7 @@ def build_report(
     pack: RulePack,
     snapshot: Snapshot | None,
     baseline: Baseline | None,
-    operations: list[str],
+    operations: list[dict[str, Any]] | None,
     mode: str,
 ) -> Report:
     """The report's content for ``mode`` "html" (every row) or "pdf" (bounded)."""

@@ -1,10 +1,11 @@
-"""Guarded boto3 clients and the one way collectors call AWS: failures become Gaps.
+"""Guarded boto3 clients and the one way AWS collectors call AWS: failures become Gaps.
 
-``AwsClients`` builds one client per (service, region), shared by the thread pool, with a
-connection pool as large as the pool, adaptive retries and the read-only guard attached.
-``AwsApi.call`` / ``AwsApi.pages`` run one declared operation; AccessDenied, throttling
-after retries, timeouts and any other failure come back as a :class:`Gap`, never as an
-empty answer.
+``AwsClients`` builds one client per (account, service, region), shared by the thread
+pool, with a connection pool as large as the pool, adaptive retries and two hooks: the
+read-only guard (before the request is built) and the counters of calls and of requests
+sent (so retries are counted apart). ``AwsApi`` is one account's view: ``call`` and
+``pages`` run a declared operation; AccessDenied, throttling after retries, timeouts and
+any other failure come back as a :class:`~scanner.model.Gap`, never as an empty answer.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import boto3
@@ -21,8 +23,10 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from scanner import __version__
+from scanner.collectors.answers import Answer, cause_of
 from scanner.collectors.readonly import CallCounter, ReadOnlyGuard
-from scanner.model import Gap, GapAttribute
+from scanner.model import Gap
+from scanner.vocabulary import GapAttribute
 
 
 @dataclass(frozen=True)
@@ -37,7 +41,12 @@ class ClientSettings:
 
 
 class AwsClients:
-    """One guarded, counted client per (service, region), created on first use."""
+    """One guarded, counted client per (account, service, region), created on first use.
+
+    Every client comes from one boto3 session (its credential chain for the caller's
+    account, the temporary credentials of an assumed role for another), so the service
+    models are loaded once, not once per account.
+    """
 
     def __init__(
         self,
@@ -50,23 +59,56 @@ class AwsClients:
         self._guard = guard
         self._counter = counter
         self._settings = settings or ClientSettings()
-        self._clients: dict[tuple[str, str], BaseClient] = {}
+        self._credentials: dict[str, dict[str, str]] = {}
+        self._clients: dict[tuple[str, str, str], BaseClient] = {}
         self._lock = threading.Lock()
+        self._building: dict[tuple[str, str, str], threading.Lock] = {}
 
     @property
     def guard(self) -> ReadOnlyGuard:
         """The read-only guard attached to every client."""
         return self._guard
 
-    def get(self, service: str, region: str) -> BaseClient:
-        """The shared client for ``service`` in ``region``."""
-        key = (service, region)
+    def add_account(self, account: str, credentials: dict[str, str] | None = None) -> AwsApi:
+        """Register how to read ``account`` — the session's own credentials, or an assumed
+        role's ``AccessKeyId``/``SecretAccessKey``/``SessionToken`` — and return its API."""
         with self._lock:
+            self._credentials[account] = (
+                {
+                    "aws_access_key_id": credentials["AccessKeyId"],
+                    "aws_secret_access_key": credentials["SecretAccessKey"],
+                    "aws_session_token": credentials["SessionToken"],
+                }
+                if credentials
+                else {}
+            )
+        return AwsApi(self, account)
+
+    def get(self, account: str, service: str, region: str) -> BaseClient:
+        """The shared client for ``service`` in ``region`` of ``account``."""
+        key = (account, service, region)
+        with self._lock:
+            if key in self._clients:
+                return self._clients[key]
+            building = self._building.setdefault(key, threading.Lock())
+        with building:  # clients are built in parallel, each exactly once
             if key not in self._clients:
-                self._clients[key] = self._build(service, region)
+                client = self._build(service, region, self._credentials[account])
+                with self._lock:
+                    self._clients[key] = client
             return self._clients[key]
 
-    def _build(self, service: str, region: str) -> BaseClient:
+    def forget(self, account: str) -> None:
+        """Close and drop every client of ``account`` (its reads are done)."""
+        with self._lock:
+            keys = [k for k in self._clients if k[0] == account]
+            clients = [self._clients.pop(k) for k in keys]
+            for key in keys:
+                self._building.pop(key, None)
+        for client in clients:
+            client.close()
+
+    def _build(self, service: str, region: str, credentials: dict[str, str]) -> BaseClient:
         s = self._settings
         config = Config(
             region_name=region,
@@ -78,30 +120,28 @@ class AwsClients:
         )
         endpoints = s.endpoints or {}
         endpoint = endpoints.get(service, endpoints.get("*"))
-        client = self._session.client(service, config=config, endpoint_url=endpoint)  # type: ignore[call-overload]
-        client.meta.events.register("before-call", self._before_call)
+        client = self._session.client(  # type: ignore[call-overload]
+            service, config=config, endpoint_url=endpoint, **credentials
+        )
+        client.meta.events.register("provide-client-params", self._before_build)
+        client.meta.events.register("before-send", partial(self._before_send, service))
         return client  # type: ignore[no-any-return]
 
-    def _before_call(self, model: Any, **_: Any) -> None:
+    def _before_build(self, model: Any, **_: Any) -> None:
         service = model.service_model.service_name
         self._guard.check(service, model.name)
-        self._counter.add(service, model.name)
+        self._counter.call(service, model.name)
 
-
-@dataclass(frozen=True)
-class Answer:
-    """The outcome of one call: data, or absent (a documented not-found), or a gap."""
-
-    data: dict[str, Any] | None = None
-    absent: bool = False
-    gap: Gap | None = None
+    def _before_send(self, service: str, event_name: str, **_: Any) -> None:
+        self._counter.attempt(service, event_name.rsplit(".", 1)[-1])
 
 
 class AwsApi:
-    """Runs declared read operations and turns every failure into a Gap."""
+    """One account's view: runs declared read operations, every failure a Gap."""
 
-    def __init__(self, clients: AwsClients) -> None:
+    def __init__(self, clients: AwsClients, account: str) -> None:
         self.clients = clients
+        self.account = account
 
     def call(
         self,
@@ -113,7 +153,7 @@ class AwsApi:
         **params: Any,
     ) -> Answer:
         """Call one operation; ``absent`` lists error codes that mean "not configured"."""
-        client = self.clients.get(service, region)
+        client = self.clients.get(self.account, service, region)
         try:
             data = getattr(client, xform_name(operation))(**params)
         except ClientError as exc:
@@ -121,10 +161,10 @@ class AwsApi:
             if code in absent:
                 return Answer(absent=True)
             message = str(exc.response.get("Error", {}).get("Message", exc))
-            return Answer(gap=self._gap(service, region, operation, attribute, code, message))
+            return Answer(gap=self.gap(service, region, operation, attribute, code, message))
         except BotoCoreError as exc:
             return Answer(
-                gap=self._gap(service, region, operation, attribute, type(exc).__name__, str(exc))
+                gap=self.gap(service, region, operation, attribute, type(exc).__name__, str(exc))
             )
         data.pop("ResponseMetadata", None)
         return Answer(data=data)
@@ -139,7 +179,7 @@ class AwsApi:
         **params: Any,
     ) -> tuple[list[Any], Gap | None]:
         """All items of a paginated list operation, or the gap that stopped it."""
-        client = self.clients.get(service, region)
+        client = self.clients.get(self.account, service, region)
         items: list[Any] = []
         try:
             paginator = client.get_paginator(xform_name(operation))
@@ -148,13 +188,13 @@ class AwsApi:
         except ClientError as exc:
             code = str(exc.response.get("Error", {}).get("Code", "Unknown"))
             message = str(exc.response.get("Error", {}).get("Message", exc))
-            return [], self._gap(service, region, operation, attribute, code, message)
+            return [], self.gap(service, region, operation, attribute, code, message)
         except BotoCoreError as exc:
             name, text = type(exc).__name__, str(exc)
-            return [], self._gap(service, region, operation, attribute, name, text)
+            return [], self.gap(service, region, operation, attribute, name, text)
         return items, None
 
-    def _gap(
+    def gap(
         self,
         service: str,
         region: str,
@@ -163,16 +203,13 @@ class AwsApi:
         code: str,
         message: str,
     ) -> Gap:
+        """The gap one failed operation leaves on ``attribute``."""
         return Gap(
             attribute=attribute,
             operation=f"{service}:{operation}",
             error_code=code,
+            cause=cause_of(code),
             message=message,
             permission=self.clients.guard.permission(service, operation),
             region=region,
         )
-
-
-def gap_for(gap: Gap, *attributes: GapAttribute, resource: str | None = None) -> list[Gap]:
-    """The same failure recorded against several attributes of one resource."""
-    return [gap.model_copy(update={"attribute": a, "resource": resource}) for a in attributes]

@@ -18,10 +18,12 @@ from typing import Any
 
 from scanner.collectors.aws.api import AwsApi
 from scanner.collectors.aws.arn import arn_account
+from scanner.collectors.aws.context import AccountContext
 from scanner.collectors.aws.selection import glob_match
-from scanner.collectors.aws.tasks import AccountContext, TaskResult
 from scanner.collectors.readonly import declare
-from scanner.model import Evidence, Gap, Vault
+from scanner.collectors.tasks import TaskResult
+from scanner.model import Evidence, Gap, Immutability, Vault
+from scanner.vocabulary import ImmutabilityState, KeyType
 
 OPERATIONS = declare(
     "backup",
@@ -70,7 +72,7 @@ def collect_region(api: AwsApi, ctx: AccountContext, region: str, now: datetime)
         "backup", region, "ListProtectedResources", "recovery_points", "Results"
     )
     facts.protected = {p["ResourceArn"]: p for p in protected}
-    return TaskResult(region_facts=[facts])
+    return TaskResult(facts=[facts])
 
 
 def _read_plans(api: AwsApi, region: str, facts: RegionBackup) -> None:
@@ -145,30 +147,39 @@ def _read_vaults(
             facts.points[point.get("ResourceArn", "")].append(point)
 
 
-def lock_mode(raw: dict[str, Any], now: datetime) -> str:
-    """Vault Lock mode: compliance once LockDate has passed; governance if still changeable."""
+_KEY_TYPES: dict[str, KeyType] = {
+    "AWS_OWNED_KMS_KEY": "provider_owned",
+    "CUSTOMER_MANAGED_KMS_KEY": "customer_managed",
+}
+
+
+def lock_state(raw: dict[str, Any], now: datetime) -> ImmutabilityState:
+    """Vault Lock: locked (compliance mode) once LockDate has passed; unlocked (governance
+    mode, or before LockDate) while it can still be removed; disabled without a lock."""
     if not raw.get("Locked"):
-        return "none"
+        return "disabled"
     lock_date = raw.get("LockDate")
-    return "compliance" if lock_date and lock_date <= now else "governance"
+    return "locked" if lock_date and lock_date <= now else "unlocked"
 
 
 def _vault(
     raw: dict[str, Any], ctx: AccountContext, region: str, now: datetime, denies: bool | None
 ) -> Vault:
     arn = raw["BackupVaultArn"]
+    state = lock_state(raw, now)
     return Vault(
         id=arn,
         name=raw["BackupVaultName"],
         region=region,
         account=arn_account(arn) or ctx.account,
-        encryption_key=raw.get("EncryptionKeyArn"),
-        encryption_key_type=raw.get("EncryptionKeyType"),
-        locked=bool(raw.get("Locked", False)),
-        lock_mode=lock_mode(raw, now),
-        min_retention_days=raw.get("MinRetentionDays"),
-        max_retention_days=raw.get("MaxRetentionDays"),
-        lock_date=raw.get("LockDate"),
+        key_type=_KEY_TYPES.get(str(raw.get("EncryptionKeyType"))),
+        key_id=raw.get("EncryptionKeyArn"),
+        immutability=Immutability(
+            state=state,
+            min_retention_days=raw.get("MinRetentionDays"),
+            max_retention_days=raw.get("MaxRetentionDays"),
+            locked_since=raw.get("LockDate") if state == "locked" else None,
+        ),
         denies_recovery_point_deletion=denies,
         recovery_point_count=raw.get("NumberOfRecoveryPoints"),
         evidence=[
@@ -181,6 +192,7 @@ def _vault(
                     "MaxRetentionDays": raw.get("MaxRetentionDays"),
                     "LockDate": raw["LockDate"].isoformat() if raw.get("LockDate") else None,
                     "EncryptionKeyArn": raw.get("EncryptionKeyArn"),
+                    "EncryptionKeyType": raw.get("EncryptionKeyType"),
                     "access policy denies backup:DeleteRecoveryPoint": denies,
                 },
             )

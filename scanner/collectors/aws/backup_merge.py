@@ -1,22 +1,24 @@
 """Applying AWS Backup's answers to each store: plan coverage, recovery points, copies.
 
-A plan that covers a store becomes a ``backup_plan`` protection per rule (with frequency,
-retention, window and immutability from its vault's lock); its copy actions become
+A plan that covers a store becomes a protection per rule (role ``backup``, or
+``continuous`` for continuous-backup rules; origin ``backup_service``) with frequency,
+retention, window and immutability from its vault's lock; its copy actions become
 configured copies. Completed recovery points in the store's own region become the
-``aws_backup`` recovery source; points for the store found in other regions' vaults are
+``backup_service`` recovery source; points for the store found in other regions' vaults are
 observed copies. Any part AWS Backup could not answer becomes a gap on the store.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from scanner.collectors.aws.api import gap_for
+from scanner.collectors.answers import gap_for
 from scanner.collectors.aws.arn import arn_account, arn_region
 from scanner.collectors.aws.backup import PlanFacts, RegionBackup
 from scanner.collectors.aws.cron import max_interval_hours, start_time
 from scanner.collectors.aws.selection import covers
-from scanner.collectors.aws.tasks import StoreResult, iso
+from scanner.collectors.tasks import StoreResult, iso
 from scanner.model import (
     BackupPlan,
     BackupPlanRule,
@@ -30,19 +32,22 @@ from scanner.model import (
 )
 
 DEFAULT_SCHEDULE = "cron(0 5 ? * * *)"
+SOURCE = "AWS Backup"
 
 
-def apply_backup(item: StoreResult, facts: dict[str, RegionBackup]) -> None:
+def apply_backup(item: StoreResult, facts: dict[str, RegionBackup], now: datetime) -> None:
     """Add AWS Backup protections, recovery points and copies to one store."""
     local = facts.get(item.store.region)
     if local is None:
         return
-    _apply_plans(item, local, {v.name: v for v in local.vaults})
+    _apply_plans(item, local, {v.name: v for v in local.vaults}, now)
     _apply_points(item, facts)
     _apply_protected(item, local)
 
 
-def _apply_plans(item: StoreResult, local: RegionBackup, vaults: dict[str, Vault]) -> None:
+def _apply_plans(
+    item: StoreResult, local: RegionBackup, vaults: dict[str, Vault], now: datetime
+) -> None:
     store = item.store
     if local.plans_gap:
         store.gaps += gap_for(local.plans_gap, "protections", resource=store.id)
@@ -56,7 +61,7 @@ def _apply_plans(item: StoreResult, local: RegionBackup, vaults: dict[str, Vault
             if not covered:
                 continue
             for rule in plan.plan.get("BackupPlan", {}).get("Rules", []):
-                protection = _rule_protection(plan, rule, body, vaults, local.region)
+                protection = _rule_protection(plan, rule, body, vaults, local.region, now)
                 if protection.name not in seen:
                     seen.add(protection.name)
                     store.protections.append(protection)
@@ -68,6 +73,7 @@ def _tags_gap(arn: str, region: str, selection: str) -> Gap:
         attribute="protections",
         operation="backup:GetBackupSelection",
         error_code="TagsUnknown",
+        cause="dependent",
         message=f"backup selection {selection!r} selects by tag and this resource's tags "
         "could not be read",
         permission=None,
@@ -76,15 +82,15 @@ def _tags_gap(arn: str, region: str, selection: str) -> Gap:
     )
 
 
-def plan_rule(rule: dict[str, Any]) -> BackupPlanRule:
-    """The normalized form of one plan rule."""
+def plan_rule(rule: dict[str, Any], now: datetime) -> BackupPlanRule:
+    """The normalized form of one plan rule (its frequency as of ``now``)."""
     schedule = rule.get("ScheduleExpression") or DEFAULT_SCHEDULE
     delete_after = rule.get("Lifecycle", {}).get("DeleteAfterDays")
     return BackupPlanRule(
         name=rule.get("RuleName", ""),
         vault=rule.get("TargetBackupVaultName", ""),
         schedule=schedule,
-        frequency_hours=max_interval_hours(schedule),
+        frequency_hours=max_interval_hours(schedule, now),
         retention_days=float(delete_after) if delete_after is not None else None,
         continuous=bool(rule.get("EnableContinuousBackup", False)),
         window=Window(
@@ -102,27 +108,30 @@ def _rule_protection(
     selection: dict[str, Any],
     vaults: dict[str, Vault],
     region: str,
+    now: datetime,
 ) -> Protection:
     name = plan.plan.get("BackupPlan", {}).get("BackupPlanName", plan.plan.get("BackupPlanId", ""))
-    normal = plan_rule(rule)
+    normal = plan_rule(rule, now)
     vault = vaults.get(normal.vault)
+    lock = vault.immutability if vault else None
     return Protection(
-        kind="backup_plan",
-        source="aws-backup",
+        role="continuous" if normal.continuous else "backup",
+        origin="backup_service",
+        source=SOURCE,
         name=f"{name}/{normal.name}",
         enabled=True,
-        continuous=normal.continuous,
         frequency_hours=normal.frequency_hours,
         retention_days=normal.retention_days,
         retention_unbounded=normal.retention_days is None,
         window=normal.window,
-        immutable=None if vault is None else vault.lock_mode == "compliance",
+        immutable=None if lock is None else lock.state == "locked",
+        vault=vault.id if vault else None,
         details={
             "plan_id": plan.plan.get("BackupPlanId"),
             "vault": normal.vault,
             "selection": selection.get("SelectionName"),
             "schedule": normal.schedule,
-            "vault_lock": None if vault is None else vault.lock_mode,
+            "vault_lock": None if lock is None else lock.state,
             "completion_window_minutes": rule.get("CompletionWindowMinutes"),
         },
         evidence=[
@@ -210,7 +219,7 @@ def _add_local_points(item: StoreResult, points: list[dict[str, Any]], region: s
         "latest_delete_at": iso(max((d for d in delete_at if d), default=None)),
         "vaults": ",".join(sorted({p["BackupVaultName"] for p in points})),
     }
-    item.add_points("aws_backup", times, evidence, encrypted, details)
+    item.add_points("backup_service", SOURCE, times, evidence, encrypted, details)
 
 
 def _observed_copy(vault_arn: str, points: list[dict[str, Any]], region: str) -> Copy:
@@ -249,7 +258,7 @@ def _apply_protected(item: StoreResult, local: RegionBackup) -> None:
     )
 
 
-def account_plans(facts: dict[str, RegionBackup]) -> list[BackupPlan]:
+def account_plans(facts: dict[str, RegionBackup], now: datetime) -> list[BackupPlan]:
     """All plans of the account, normalized, in a stable order."""
     plans = []
     for region, region_facts in sorted(facts.items()):
@@ -260,7 +269,7 @@ def account_plans(facts: dict[str, RegionBackup]) -> list[BackupPlan]:
                     id=plan.plan.get("BackupPlanId", ""),
                     name=body.get("BackupPlanName", ""),
                     region=region,
-                    rules=[plan_rule(r) for r in body.get("Rules", [])],
+                    rules=[plan_rule(r, now) for r in body.get("Rules", [])],
                     selections=sorted(
                         s.get("BackupSelection", {}).get("SelectionName", "")
                         for s in plan.selections

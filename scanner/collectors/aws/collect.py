@@ -1,30 +1,34 @@
-"""Collecting one AWS account: all services and regions concurrently, into a Snapshot.
+"""Collecting AWS: the caller's account, or every account of an organisation.
 
-Listing tasks (S3 once, then per region DynamoDB, RDS and AWS Backup) run on one thread
-pool; per-resource reads they discover are queued on the same pool from this thread, so
-no worker ever waits on another. AWS Backup's answers are applied to the stores last.
+Targets: the caller's account; with ``--org`` every active account that
+``organizations:ListAccounts`` returns (narrowed by ``--accounts``), each entered through
+``sts:AssumeRole`` of ``--role-name`` (with ``--external-id``). An account whose role
+cannot be assumed, or whose regions cannot be listed, is kept as account facts with a
+gap — never silently left out. Per target the tasks are S3 (once) and, per region,
+DynamoDB, RDS and AWS Backup; per-resource reads they discover are follow-ups on the same
+pool. AWS Backup's answers are applied to the account's stores last.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
 import boto3
 
-from scanner import __version__
 from scanner.collectors.aws import account, backup, dynamodb, kms, rds, s3, tagging
 from scanner.collectors.aws.api import AwsApi, AwsClients, ClientSettings
 from scanner.collectors.aws.backup import RegionBackup
 from scanner.collectors.aws.backup_merge import account_plans, apply_backup
-from scanner.collectors.aws.tasks import AccountContext, StoreResult, TaskResult
+from scanner.collectors.aws.context import AccountContext
+from scanner.collectors.base import Collector, Target, Targets
 from scanner.collectors.readonly import CallCounter, ReadOnlyGuard
-from scanner.collectors.recovery import summarize
-from scanner.model import AccountFacts, DataStore, Gap, Scope, Snapshot
-from scanner.progress import NoProgress, Progress
+from scanner.collectors.tasks import StoreResult, Task, TaskResult
+from scanner.errors import CollectionError, InputError
+from scanner.model import AccountFacts, Gap
+from scanner.vocabulary import Cloud
 
 OPERATIONS = (
     account.OPERATIONS
@@ -36,112 +40,141 @@ OPERATIONS = (
     + tagging.OPERATIONS
 )
 
-Task = Callable[[], TaskResult]
-
 
 @dataclass(frozen=True)
-class CollectOptions:
-    """What to collect and how wide to go."""
+class AwsScope:
+    """Which accounts and regions to read, and how to enter member accounts."""
 
     regions: tuple[str, ...] | None = None
-    workers: int = 16
+    org: bool = False
+    accounts: tuple[str, ...] = ()
+    role_name: str | None = None
+    external_id: str | None = None
     identity_region: str = "us-east-1"
 
 
-@dataclass
-class CollectionRun:
-    """The snapshot and the API calls it took."""
+class AwsCollector(Collector):
+    """Reads one or more AWS accounts with the credentials of ``session``."""
 
-    snapshot: Snapshot
-    calls: dict[tuple[str, str], int]
+    cloud: Cloud = "aws"
+
+    def __init__(
+        self,
+        session: boto3.Session,
+        scope: AwsScope | None = None,
+        settings: ClientSettings | None = None,
+        counter: CallCounter | None = None,
+    ) -> None:
+        super().__init__(counter or CallCounter())
+        self.scope = scope or AwsScope()
+        self.clients = AwsClients(session, ReadOnlyGuard(OPERATIONS), self.counter, settings)
+        self._contexts: dict[str, AccountContext] = {}
+        self._apis: dict[str, AwsApi] = {}
+
+    @property
+    def home(self) -> str:
+        """The region for global calls (identity, organisation, bucket listing)."""
+        return self.scope.regions[0] if self.scope.regions else self.scope.identity_region
+
+    def targets(self) -> Targets:
+        """The caller's account, or the organisation's accounts entered by role."""
+        caller_api = self.clients.add_account("caller")
+        me = account.caller(caller_api, self.home)
+        names = self._wanted_accounts(caller_api, me.account)
+        found = Targets()
+        for account_id, name in names:
+            api, gap = self._enter(caller_api, me, account_id)
+            regions, region_gap = (
+                self._regions(api, account_id == me.account) if api else ([], None)
+            )
+            if gap or region_gap:
+                found.refused.append(_refused(account_id, name, gap or region_gap))
+                continue
+            assert api is not None
+            self._apis[account_id] = api
+            self._contexts[account_id] = AccountContext(account_id, tuple(regions), me.partition)
+            found.reachable.append(Target(account_id, tuple(regions), name))
+        return found
+
+    def _wanted_accounts(self, api: AwsApi, caller_account: str) -> list[tuple[str, str | None]]:
+        wanted = self.scope.accounts
+        if not self.scope.org:
+            return [(a, None) for a in (wanted or (caller_account,))]
+        listed = {
+            str(a["Id"]): a.get("Name") for a in account.organisation_accounts(api, self.home)
+        }
+        unknown = sorted(set(wanted) - set(listed))
+        if unknown:
+            raise InputError(
+                f"--accounts: {', '.join(unknown)} is not an active account of the organisation"
+            )
+        return [(a, listed[a]) for a in sorted(wanted or listed)]
+
+    def _enter(
+        self, caller_api: AwsApi, me: account.Caller, account_id: str
+    ) -> tuple[AwsApi | None, Gap | None]:
+        """The API of ``account_id``: the caller's own, or through the assumed role."""
+        if account_id == me.account:
+            return self.clients.add_account(account_id), None
+        if not self.scope.role_name:
+            raise InputError(
+                f"--role-name is needed to read account {account_id} (it is not the caller's, "
+                f"{me.account})"
+            )
+        role = f"arn:{me.partition}:iam::{account_id}:role/{self.scope.role_name}"
+        credentials, gap = account.assume_role(caller_api, self.home, role, self.scope.external_id)
+        if credentials is None:
+            return None, gap
+        return self.clients.add_account(account_id, credentials), None
+
+    def _regions(self, api: AwsApi, is_caller: bool) -> tuple[Sequence[str], Gap | None]:
+        if self.scope.regions:
+            return self.scope.regions, None
+        regions, gap = account.enabled_regions(api, self.home)
+        if gap and is_caller and not self.scope.org:
+            raise CollectionError(
+                f"cannot list the account's enabled regions (ec2:DescribeRegions: "
+                f"{gap.error_code}); pass --regions to name them"
+            )
+        return regions, gap
+
+    def tasks(self, target: Target, now: datetime) -> list[Task]:
+        """S3 once per account; DynamoDB, RDS and AWS Backup per region."""
+        api, ctx = self._apis[target.account], self._contexts[target.account]
+        keys = kms.KeyResolver(api)
+        tasks: list[Task] = [partial(s3.collect_account, api, keys, ctx)]
+        for region in target.regions:
+            tasks += [
+                partial(dynamodb.collect_region, api, keys, ctx, region),
+                partial(rds.collect_region, api, keys, ctx, region),
+                partial(backup.collect_region, api, ctx, region, now),
+            ]
+        return tasks
+
+    def finish(
+        self, target: Target, results: list[TaskResult], now: datetime
+    ) -> tuple[list[StoreResult], AccountFacts]:
+        """Apply AWS Backup's answers to the account's stores; the account's facts."""
+        items = [s for r in results for s in r.stores]
+        facts = {f.region: f for r in results for f in r.facts if isinstance(f, RegionBackup)}
+        for item in items:
+            apply_backup(item, facts, now)
+        return items, AccountFacts(
+            cloud="aws",
+            account=target.account,
+            name=target.name,
+            regions=sorted(target.regions),
+            backup_plans=account_plans(facts, now),
+            vaults=sorted((v for f in facts.values() for v in f.vaults), key=lambda v: v.id),
+            gaps=[g for r in results for g in r.gaps],
+        )
+
+    def release(self, target: Target) -> None:
+        """Close the account's clients: memory stays flat however many accounts there are."""
+        self.clients.forget(target.account)
 
 
-def collect_aws(
-    session: boto3.Session,
-    clock: Callable[[], datetime],
-    options: CollectOptions | None = None,
-    settings: ClientSettings | None = None,
-    progress: Progress | None = None,
-) -> CollectionRun:
-    """Collect the caller's account into a Snapshot."""
-    options = options or CollectOptions()
-    settings = settings or ClientSettings(max_pool=options.workers)
-    counter = CallCounter()
-    api = AwsApi(AwsClients(session, ReadOnlyGuard(OPERATIONS), counter, settings))
-    home = options.regions[0] if options.regions else options.identity_region
-    account_id = account.caller_account(api, home)
-    regions = tuple(options.regions or account.enabled_regions(api, home))
-    ctx = AccountContext(account=account_id, regions=regions)
-    now = clock()
-    keys = kms.KeyResolver(api)
-    tasks: list[Task] = [partial(s3.collect_account, api, keys, ctx)]
-    for region in regions:
-        tasks += [
-            partial(dynamodb.collect_region, api, keys, ctx, region),
-            partial(rds.collect_region, api, keys, ctx, region),
-            partial(backup.collect_region, api, ctx, region, now),
-        ]
-    results = run_tasks(tasks, options.workers, progress or NoProgress())
-    return CollectionRun(_assemble(results, ctx, now), counter.snapshot())
-
-
-def run_tasks(initial: Iterable[Task], workers: int, progress: Progress) -> list[TaskResult]:
-    """Run tasks and the follow-ups they return; the first exception stops everything."""
-    results: list[TaskResult] = []
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="collect")
-    try:
-        pending: set[Future[TaskResult]] = {pool.submit(t) for t in initial}
-        progress.found(len(pending))
-        while pending:
-            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in finished:
-                result = future.result()
-                results.append(result)
-                progress.done("task")
-                if result.followups:
-                    progress.found(len(result.followups))
-                    pending |= {pool.submit(t) for t in result.followups}
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-    return results
-
-
-def _assemble(results: list[TaskResult], ctx: AccountContext, now: datetime) -> Snapshot:
-    items = [s for r in results for s in r.stores]
-    facts = {f.region: f for r in results for f in r.region_facts if isinstance(f, RegionBackup)}
-    account_gaps = [g for r in results for g in r.gaps]
-    for item in items:
-        apply_backup(item, facts)
-    stores = sorted((_finish(item) for item in items), key=lambda s: s.id)
-    vaults = sorted((v for f in facts.values() for v in f.vaults), key=lambda v: v.id)
-    facts_row = AccountFacts(
-        cloud="aws",
-        account=ctx.account,
-        regions=sorted(ctx.regions),
-        backup_plans=account_plans(facts),
-        vaults=vaults,
-        gaps=sort_gaps(account_gaps),
-    )
-    return Snapshot(
-        tool_version=__version__,
-        collected_at=now,
-        scope=Scope(clouds=["aws"], accounts=[ctx.account], regions=sorted(ctx.regions)),
-        stores=stores,
-        accounts=[facts_row],
-    )
-
-
-def _finish(item: StoreResult) -> DataStore:
-    """Summarize recovery points and put every list in a stable order."""
-    store = item.store
-    store.recovery_points = summarize(store.recovery_points.sources, item.intervals)
-    store.protections.sort(key=lambda p: (p.kind, p.name))
-    store.copies.sort(key=lambda c: (c.kind, c.target, c.state))
-    store.gaps = sort_gaps(store.gaps)
-    return store
-
-
-def sort_gaps(gaps: list[Gap]) -> list[Gap]:
-    """Unique gaps in a stable order."""
-    unique = {g.model_dump_json(): g for g in gaps}
-    return [unique[k] for k in sorted(unique)]
+def _refused(account_id: str, name: str | None, gap: Gap | None) -> AccountFacts:
+    """An account that could not be entered: present, with the gap that says why."""
+    gaps = [gap.model_copy(update={"resource": account_id})] if gap else []
+    return AccountFacts(cloud="aws", account=account_id, name=name, gaps=gaps)

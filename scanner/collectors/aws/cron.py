@@ -1,90 +1,94 @@
-"""AWS cron expressions (``cron(min hour dom month dow year)``): start time and frequency.
+"""AWS cron expressions (``cron(min hour day-of-month month day-of-week year)``): the start
+time of day and the longest interval between runs, every field honoured.
 
-The frequency that matters for RPO is the longest interval between two consecutive
-runs; it is found by listing the runs over five weeks from a fixed date. Expressions
-using ``L``, ``W`` or ``#`` give ``None`` (unknown), never a guess.
+Parsing and occurrences come from ``aws-croniter`` (AWS's six-field form with ``?``,
+``L``, ``W``, ``#``, names and the year). The longest interval is computed exactly over
+five years from the given time: the times of day are the same on every run day (cron's
+minute and hour fields do not depend on the date), so it is the larger of the longest
+gap inside a run day and the longest gap from one run day's last run to the next run
+day's first. A schedule that does not parse, or runs fewer than twice in that span, is
+unknown (``None``) — never a guess. Schedules in a time zone with daylight saving time
+are treated as if the zone had none (an interval may be off by an hour).
 """
 
 from __future__ import annotations
 
 import itertools
 import re
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 
-_DAYS = {"SUN": 1, "MON": 2, "TUE": 3, "WED": 4, "THU": 5, "FRI": 6, "SAT": 7}
+from aws_croniter import AwsCroniter
+from aws_croniter.exceptions import AwsCroniterExpressionError
+
 _EXPR = re.compile(r"^cron\((.+)\)$")
+HORIZON = timedelta(days=5 * 366)
+MAX_RUN_DAYS = 2000
 
 
-def _expand(
-    field: str, low: int, high: int, names: dict[str, int] | None = None
-) -> set[int] | None:
-    """Values a cron field allows; None for syntax we do not evaluate."""
-    values: set[int] = set()
-    for part in field.upper().split(","):
-        for name, number in (names or {}).items():
-            part = part.replace(name, str(number))
-        if any(c in part for c in "LW#"):
-            return None
-        step = 1
-        if "/" in part:
-            part, step_text = part.split("/", 1)
-            step = int(step_text)
-        if part in ("*", "?"):
-            start, end = low, high
-        elif "-" in part:
-            a, b = part.split("-", 1)
-            start, end = int(a), int(b)
-        else:
-            start = int(part)
-            end = high if step > 1 else start
-        values.update(range(start, end + 1, step))
-    return values
-
-
-def _fields(expression: str) -> list[str] | None:
+def parse(expression: str) -> AwsCroniter | None:
+    """The parsed ``cron(...)`` expression, or None (``rate(...)`` or malformed)."""
     match = _EXPR.match(expression.strip())
     if not match:
         return None
-    fields = match.group(1).split()
-    return fields if len(fields) == 6 else None
-
-
-def runs(expression: str, days: int = 35) -> list[datetime] | None:
-    """Run times over ``days`` days from a fixed Monday; None if not evaluable."""
-    fields = _fields(expression)
-    if fields is None:
-        return None
     try:
-        minutes = _expand(fields[0], 0, 59)
-        hours = _expand(fields[1], 0, 23)
-        dom = _expand(fields[2], 1, 31)
-        dow = _expand(fields[4], 1, 7, _DAYS)
-    except ValueError:
+        return AwsCroniter(match.group(1).strip())
+    except (AwsCroniterExpressionError, ValueError):
         return None
-    if minutes is None or hours is None or dom is None or dow is None:
-        return None
-    start = datetime(2024, 1, 1)  # a Monday
-    out: list[datetime] = []
-    for offset in range(days):
-        day = start + timedelta(days=offset)
-        if day.day in dom and (day.isoweekday() % 7) + 1 in dow:
-            out.extend(
-                day.replace(hour=h, minute=m) for h in sorted(hours) for m in sorted(minutes)
-            )
-    return out
 
 
-def max_interval_hours(expression: str) -> float | None:
-    """Longest interval between consecutive runs, in hours."""
-    times = runs(expression)
-    if not times or len(times) < 2:
+def _next(cron: AwsCroniter, after: datetime, inclusive: bool = False) -> datetime | None:
+    try:
+        found = cron.get_next(after, n=1, inclusive=inclusive)[0]
+    except (ValueError, AwsCroniterExpressionError):
         return None
-    return max((b - a).total_seconds() for a, b in itertools.pairwise(times)) / 3600
+    return found if isinstance(found, datetime) else None
+
+
+def _times_of_day(cron: AwsCroniter, first: datetime) -> list[timedelta]:
+    """Offsets from midnight of every run on the day of ``first`` (its first run)."""
+    day = first.replace(hour=0, minute=0)
+    times, current = [first - day], first
+    while (found := _next(cron, current)) is not None and found.date() == first.date():
+        times.append(found - day)
+        current = found
+    return times
+
+
+def max_interval_hours(expression: str, now: datetime) -> float | None:
+    """Longest interval between consecutive runs from ``now``'s day on, in hours."""
+    day = now.astimezone(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    return _max_interval_hours(expression, day)
+
+
+@lru_cache(maxsize=512)
+def _max_interval_hours(expression: str, start: datetime) -> float | None:
+    cron = parse(expression)
+    if cron is None:
+        return None
+    first = _next(cron, start, inclusive=True)
+    if first is None:
+        return None
+    times = _times_of_day(cron, first)
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    last_of_day = first.replace(hour=0, minute=0) + times[-1]
+    run_day = first.replace(hour=0, minute=0)
+    for _ in range(MAX_RUN_DAYS):
+        following = _next(cron, run_day + timedelta(days=1), inclusive=True)
+        if following is None or following - first > HORIZON:
+            break
+        gaps.append(following - last_of_day)
+        run_day = following.replace(hour=0, minute=0)
+        last_of_day = run_day + times[-1]
+    if not gaps:
+        return None
+    return max(g.total_seconds() for g in gaps) / 3600
 
 
 def start_time(expression: str) -> str | None:
     """``HH:MM`` when the expression runs at one fixed time of day."""
-    fields = _fields(expression)
-    if fields is None or not fields[0].isdigit() or not fields[1].isdigit():
+    match = _EXPR.match(expression.strip())
+    fields = match.group(1).split() if match else []
+    if len(fields) != 6 or not fields[0].isdigit() or not fields[1].isdigit():
         return None
     return f"{int(fields[1]):02d}:{int(fields[0]):02d}"

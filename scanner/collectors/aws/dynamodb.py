@@ -1,7 +1,8 @@
 """DynamoDB tables: PITR, on-demand backups, encryption, deletion protection, replicas, tags.
 
-Per region: ``ListTables``, ``GetResources`` (tags of all tables), ``ListBackups`` (all
-on-demand backups), then per table ``DescribeTable`` and ``DescribeContinuousBackups`` —
+Per region: ``ListTables``, ``GetResources`` (tags of all tables), ``ListBackups`` with
+``BackupType=ALL`` (the API's default is ``USER``, which leaves out the ``SYSTEM`` backups),
+then per table ``DescribeTable`` and ``DescribeContinuousBackups`` —
 the lower bound of ⌈T/100⌉ + 2T (+ tags and backups pages).
 """
 
@@ -13,14 +14,22 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from scanner.collectors.aws.api import AwsApi, gap_for
+from scanner.collectors.answers import gap_for
+from scanner.collectors.aws.api import AwsApi
+from scanner.collectors.aws.context import AccountContext
 from scanner.collectors.aws.kms import KeyResolver
 from scanner.collectors.aws.tagging import region_tags
-from scanner.collectors.aws.tasks import AccountContext, StoreResult, TaskResult, iso
 from scanner.collectors.readonly import declare
+from scanner.collectors.tasks import StoreResult, TaskResult, iso
 from scanner.model import Copy, DataStore, Encryption, Evidence, Protection
+from scanner.vocabulary import RecoveryKind
 
 KIND = "aws.dynamodb.table"
+PITR = "DynamoDB point-in-time recovery"
+_BACKUP_TYPES: tuple[tuple[str, RecoveryKind], ...] = (
+    ("USER", "manual"),
+    ("SYSTEM", "native_backup"),
+)
 
 OPERATIONS = declare(
     "dynamodb",
@@ -40,14 +49,14 @@ def collect_region(api: AwsApi, keys: KeyResolver, ctx: AccountContext, region: 
         return TaskResult(gaps=[gap])
     tags, tag_gap = region_tags(api, region, "dynamodb:table")
     backups, backup_gap = api.pages(
-        "dynamodb", region, "ListBackups", "recovery_points", "BackupSummaries"
+        "dynamodb", region, "ListBackups", "recovery_points", "BackupSummaries", BackupType="ALL"
     )
     by_table: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for summary in backups:
         by_table[summary.get("TableArn", "")].append(summary)
     followups: list[Callable[[], TaskResult]] = []
     for name in sorted(names):
-        arn = f"arn:{ctx.partition}:dynamodb:{region}:{ctx.account}:table/{name}"
+        arn = ctx.arn("dynamodb", region, f"table/{name}")
         shared = _Shared(tags.get(arn, {}) if tag_gap is None else None, by_table[arn])
         shared.gaps.extend(gap_for(tag_gap, "tags", resource=arn) if tag_gap else [])
         shared.gaps.extend(
@@ -70,12 +79,13 @@ def describe_table(
     api: AwsApi, keys: KeyResolver, ctx: AccountContext, region: str, name: str, shared: _Shared
 ) -> TaskResult:
     """Read one table's settings and continuous backups into a DataStore."""
-    arn = f"arn:{ctx.partition}:dynamodb:{region}:{ctx.account}:table/{name}"
+    arn = ctx.arn("dynamodb", region, f"table/{name}")
     store = DataStore(
         id=arn,
         cloud="aws",
         account=ctx.account,
         region=region,
+        regions=[region],
         kind=KIND,
         name=name,
         tags=shared.tags,
@@ -192,37 +202,39 @@ def _apply_continuous_backups(api: AwsApi, result: StoreResult, region: str, nam
     )
     store.protections.append(
         Protection(
-            kind="pitr",
-            immutable=False,
-            source="native",
+            role="continuous",
+            origin="native",
+            source=PITR,
             name="point-in-time recovery",
             enabled=enabled,
-            continuous=True,
+            immutable=False,
             retention_days=days,
             evidence=[evidence],
         )
     )
     if enabled and earliest and latest:
-        result.add_window("pitr", earliest, latest, evidence)
+        result.add_window(PITR, earliest, latest, evidence)
 
 
 def _apply_on_demand(result: StoreResult, backups: list[dict[str, Any]], region: str) -> None:
-    """USER and SYSTEM backups; AWS_BACKUP ones are counted from the Backup vaults."""
-    own = [
-        b
-        for b in backups
-        if b.get("BackupType") in ("USER", "SYSTEM") and b.get("BackupStatus") == "AVAILABLE"
-    ]
-    if not own:
-        return
-    times: list[datetime] = sorted(b["BackupCreationDateTime"] for b in own)
-    evidence = Evidence(
-        operation="dynamodb:ListBackups",
-        region=region,
-        fields={
-            "BackupSummaries[].BackupCreationDateTime (newest)": iso(times[-1]),
-            "count": len(times),
-        },
-    )
-    # DynamoDB encrypts every backup at rest with the table's key (AWS documentation).
-    result.add_points("on_demand", times, evidence, encrypted=True)
+    """USER (manual) and SYSTEM backups; AWS_BACKUP ones are counted from the Backup vaults."""
+    for backup_type, kind in _BACKUP_TYPES:
+        own = [
+            b
+            for b in backups
+            if b.get("BackupType") == backup_type and b.get("BackupStatus") == "AVAILABLE"
+        ]
+        if not own:
+            continue
+        times: list[datetime] = sorted(b["BackupCreationDateTime"] for b in own)
+        evidence = Evidence(
+            operation="dynamodb:ListBackups",
+            region=region,
+            fields={
+                "BackupType": backup_type,
+                "BackupSummaries[].BackupCreationDateTime (newest)": iso(times[-1]),
+                "count (BackupStatus=AVAILABLE)": len(times),
+            },
+        )
+        # DynamoDB encrypts every backup at rest with the table's key (AWS documentation).
+        result.add_points(kind, f"DynamoDB {backup_type} backups", times, evidence, encrypted=True)

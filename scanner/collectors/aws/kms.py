@@ -1,12 +1,20 @@
-"""Telling AWS-managed from customer-managed KMS keys (one DescribeKey per distinct key)."""
+"""Telling AWS-managed from customer-managed KMS keys (one DescribeKey per distinct key).
+
+Only the key *type* depends on ``DescribeKey``: a store whose answer says it is
+encrypted stays known as encrypted when the lookup fails, and the failure is a gap on
+``encryption_key`` alone. A key that is not found (deleted, or in another account) is
+reported as such — not as a permission to grant.
+"""
 
 from __future__ import annotations
 
 import threading
 
-from scanner.collectors.aws.api import AwsApi, gap_for
+from scanner.collectors.answers import gap_for
+from scanner.collectors.aws.api import AwsApi
 from scanner.collectors.readonly import declare
-from scanner.model import Encryption, Evidence, Gap, KeyType
+from scanner.model import Encryption, Evidence, Gap
+from scanner.vocabulary import KeyType
 
 OPERATIONS = declare("kms", {"DescribeKey": "kms:DescribeKey"})
 
@@ -28,7 +36,7 @@ class KeyResolver:
         """Encryption with a KMS key; the key type stays unknown (with a gap) if unreadable."""
         key_type, gap = self._manager(_key_region(key_id, region), key_id)
         enc = Encryption(enabled=True, key_type=key_type, key_id=key_id, evidence=[evidence])
-        return enc, gap_for(gap, "encryption", resource=resource) if gap else []
+        return enc, gap_for(gap, "encryption_key", resource=resource) if gap else []
 
     def _manager(self, region: str, key_id: str) -> tuple[KeyType | None, Gap | None]:
         if key_id.startswith("alias/aws/") or ":alias/aws/" in key_id:
@@ -38,7 +46,9 @@ class KeyResolver:
             key_lock = self._key_locks.setdefault(key, threading.Lock())
         with key_lock:  # one DescribeKey per key, even when many threads ask at once
             if key not in self._cache:
-                answer = self._api.call("kms", region, "DescribeKey", "encryption", KeyId=key_id)
+                answer = self._api.call(
+                    "kms", region, "DescribeKey", "encryption_key", KeyId=key_id
+                )
                 manager = (answer.data or {}).get("KeyMetadata", {}).get("KeyManager")
                 self._cache[key] = (_MANAGERS.get(str(manager)), answer.gap)
             return self._cache[key]

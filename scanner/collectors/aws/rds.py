@@ -12,13 +12,16 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from scanner.collectors.aws.api import AwsApi, gap_for
+from scanner.collectors.answers import gap_for
+from scanner.collectors.aws.api import AwsApi
 from scanner.collectors.aws.arn import arn_account, arn_region, hhmm_window
+from scanner.collectors.aws.context import AccountContext
 from scanner.collectors.aws.kms import KeyResolver
 from scanner.collectors.aws.tagging import tag_list
-from scanner.collectors.aws.tasks import AccountContext, StoreResult, TaskResult, iso
 from scanner.collectors.readonly import declare
+from scanner.collectors.tasks import StoreResult, TaskResult, iso
 from scanner.model import Copy, DataStore, Encryption, Evidence, Gap, Protection
+from scanner.vocabulary import CopyKind, RecoveryKind
 
 OPERATIONS = declare(
     "rds",
@@ -29,6 +32,11 @@ OPERATIONS = declare(
         "DescribeDBSnapshots": "rds:DescribeDBSnapshots",
         "DescribeDBClusterSnapshots": "rds:DescribeDBClusterSnapshots",
     },
+)
+AUTOMATED = "RDS automated backups"
+_SNAPSHOT_KINDS: tuple[tuple[RecoveryKind, tuple[str, ...]], ...] = (
+    ("native_backup", ("automated",)),
+    ("manual", ("manual", "shared")),
 )
 
 
@@ -95,6 +103,7 @@ def _base(
         cloud="aws",
         account=ctx.account,
         region=region,
+        regions=[region],
         kind=kind,
         name=db[name_key],
         tags=tag_list(db.get("TagList")),
@@ -132,13 +141,14 @@ def _base(
 def _automated_backup(db: dict[str, Any], operation: str, region: str) -> Protection:
     retention = int(db.get("BackupRetentionPeriod", 0))
     window = db.get("PreferredBackupWindow")
+    # Automated backups restore to any point in their retention window: continuous.
     return Protection(
-        kind="automated_backup",
-        immutable=False,
-        source="native",
+        role="continuous",
+        origin="native",
+        source=AUTOMATED,
         name="RDS automated backups",
         enabled=retention > 0,
-        continuous=retention > 0,
+        immutable=False,
         frequency_hours=24.0 if retention else None,
         retention_days=float(retention) if retention else None,
         window=hhmm_window(window),
@@ -166,7 +176,7 @@ def _pitr(
         region=region,
         fields={"EarliestRestorableTime": iso(earliest), "LatestRestorableTime": iso(latest)},
     )
-    item.add_window("pitr", earliest, latest, evidence)
+    item.add_window(AUTOMATED, earliest, latest, evidence)
 
 
 def _instance(
@@ -188,7 +198,7 @@ def _instance(
         target = replication.get("DBInstanceAutomatedBackupsArn", "")
         store.copies.append(
             _arn_copy(
-                "automated_backup_replica",
+                "backup_copy",
                 target,
                 "automated backup replication",
                 "rds:DescribeDBInstances",
@@ -200,7 +210,7 @@ def _instance(
         if replica.startswith("arn:") and arn_region(replica) != region:
             store.copies.append(
                 _arn_copy(
-                    "read_replica",
+                    "replica",
                     replica,
                     "cross-region read replica",
                     "rds:DescribeDBInstances",
@@ -229,7 +239,9 @@ def _cluster(
     return item
 
 
-def _arn_copy(kind: Any, target: str, source: str, operation: str, region: str, field: str) -> Copy:
+def _arn_copy(
+    kind: CopyKind, target: str, source: str, operation: str, region: str, field: str
+) -> Copy:
     copy_region = arn_region(target)
     return Copy(
         kind=kind,
@@ -246,26 +258,39 @@ def _arn_copy(kind: Any, target: str, source: str, operation: str, region: str, 
 def _add_snapshots(
     item: StoreResult, snaps: list[dict[str, Any]], gap: Gap | None, region: str, operation: str
 ) -> None:
+    """Automated snapshots (native backups) and manual or shared ones; ``awsbackup``
+    snapshots are AWS Backup recovery points, counted from the vaults."""
     if gap:
         item.store.gaps += gap_for(gap, "recovery_points", resource=item.store.id)
         return
     ready = [s for s in snaps if s.get("Status") == "available" and s.get("SnapshotCreateTime")]
-    if not ready:
-        return
-    times = sorted(s["SnapshotCreateTime"] for s in ready)
-    encrypted = all(s.get("Encrypted", s.get("StorageEncrypted", False)) for s in ready)
-    kinds = sorted({str(s.get("SnapshotType")) for s in ready})
+    for kind, types in _SNAPSHOT_KINDS:
+        chosen = [s for s in ready if s.get("SnapshotType") in types]
+        if chosen:
+            _add_snapshot_source(item, chosen, kind, region, operation)
+
+
+def _add_snapshot_source(
+    item: StoreResult,
+    snaps: list[dict[str, Any]],
+    kind: RecoveryKind,
+    region: str,
+    operation: str,
+) -> None:
+    times = sorted(s["SnapshotCreateTime"] for s in snaps)
+    encrypted = all(s.get("Encrypted", s.get("StorageEncrypted", False)) for s in snaps)
+    types = ",".join(sorted({str(s.get("SnapshotType")) for s in snaps}))
     evidence = Evidence(
         operation=f"rds:{operation}",
         region=region,
         fields={
             "SnapshotCreateTime (newest)": iso(times[-1]),
-            "count": len(times),
-            "SnapshotType": ",".join(kinds),
+            "count (Status=available)": len(times),
+            "SnapshotType": types,
             "all encrypted": encrypted,
         },
     )
-    item.add_points("snapshot", times, evidence, encrypted, {"types": ",".join(kinds)})
+    item.add_points(kind, f"RDS {types} snapshots", times, evidence, encrypted, {"types": types})
 
 
 def _add_global_members(
@@ -283,7 +308,7 @@ def _add_global_members(
             if member != item.store.id:
                 item.store.copies.append(
                     _arn_copy(
-                        "global_cluster_member",
+                        "replica",
                         member,
                         f"global cluster {cluster.get('GlobalClusterIdentifier')}",
                         "rds:DescribeGlobalClusters",

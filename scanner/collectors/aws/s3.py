@@ -12,12 +12,14 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from scanner.collectors.aws.api import AwsApi, gap_for
+from scanner.collectors.answers import gap_for
+from scanner.collectors.aws.api import AwsApi
+from scanner.collectors.aws.context import AccountContext
 from scanner.collectors.aws.kms import KeyResolver
 from scanner.collectors.aws.s3_settings import apply_lifecycle, apply_object_lock, apply_versioning
 from scanner.collectors.aws.tagging import tag_list
-from scanner.collectors.aws.tasks import AccountContext, StoreResult, TaskResult
 from scanner.collectors.readonly import declare
+from scanner.collectors.tasks import StoreResult, TaskResult
 from scanner.model import Copy, DataStore, Encryption, Evidence, Gap, Protection
 
 KIND = "aws.s3.bucket"
@@ -117,8 +119,16 @@ def describe_bucket(
     region: str,
 ) -> TaskResult:
     """Read one bucket's backup-relevant settings into a DataStore."""
-    arn = f"arn:{ctx.partition}:s3:::{name}"
-    store = DataStore(id=arn, cloud="aws", account=ctx.account, region=region, kind=KIND, name=name)
+    arn = ctx.bucket_arn(name)
+    store = DataStore(
+        id=arn,
+        cloud="aws",
+        account=ctx.account,
+        region=region,
+        regions=[region],
+        kind=KIND,
+        name=name,
+    )
 
     def read(operation: str, attribute: Any, absent: tuple[str, ...] = ()) -> dict[str, Any] | None:
         answer = api.call("s3", region, operation, attribute, absent=absent, Bucket=name)
@@ -158,12 +168,12 @@ def _apply_replication(
     if rules:
         store.protections.append(
             Protection(
-                kind="replication",
-                immutable=False,
-                source="native",
+                role="replication",
+                origin="native",
+                source="S3 replication",
                 name="S3 replication",
                 enabled=bool(enabled),
-                continuous=True,
+                immutable=False,
                 evidence=[
                     Evidence(
                         operation="s3:GetBucketReplication",

@@ -53,12 +53,12 @@ def apply_versioning(
         )
     store.protections.append(
         Protection(
-            kind="versioning",
-            immutable=False,
-            source="native",
+            role="versioning",
+            origin="native",
+            source="S3 versioning",
             name="S3 versioning",
             enabled=status == "Enabled",
-            continuous=True,
+            immutable=False,
             retention_days=days,
             retention_unbounded=status == "Enabled" and lifecycle is not None and days is None,
             details={"mfa_delete": mfa == "Enabled", "status": status},
@@ -94,8 +94,9 @@ def apply_object_lock(store: DataStore, config: dict[str, Any] | None, region: s
         return
     store.protections.append(
         Protection(
-            kind="object_lock",
-            source="native",
+            role="retention_lock",
+            origin="native",
+            source="S3 Object Lock",
             name="S3 Object Lock",
             enabled=True,
             retention_days=days,

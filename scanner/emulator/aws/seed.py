@@ -15,11 +15,12 @@ from typing import Any
 import boto3
 
 from scanner.durations import parse_duration
-from scanner.emulator.backup_fake import BackupState
-from scanner.emulator.estate import (
+from scanner.emulator.aws.backup_fake import BackupState
+from scanner.emulator.aws.estate import (
+    AwsEstate,
     BucketSpec,
     DatabaseSpec,
-    Estate,
+    OrganisationSpec,
     PlanSpec,
     PointsSpec,
     VaultSpec,
@@ -29,13 +30,15 @@ _RESOURCE_TYPES = {"dynamodb": "DynamoDB", "s3": "S3", "rds:db": "RDS", "rds:clu
 
 
 class Seeder:
-    """Writes an Estate into moto (at ``endpoint``) and into a BackupState."""
+    """Writes an AwsEstate into moto (at ``endpoint``) and into a BackupState."""
 
     def __init__(
-        self, session: boto3.Session, endpoint: str, estate: Estate, now: datetime
+        self, session: boto3.Session, endpoint: str, estate: AwsEstate, now: datetime
     ) -> None:
         self._session, self._endpoint, self.estate, self.now = session, endpoint, estate, now
         self.keys: dict[str, str] = {}
+        #: member account name → the id Organizations gave it
+        self.members: dict[str, str] = {}
 
     def client(self, service: str, region: str) -> Any:
         """A plain (unguarded) client against the emulator."""
@@ -60,6 +63,38 @@ class Seeder:
         for db in self.estate.rds_clusters:
             self._cluster(db)
         seed_backup(self.estate, backup, self.now, self.keys)
+        if self.estate.organisation:
+            self.members = self._organisation(self.estate.organisation, backup)
+
+    def _organisation(self, org: OrganisationSpec, backup: BackupState) -> dict[str, str]:
+        """Create the organisation and seed each member through a role in it (moto lets any
+        role be assumed); members that do not trust the audit role are marked refusing."""
+        home = self.estate.regions[0]
+        orgs, sts = self.client("organizations", home), self.client("sts", home)
+        orgs.create_organization(FeatureSet="ALL")
+        members: dict[str, str] = {}
+        for member in org.members:
+            status = orgs.create_account(
+                Email=f"{member.name}@example.com", AccountName=member.name
+            )["CreateAccountStatus"]
+            account = status["AccountId"]
+            members[member.name] = account
+            role = f"arn:aws:iam::{account}:role/{org.role_name}"
+            credentials = sts.assume_role(RoleArn=role, RoleSessionName="seed")["Credentials"]
+            session = boto3.Session(
+                aws_access_key_id=credentials["AccessKeyId"],
+                aws_secret_access_key=credentials["SecretAccessKey"],
+                aws_session_token=credentials["SessionToken"],
+                region_name=home,
+            )
+            fields = member.model_dump(exclude={"name", "trusts_audit_role"})
+            estate = AwsEstate.model_validate(fields | {"regions": self.estate.regions})
+            Seeder(
+                session, self._endpoint, estate.model_copy(update={"account": account}), self.now
+            ).seed(backup)
+            if not member.trusts_audit_role:
+                backup.accounts.refusing.add(account)
+        return members
 
     def _table(self, spec: Any) -> None:
         ddb = self.client("dynamodb", spec.region)
@@ -218,7 +253,9 @@ def vault_arn(account: str, region: str, name: str) -> str:
     return f"arn:aws:backup:{region}:{account}:backup-vault:{name}"
 
 
-def seed_backup(estate: Estate, state: BackupState, now: datetime, keys: Mapping[str, str]) -> None:
+def seed_backup(
+    estate: AwsEstate, state: BackupState, now: datetime, keys: Mapping[str, str]
+) -> None:
     """Write the estate's vaults, plans, selections and recovery points into the fake."""
     for vault in estate.backup.vaults:
         _vault(estate, state, now, keys, vault)
@@ -229,7 +266,7 @@ def seed_backup(estate: Estate, state: BackupState, now: datetime, keys: Mapping
 
 
 def _vault(
-    estate: Estate, state: BackupState, now: datetime, keys: Mapping[str, str], spec: VaultSpec
+    estate: AwsEstate, state: BackupState, now: datetime, keys: Mapping[str, str], spec: VaultSpec
 ) -> None:
     arn = vault_arn(estate.account, spec.region, spec.name)
     key = (
@@ -253,9 +290,9 @@ def _vault(
         )
     if spec.lock == "compliance":
         vault["LockDate"] = now - timedelta(days=30)
-    state.region(spec.region).vaults[spec.name] = vault
+    state.region(spec.region, estate.account).vaults[spec.name] = vault
     if spec.deny_delete:
-        state.region(spec.region).policies[spec.name] = json.dumps(
+        state.region(spec.region, estate.account).policies[spec.name] = json.dumps(
             {
                 "Version": "2012-10-17",
                 "Statement": [
@@ -273,7 +310,7 @@ def _vault(
         )
 
 
-def _plan(estate: Estate, state: BackupState, now: datetime, spec: PlanSpec) -> None:
+def _plan(estate: AwsEstate, state: BackupState, now: datetime, spec: PlanSpec) -> None:
     plan_id = _uid(estate.account, spec.region, spec.name)
     rules = [
         {
@@ -298,7 +335,7 @@ def _plan(estate: Estate, state: BackupState, now: datetime, spec: PlanSpec) -> 
         }
         for r in spec.rules
     ]
-    st = state.region(spec.region)
+    st = state.region(spec.region, estate.account)
     st.plans[plan_id] = {
         "BackupPlan": {"BackupPlanName": spec.name, "Rules": rules, "AdvancedBackupSettings": []},
         "BackupPlanId": plan_id,
@@ -318,7 +355,7 @@ def _plan(estate: Estate, state: BackupState, now: datetime, spec: PlanSpec) -> 
         }
 
 
-def _selection(estate: Estate, sel: Any) -> dict[str, Any]:
+def _selection(estate: AwsEstate, sel: Any) -> dict[str, Any]:
     conditions: dict[str, list[dict[str, str]]] = {
         k: [] for k in ("StringEquals", "StringNotEquals", "StringLike", "StringNotLike")
     }
@@ -340,14 +377,14 @@ def _selection(estate: Estate, sel: Any) -> dict[str, Any]:
     }
 
 
-def _points(estate: Estate, state: BackupState, now: datetime, spec: PointsSpec) -> None:
+def _points(estate: AwsEstate, state: BackupState, now: datetime, spec: PointsSpec) -> None:
     resource = estate.arn(spec.resource)
     service = resource.split(":")[2]
     rtype = _RESOURCE_TYPES.get(
         f"{service}:{resource.split(':')[5]}" if service == "rds" else service, service
     )
     arn = vault_arn(estate.account, spec.region, spec.vault)
-    vault = state.region(spec.region).vaults[spec.vault]
+    vault = state.region(spec.region, estate.account).vaults[spec.vault]
     for n in range(spec.count):
         created = now - parse_duration(spec.newest) - n * parse_duration(spec.every)
         point: dict[str, Any] = {
@@ -377,4 +414,4 @@ def _points(estate: Estate, state: BackupState, now: datetime, spec: PointsSpec)
             }
         if spec.copy_of:
             point["SourceBackupVaultArn"] = estate.arn(spec.copy_of)
-        state.region(spec.region).points[spec.vault].append(point)
+        state.region(spec.region, estate.account).points[spec.vault].append(point)

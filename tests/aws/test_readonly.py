@@ -1,32 +1,34 @@
-"""The read-only guarantee: undeclared operations are refused before they are sent."""
+"""The read-only guarantee: undeclared operations are refused before they are sent, and
+every operation a full (organisation-wide) scan sends is in the generated policy."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-from conftest import collect, seed
-from test_collect_backup import BACKUP, TABLES
 
 from scanner.collectors.aws.api import AwsClients, ClientSettings
-from scanner.collectors.aws.collect import OPERATIONS
-from scanner.collectors.aws.permissions import iam_policy
-from scanner.collectors.readonly import CallCounter, ReadOnlyGuard, declare
-from scanner.emulator.server import EmulatedAws, dummy_session
+from scanner.collectors.aws.collect import OPERATIONS, AwsScope
+from scanner.collectors.aws.plugin import PLUGIN, iam_policy
+from scanner.collectors.readonly import SESSION_OPERATIONS, CallCounter, ReadOnlyGuard, declare
+from scanner.emulator.aws.server import EmulatedAws, dummy_session
 from scanner.errors import ReadOnlyViolation
+from tests.aws.helpers import BACKUP, TABLES, collect, seed
 
 
 def clients(aws: EmulatedAws) -> AwsClients:
-    return AwsClients(
+    guarded = AwsClients(
         dummy_session(),
         ReadOnlyGuard(OPERATIONS),
         CallCounter(),
         ClientSettings(endpoints=aws.endpoints),
     )
+    guarded.add_account("caller")
+    return guarded
 
 
 def test_mutating_call_is_refused_and_never_reaches_the_server(aws: EmulatedAws) -> None:
-    ddb = clients(aws).get("dynamodb", "eu-west-1")
+    ddb = clients(aws).get("caller", "dynamodb", "eu-west-1")
     with pytest.raises(ReadOnlyViolation, match="dynamodb:CreateTable"):
         ddb.create_table(
             TableName="t",
@@ -38,7 +40,7 @@ def test_mutating_call_is_refused_and_never_reaches_the_server(aws: EmulatedAws)
 
 
 def test_refused_backup_call_leaves_no_request_in_the_fake_log(aws: EmulatedAws) -> None:
-    backup = clients(aws).get("backup", "eu-west-1")
+    backup = clients(aws).get("caller", "backup", "eu-west-1")
     with pytest.raises(ReadOnlyViolation):
         backup.delete_backup_vault(BackupVaultName="main")
     with pytest.raises(ReadOnlyViolation):
@@ -49,12 +51,15 @@ def test_refused_backup_call_leaves_no_request_in_the_fake_log(aws: EmulatedAws)
 
 
 def test_declarations_hold_only_read_verbs() -> None:
-    assert all(op.name.startswith(("List", "Get", "Describe", "Head")) for op in OPERATIONS)
+    reads = ("List", "Get", "Describe", "Head")
+    for op in OPERATIONS:
+        assert op.name.startswith(reads) or (op.service, op.name) in SESSION_OPERATIONS
     with pytest.raises(ValueError, match="not a read operation"):
         declare("s3", {"PutBucketPolicy": "s3:PutBucketPolicy"})
 
 
-def test_every_call_of_a_full_scan_is_in_the_generated_policy(aws: EmulatedAws) -> None:
+def test_every_call_of_an_organisation_scan_is_in_the_generated_policy(aws: EmulatedAws) -> None:
+    member = {"name": "billing", "dynamodb": [{"name": "bills", "region": "eu-west-1"}]}
     seed(
         aws,
         kms_keys={"k": "eu-west-1"},
@@ -73,22 +78,28 @@ def test_every_call_of_a_full_scan_is_in_the_generated_policy(aws: EmulatedAws) 
         rds_instances=[{"id": "db", "region": "eu-west-1", "manual_snapshots": 1}],
         rds_clusters=[{"id": "c", "region": "us-east-1", "engine": "aurora-postgresql"}],
         backup=BACKUP,
+        organisation={"members": [member]},
     )
-    run = collect(aws, regions=None)  # the enabled regions, from ec2:DescribeRegions
-    assert {"eu-west-1", "us-east-1"} < set(run.snapshot.scope.regions)
+    # The enabled regions come from ec2:DescribeRegions in each account.
+    scope = AwsScope(regions=None, org=True, role_name="BackupAuditReadOnly")
+    snapshot = collect(aws, regions=None, scope=scope)
+    assert {"eu-west-1", "us-east-1"} < set(snapshot.scope.regions)
+    assert len(snapshot.scope.accounts) == 2
     guard = ReadOnlyGuard(OPERATIONS)
-    allowed = set(iam_policy()["Statement"][0]["Action"])  # type: ignore[index]
-    used = {guard.permission(service, op) for service, op in run.calls}
+    allowed = set(iam_policy(OPERATIONS)["Statement"][0]["Action"])  # type: ignore[index]
+    called = {(c.service, c.operation) for c in snapshot.api_calls or []}
+    used = {guard.permission(service, op) for service, op in called}
     assert None not in used
     assert used <= allowed
     # Every declared operation was exercised by this scan (none declared needlessly).
-    assert {(op.service, op.name) for op in OPERATIONS} == set(run.calls)
+    assert {(op.service, op.name) for op in OPERATIONS} == called
 
 
 def test_policy_is_valid_json_with_only_read_actions() -> None:
-    policy = json.loads(json.dumps(iam_policy()))
+    policy = json.loads(PLUGIN.permissions_document())
     actions = policy["Statement"][0]["Action"]
     assert actions == sorted(set(actions))
-    verbs = ("List", "Get", "Describe", "Head")
-    assert all(a.split(":")[1].startswith(verbs) for a in actions)
+    reads = ("List", "Get", "Describe", "Head")
+    assert all(a.split(":")[1].startswith(reads) or a == "sts:AssumeRole" for a in actions)
     assert "s3:ListAllMyBuckets" in actions and "backup:ListProtectedResources" in actions
+    assert "organizations:ListAccounts" in actions

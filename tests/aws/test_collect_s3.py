@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import collect, seed, store
-
-from scanner.emulator.server import EmulatedAws
+from scanner.emulator.aws.server import EmulatedAws
+from tests.aws.helpers import calls, collect, seed, store
 
 BUCKETS = [
     {
@@ -31,15 +30,15 @@ BUCKETS = [
 
 def test_well_protected_bucket(aws: EmulatedAws) -> None:
     seed(aws, kms_keys={"images-key": "eu-west-1"}, s3=BUCKETS)
-    bucket = store(collect(aws).snapshot, "images")
+    bucket = store(collect(aws), "images")
 
     assert bucket.id == "arn:aws:s3:::images" and bucket.region == "eu-west-1"
     assert bucket.tags == {"data-residency": "eu"}
     assert bucket.encryption is not None and bucket.encryption.key_type == "customer_managed"
-    by_kind = {p.kind: p for p in bucket.protections}
+    by_kind = {p.role: p for p in bucket.protections}
     assert by_kind["versioning"].enabled and by_kind["versioning"].retention_days == 90
     assert not by_kind["versioning"].retention_unbounded
-    lock = by_kind["object_lock"]
+    lock = by_kind["retention_lock"]
     assert (
         lock.immutable is True
         and lock.retention_days == 30
@@ -59,12 +58,12 @@ def test_well_protected_bucket(aws: EmulatedAws) -> None:
 
 def test_badly_protected_bucket(aws: EmulatedAws) -> None:
     seed(aws, kms_keys={"images-key": "eu-west-1"}, s3=BUCKETS)
-    bucket = store(collect(aws).snapshot, "website")
+    bucket = store(collect(aws), "website")
 
     assert bucket.tags == {}
-    versioning = next(p for p in bucket.protections if p.kind == "versioning")
+    versioning = next(p for p in bucket.protections if p.role == "versioning")
     assert not versioning.enabled and not versioning.retention_unbounded
-    assert {p.kind for p in bucket.protections} == {"versioning"}
+    assert {p.role for p in bucket.protections} == {"versioning"}
     # No explicit default: S3 encrypts with SSE-S3, and the evidence says so.
     assert bucket.encryption is not None and bucket.encryption.key_type == "provider_owned"
     assert "SSE-S3 default" in str(bucket.encryption.evidence[0].fields.values())
@@ -73,7 +72,7 @@ def test_badly_protected_bucket(aws: EmulatedAws) -> None:
 
 def test_versioned_bucket_without_expiry_keeps_versions_unbounded(aws: EmulatedAws) -> None:
     seed(aws, kms_keys={"images-key": "eu-west-1"}, s3=BUCKETS)
-    versioning = next(p for p in store(collect(aws).snapshot, "images-dr").protections)
+    versioning = next(p for p in store(collect(aws), "images-dr").protections)
     assert (
         versioning.enabled and versioning.retention_unbounded and versioning.retention_days is None
     )
@@ -81,7 +80,7 @@ def test_versioned_bucket_without_expiry_keeps_versions_unbounded(aws: EmulatedA
 
 def test_cross_account_destination_region_unknown_is_a_gap(aws: EmulatedAws) -> None:
     seed(aws, kms_keys={"images-key": "eu-west-1"}, s3=BUCKETS)
-    bucket = store(collect(aws).snapshot, "exports")
+    bucket = store(collect(aws), "exports")
 
     (copy,) = bucket.copies
     assert copy.account == "999988887777"
@@ -97,9 +96,9 @@ def test_cross_account_destination_region_unknown_is_a_gap(aws: EmulatedAws) -> 
 def test_buckets_outside_the_scanned_regions_are_left_out(aws: EmulatedAws) -> None:
     seed(aws, kms_keys={"images-key": "eu-west-1"}, s3=BUCKETS)
     run = collect(aws)
-    assert "far-away" not in {s.name for s in run.snapshot.stores}
+    assert "far-away" not in {s.name for s in run.stores}
     # moto omits BucketRegion: one filtered ListBuckets per region places every bucket,
     # with no per-bucket GetBucketLocation.
-    assert run.calls[("s3", "ListBuckets")] == 3
+    assert calls(run)[("s3", "ListBuckets")] == 3
     # The one GetBucketLocation is for the other account's replication destination.
-    assert run.calls[("s3", "GetBucketLocation")] == 1
+    assert calls(run)[("s3", "GetBucketLocation")] == 1

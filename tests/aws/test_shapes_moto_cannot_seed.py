@@ -10,18 +10,19 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from scanner.collectors.aws import dynamodb, rds
-from scanner.collectors.aws.api import AwsApi, AwsClients
+from scanner.collectors.aws.api import AwsClients
 from scanner.collectors.aws.collect import OPERATIONS
+from scanner.collectors.aws.context import AccountContext
 from scanner.collectors.aws.kms import KeyResolver
-from scanner.collectors.aws.tasks import AccountContext
 from scanner.collectors.readonly import CallCounter, ReadOnlyGuard
-from scanner.emulator.server import dummy_session
+from scanner.emulator.aws.server import dummy_session
 from scanner.model import DataStore
 
 REPLICATED_BACKUP = "arn:aws:rds:eu-central-1:111122223333:auto-backup:ab-4x7example"
 CTX = AccountContext(account="111122223333", regions=("eu-west-1",))
 # No call is made: none of these answers names a KMS key to describe.
-KEYS = KeyResolver(AwsApi(AwsClients(dummy_session(), ReadOnlyGuard(OPERATIONS), CallCounter())))
+CLIENTS = AwsClients(dummy_session(), ReadOnlyGuard(OPERATIONS), CallCounter())
+KEYS = KeyResolver(CLIENTS.add_account("111122223333"))
 
 
 def test_global_table_replicas_become_copies() -> None:
@@ -30,6 +31,7 @@ def test_global_table_replicas_become_copies() -> None:
         cloud="aws",
         account="111122223333",
         region="eu-west-1",
+        regions=["eu-west-1"],
         kind=dynamodb.KIND,
         name="t",
     )
@@ -77,8 +79,8 @@ def test_replicated_automated_backups_and_cross_region_replicas_become_copies() 
 
     copies = [(c.kind, c.region, c.account) for c in item.store.copies]
     assert copies == [
-        ("automated_backup_replica", "eu-central-1", "111122223333"),
-        ("read_replica", "us-east-2", "111122223333"),
+        ("backup_copy", "eu-central-1", "111122223333"),
+        ("replica", "us-east-2", "111122223333"),
     ]
-    assert item.store.recovery_points.sources[0].kind == "pitr"
+    assert item.store.recovery_points.sources[0].kind == "continuous"
     assert item.intervals == [(db["LatestRestorableTime"], db["LatestRestorableTime"])]

@@ -23,8 +23,10 @@ from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import unquote
 
-from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
+
+from scanner.emulator.aws.sts_gate import DEFAULT_ACCOUNT, Accounts
+from scanner.emulator.local import LocalServer
 
 DEFAULT_PAGE = 100
 #: The fault that delays an answer by SLOW_SECONDS instead of failing it (for timeouts).
@@ -47,17 +49,19 @@ class RegionState:
 
 
 class BackupState:
-    """All regions' state, fault injections and the request log (thread-safe enough for tests)."""
+    """Every account's regions, fault injections and the request log (thread-safe enough
+    for tests). An account's state is chosen by the access key that signed the request."""
 
-    def __init__(self) -> None:
-        self.regions: dict[str, RegionState] = defaultdict(RegionState)
+    def __init__(self, accounts: Accounts | None = None) -> None:
+        self.accounts = accounts or Accounts()
+        self.regions: dict[tuple[str, str], RegionState] = defaultdict(RegionState)
         self.faults: dict[tuple[str, str], str] = {}
         self.requests: list[tuple[str, str, str]] = []
         self.lock = threading.Lock()
 
-    def region(self, name: str) -> RegionState:
-        """The state of one region, created empty on first use."""
-        return self.regions[name]
+    def region(self, name: str, account: str = DEFAULT_ACCOUNT) -> RegionState:
+        """The state of one region of one account, created empty on first use."""
+        return self.regions[(account, name)]
 
     def fail(self, region: str, operation: str, code: str) -> None:
         """Make ``operation`` (``*``: every request) in ``region`` answer with error ``code``
@@ -139,8 +143,10 @@ class BackupFakeApp:
         return response(environ, start_response)
 
     def _dispatch(self, request: Request) -> Response:
-        match = _SCOPE.search(request.headers.get("Authorization", ""))
+        authorization = request.headers.get("Authorization", "")
+        match = _SCOPE.search(authorization)
         region = match.group(1) if match else "us-east-1"
+        account = self.state.accounts.of_request(authorization)
         operation, params = self._route(request)
         with self.state.lock:
             self.state.requests.append((region, request.method, operation or request.path))
@@ -154,7 +160,8 @@ class BackupFakeApp:
         if operation is None or request.method != "GET":
             return _error(404, "UnknownOperationException", f"{request.method} {request.path}")
         try:
-            body = getattr(self, f"_{operation}")(self.state.region(region), request, **params)
+            st = self.state.region(region, account)
+            body = getattr(self, f"_{operation}")(st, request, **params)
         except _NotFound as exc:
             return _error(404, "ResourceNotFoundException", exc.message)
         return Response(json.dumps(_epoch(body)), content_type="application/json")
@@ -254,27 +261,9 @@ class BackupFakeApp:
         return _page(sorted(latest.values(), key=lambda r: r["ResourceArn"]), request, "Results")
 
 
-class BackupFakeServer:
+class BackupFakeServer(LocalServer):
     """Runs the fake on 127.0.0.1 in a background thread."""
 
     def __init__(self, state: BackupState | None = None, port: int = 0) -> None:
         self.state = state or BackupState()
-        self._server: BaseWSGIServer = make_server(
-            "127.0.0.1", port, BackupFakeApp(self.state), threaded=True
-        )
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        """The endpoint URL to give the backup client."""
-        return f"http://127.0.0.1:{self._server.server_port}"
-
-    def start(self) -> BackupFakeServer:
-        """Start serving."""
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving."""
-        self._server.shutdown()
-        self._thread.join(timeout=5)
+        super().__init__(BackupFakeApp(self.state), port)

@@ -1,0 +1,89 @@
+"""The one home of backup-audit's words: clouds, statuses, severities, protection roles,
+recovery and copy kinds, key types, gap attributes and causes, store capabilities.
+
+Every other module imports these instead of spelling them again, so a word means the
+same thing in the inventory, the rules, the findings and the reports. The words are
+cloud-neutral; each cloud maps its own services onto them in its collector folder.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal, get_args
+
+Cloud = Literal["aws", "gcp", "azure"]
+CLOUDS: Final[tuple[str, ...]] = get_args(Cloud)
+
+Status = Literal["pass", "fail", "not_assessed", "excepted", "not_applicable"]
+STATUSES: Final[tuple[str, ...]] = get_args(Status)
+#: Statuses that count a result as covered.
+COVERED_STATUSES: Final = ("pass", "excepted")
+
+Severity = Literal["critical", "high", "medium", "low"]
+SEVERITIES: Final[tuple[str, ...]] = get_args(Severity)
+SEVERITY_ORDER: Final[dict[str, int]] = {"low": 1, "medium": 2, "high": 3, "critical": 4}
+
+#: What a protection does for the data, whatever the cloud calls it:
+#: backup — a restorable copy kept apart from the data (snapshots, backup plans);
+#: continuous — point-in-time restore over a window;
+#: versioning — earlier versions of objects are kept;
+#: replication — the data is copied to another store as it changes;
+#: soft_delete — deleted data can be undeleted for a while;
+#: retention_lock — data or copies cannot be deleted before their retention ends.
+ProtectionRole = Literal[
+    "backup", "continuous", "versioning", "replication", "soft_delete", "retention_lock"
+]
+PROTECTION_ROLES: Final[tuple[str, ...]] = get_args(ProtectionRole)
+#: The roles that make a restorable backup. Decided here, once: rules read ``derived.backups``.
+BACKUP_ROLES: Final = ("backup", "continuous")
+
+#: Who runs a protection: the store's own service, or a backup service's plan or policy
+#: (AWS Backup, Google Cloud Backup and DR, Azure Backup).
+ProtectionOrigin = Literal["native", "backup_service"]
+
+#: Where recovery points come from: a continuous (point-in-time) window; a backup
+#: service's vault; the store's own scheduled backups or snapshots; manual (on-demand) ones.
+RecoveryKind = Literal["continuous", "backup_service", "native_backup", "manual"]
+
+#: Another copy of the data: a live replica of the store; replication of its objects to
+#: another store; a copy of its backups; a geo-redundant secondary the provider keeps.
+CopyKind = Literal["replica", "replication", "backup_copy", "geo_secondary"]
+CopyState = Literal["configured", "observed"]
+
+KeyType = Literal["provider_owned", "provider_managed", "customer_managed"]
+
+#: Whether a vault's (or a policy's) immutability can still be removed.
+ImmutabilityState = Literal["locked", "unlocked", "disabled"]
+#: Where a vault keeps its copies: one zone, several zones, a paired region (+ zones).
+Redundancy = Literal["local", "zone", "geo", "geo_zone"]
+
+#: Attributes of a store (or account) that a gap can leave unknown.
+GapAttribute = Literal[
+    "inventory",
+    "tags",
+    "location",
+    "encryption",
+    "encryption_key",
+    "deletion_protection",
+    "protections",
+    "recovery_points",
+    "copies",
+    "attributes",
+]
+GAP_ATTRIBUTES: Final[tuple[str, ...]] = get_args(GapAttribute)
+
+#: Why a read failed. Only ``denied`` is fixed by granting a permission.
+GapCause = Literal[
+    "denied", "not_found", "throttled", "timeout", "unreachable", "dependent", "error"
+]
+
+#: What a kind of store can have; rules may apply only to kinds with a capability.
+Capability = Literal[
+    "deletion_protection",
+    "backup",
+    "continuous",
+    "versioning",
+    "replication",
+    "soft_delete",
+    "retention_lock",
+]
+CAPABILITIES: Final[tuple[str, ...]] = get_args(Capability)
