@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from scanner.collectors.aws.collect import AwsScope
+from scanner.emulator.aws.backup_fake import BackupFakeServer
 from scanner.emulator.aws.server import EmulatedAws
 from scanner.errors import CollectionError, InputError
 from tests.aws.helpers import ACCOUNT, NOW, collect, collector, seed, store
@@ -129,3 +130,15 @@ def test_arns_use_the_partition_of_the_caller(aws: EmulatedAws) -> None:
         f"arn:aws-us-gov:dynamodb:us-gov-west-1:{ACCOUNT}:table/gov-table"
     )
     assert store(snapshot, "gov-bucket").id == "arn:aws-us-gov:s3:::gov-bucket"
+
+
+def test_an_organisation_that_cannot_be_listed_stops_before_reading(aws: EmulatedAws) -> None:
+    seed(aws, organisation=ORG)
+    denier = BackupFakeServer().start()  # an endpoint that answers AccessDenied to everything
+    denier.state.fail("eu-west-1", "*", "AccessDeniedException")
+    try:
+        endpoints = aws.endpoints | {"organizations": denier.url}
+        with pytest.raises(CollectionError, match="--org: cannot list the organisation's accounts"):
+            collector(aws, scope=org_scope(), endpoints=endpoints).targets()
+    finally:
+        denier.stop()
