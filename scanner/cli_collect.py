@@ -44,9 +44,10 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _cloud_parameters() -> list[inspect.Parameter]:
-    """One keyword parameter per option any registered cloud declares."""
-    seen: dict[str, str] = {}
+def _cloud_parameters(taken: set[str]) -> list[inspect.Parameter]:
+    """One keyword parameter per option any registered cloud declares (``taken``: the
+    command's own parameter names, which no cloud may reuse)."""
+    seen: dict[str, str] = dict.fromkeys(taken, "backup-audit")
     params = []
     for cloud in plugins():
         for option in cloud.options:
@@ -83,7 +84,7 @@ def with_cloud_options(command: Callable[..., None]) -> Callable[..., None]:
     """``command`` with every cloud's options added to its signature (Typer reads it)."""
     signature = inspect.signature(command, eval_str=True)
     fixed = [p for p in signature.parameters.values() if p.kind != inspect.Parameter.VAR_KEYWORD]
-    params = fixed + _cloud_parameters()
+    params = fixed + _cloud_parameters({p.name for p in fixed})
     command.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
     command.__annotations__ = {p.name: p.annotation for p in params}
     return command

@@ -48,6 +48,7 @@ def merge_snapshots(inputs: Sequence[Labelled]) -> Snapshot:
 
 
 def _check_inside_scope(label: str, snapshot: Snapshot) -> None:
+    """Every store and account belongs to the snapshot's own scope."""
     accounts, clouds = set(snapshot.scope.accounts), set(snapshot.scope.clouds)
     owners = [(s.id, s.cloud, s.account) for s in snapshot.stores] + [
         (f"account facts of {a.account}", a.cloud, a.account) for a in snapshot.accounts
@@ -67,11 +68,15 @@ def _check_disjoint(a_label: str, a: Snapshot, b_label: str, b: Snapshot) -> Non
         if regions is None:
             continue
         shared = regions & set(facts.regions)
-        if shared or not regions or not facts.regions:
-            where = ", ".join(sorted(shared)) or "all of its regions"
+        if shared:
             raise InputError(
                 f"{a_label} and {b_label} both cover {facts.cloud} {facts.account} "
-                f"({where}): merge snapshots of disjoint scopes"
+                f"({', '.join(sorted(shared))}): merge snapshots of disjoint scopes"
+            )
+        if not regions or not facts.regions:
+            raise InputError(
+                f"{a_label} and {b_label} both hold {facts.cloud} {facts.account}, and one of "
+                "them could not read it: collect that account again instead of merging"
             )
     duplicated = sorted({s.id for s in a.stores} & {s.id for s in b.stores})
     if duplicated:

@@ -39,20 +39,26 @@ BACKUP_ROLES: Final = ("backup", "continuous")
 #: Who runs a protection: the store's own service, or a backup service's plan or policy
 #: (AWS Backup, Google Cloud Backup and DR, Azure Backup).
 ProtectionOrigin = Literal["native", "backup_service"]
+ORIGINS: Final[tuple[str, ...]] = get_args(ProtectionOrigin)
 
 #: Where recovery points come from: a continuous (point-in-time) window; a backup
 #: service's vault; the store's own scheduled backups or snapshots; manual (on-demand) ones.
 RecoveryKind = Literal["continuous", "backup_service", "native_backup", "manual"]
+RECOVERY_KINDS: Final[tuple[str, ...]] = get_args(RecoveryKind)
 
 #: Another copy of the data: a live replica of the store; replication of its objects to
 #: another store; a copy of its backups; a geo-redundant secondary the provider keeps.
 CopyKind = Literal["replica", "replication", "backup_copy", "geo_secondary"]
+COPY_KINDS: Final[tuple[str, ...]] = get_args(CopyKind)
 CopyState = Literal["configured", "observed"]
+COPY_STATES: Final[tuple[str, ...]] = get_args(CopyState)
 
 KeyType = Literal["provider_owned", "provider_managed", "customer_managed"]
+KEY_TYPES: Final[tuple[str, ...]] = get_args(KeyType)
 
 #: Whether a vault's (or a policy's) immutability can still be removed.
 ImmutabilityState = Literal["locked", "unlocked", "disabled"]
+IMMUTABILITY_STATES: Final[tuple[str, ...]] = get_args(ImmutabilityState)
 #: Where a vault keeps its copies: one zone, several zones, a paired region (+ zones).
 Redundancy = Literal["local", "zone", "geo", "geo_zone"]
 
@@ -75,6 +81,7 @@ GAP_ATTRIBUTES: Final[tuple[str, ...]] = get_args(GapAttribute)
 GapCause = Literal[
     "denied", "not_found", "throttled", "timeout", "unreachable", "dependent", "error"
 ]
+GAP_CAUSES: Final[tuple[str, ...]] = get_args(GapCause)
 
 #: What a kind of store can have; rules may apply only to kinds with a capability.
 Capability = Literal[

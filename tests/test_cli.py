@@ -199,3 +199,10 @@ def test_scan_with_a_broken_policy_fails_before_collecting(tmp_path: Path) -> No
     )  # fmt: skip
     assert result.exit_code == 2 and "classification: Field required" in result.stderr
     assert not out.exists()
+
+
+def test_region_lists_that_say_nothing_or_name_unknown_clouds_are_refused() -> None:
+    empty = cli("collect", "aws", "--regions", ",")
+    assert empty.exit_code == 2 and "--regions: no region given" in empty.stderr
+    unknown = cli("collect", "aws", "--regions", "oracle:eu-frankfurt-1")
+    assert unknown.exit_code == 2 and "unknown cloud 'oracle'" in unknown.stderr

@@ -87,3 +87,10 @@ def test_a_snapshot_without_call_counts_makes_the_total_unknown() -> None:
     b = snapshot("222222222222", ["eu-west-1"], [], T1)
     b.api_calls = None
     assert merge_snapshots([("a", a), ("b", b)]).api_calls is None
+
+
+def test_an_account_one_input_could_not_read_is_not_merged_over() -> None:
+    read = snapshot("111111111111", ["eu-west-1"], ["a1"], T1)
+    refused = snapshot("111111111111", [], [], T2)
+    with pytest.raises(InputError, match="one of them could not read it"):
+        merge_snapshots([("read.json", read), ("refused.json", refused)])

@@ -21,11 +21,13 @@ def split_regions(values: list[str] | None, clouds: list[str]) -> dict[str, tupl
     """``--regions`` per cloud. ``cloud:region`` names the cloud; a bare region goes to the
     one cloud whose syntax it has. A cloud given no region reads all of its regions."""
     chosen: dict[str, set[str]] = {cloud: set() for cloud in clouds}
-    for token in (t.strip() for v in values or [] for t in v.split(",")):
-        if not token:
-            continue
+    tokens = [t.strip() for v in values or [] for t in v.split(",") if t.strip()]
+    if values is not None and not tokens:
+        raise InputError("--regions: no region given (leave the flag out to read every region)")
+    for token in tokens:
         cloud, _, region = token.rpartition(":")
         if cloud:
+            plugin(cloud)  # an unknown cloud is bad input of its own
             if cloud not in chosen:
                 raise InputError(
                     f"--regions: {token} names {cloud!r}, which is not being collected"

@@ -99,10 +99,10 @@ class Deriver:
                 item["region"] = copy.region
                 item["in_zone"] = self.resolver.in_zone(zone, store.cloud, copy.region)
             copies.append(item)
-        residency: dict[str, Any] = {"zone": zone, "copies": copies, "regions_outside": []}
-        if store.regions is not None:
+        residency: dict[str, Any] = {"zone": zone, "copies": copies}
+        if store.regions:  # unresolved (None) or empty: both stay unknown, never "inside"
             outside = [r for r in store.regions if not self.resolver.in_zone(zone, store.cloud, r)]
-            residency["primary_in_zone"] = bool(store.regions) and not outside
+            residency["primary_in_zone"] = not outside
             residency["regions_outside"] = outside
         return residency
 

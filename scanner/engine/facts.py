@@ -45,12 +45,12 @@ class CopyLocation(BaseModel):
 
 class Residency(BaseModel):
     """The store's location and copies against its zone: ``primary_in_zone`` holds when
-    every region of the store's location is in the zone (absent when the location is
-    unresolved); ``regions_outside`` names those that are not."""
+    every region of the store's location is in the zone; ``regions_outside`` names those
+    that are not. Both are absent when the location is unresolved."""
 
     zone: str
     primary_in_zone: bool | None = None
-    regions_outside: list[str] = []
+    regions_outside: list[str] | None = None
     copies: list[CopyLocation]
 
 

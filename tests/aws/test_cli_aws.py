@@ -99,3 +99,37 @@ def test_accounts_collected_apart_merge_into_one_snapshot(aws: EmulatedAws, tmp_
     assert again.exit_code == 2
     assert f"{merged} and {west} both cover aws 123456789012 (eu-west-1)" in again.stderr
     assert not (tmp_path / "again.json").exists()
+
+
+def test_collect_an_organisation_from_the_command_line(aws: EmulatedAws, tmp_path: Path) -> None:
+    seed(
+        aws,
+        dynamodb=[{"name": "home", "region": "eu-west-1"}],
+        organisation={
+            "members": [{"name": "ops", "dynamodb": [{"name": "ops-table", "region": "eu-west-1"}]}]
+        },
+    )
+    out = tmp_path / "org.json"
+    aws.start_recording()
+    result = cli(
+        "collect", "aws", "--org", "--role-name", "BackupAuditReadOnly", "--external-id", "xyz-42",
+        "--regions", "eu-west-1", "--endpoint-url", aws.moto_url, "-o", str(out),
+        env=emulator_env(aws),
+    )  # fmt: skip
+    requests = aws.recorded()
+    assert result.exit_code == 0, result.output
+    snapshot = load_snapshot(out)
+    assert {s.name for s in snapshot.stores} == {"home", "ops-table"}
+    assert len(snapshot.scope.accounts) == 2
+    assumed = [r["body"] for r in requests if "Action=AssumeRole" in (r["body"] or "")]
+    assert len(assumed) == 1 and "ExternalId=xyz-42" in assumed[0]
+
+
+def test_organisation_options_that_do_not_go_together_are_refused() -> None:
+    base = ("collect", "aws", "--regions", "eu-west-1", "--endpoint-url", "http://127.0.0.1:9")
+    alone = cli(*base, "--org")
+    assert alone.exit_code == 2 and "--org needs --role-name" in alone.stderr
+    stray = cli(*base, "--role-name", "Audit")
+    assert (
+        stray.exit_code == 2 and "--role-name is used only with --org or --accounts" in stray.stderr
+    )

@@ -142,3 +142,26 @@ def test_an_organisation_that_cannot_be_listed_stops_before_reading(aws: Emulate
             collector(aws, scope=org_scope(), endpoints=endpoints).targets()
     finally:
         denier.stop()
+
+
+def test_an_account_named_twice_is_read_once(aws: EmulatedAws) -> None:
+    seed(aws, organisation=ORG)
+    billing = next(a for a in collect(aws, scope=org_scope()).accounts if a.name == "billing")
+    twice = collect(aws, scope=org_scope(accounts=(billing.account, billing.account)))
+    assert [a.account for a in twice.accounts] == [billing.account]
+    assert sorted(s.name for s in twice.stores) == ["billing-exports", "invoices"]
+
+
+def test_a_closed_account_is_listed_with_its_state_not_read(aws: EmulatedAws) -> None:
+    closing = {
+        "name": "retired",
+        "closed": True,
+        "dynamodb": [{"name": "old", "region": "eu-west-1"}],
+    }
+    seed(aws, organisation={"role_name": ROLE, "members": [closing]})
+    snapshot = collect(aws, scope=org_scope())
+    retired = next(a for a in snapshot.accounts if a.name == "retired")
+    (gap,) = retired.gaps
+    assert gap.error_code == "AccountState:SUSPENDED" and "not read" in gap.message
+    assert retired.account in snapshot.scope.accounts
+    assert "old" not in {s.name for s in snapshot.stores}

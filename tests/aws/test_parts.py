@@ -45,6 +45,7 @@ def test_cron_longest_interval(expression: str, hours: float) -> None:
         "cron(0 5 * * * *)",  # day-of-month and day-of-week both set: AWS refuses it
         "cron(0 5 1 1 ? 2027)",  # runs once: no interval
         "cron(0 5 1 1 ? 2020)",  # never runs again
+        "cron(0 5 ? * 2-6 2026-2027)",  # runs on weekdays, then stops at the end of 2027
     ],
 )
 def test_cron_we_cannot_evaluate_is_unknown(expression: str) -> None:

@@ -80,14 +80,15 @@ def test_every_call_of_an_organisation_scan_is_in_the_generated_policy(aws: Emul
         backup=BACKUP,
         organisation={"members": [member]},
     )
-    # The enabled regions come from ec2:DescribeRegions in each account.
-    scope = AwsScope(regions=None, org=True, role_name="BackupAuditReadOnly")
-    snapshot = collect(aws, regions=None, scope=scope)
-    assert {"eu-west-1", "us-east-1"} < set(snapshot.scope.regions)
-    assert len(snapshot.scope.accounts) == 2
+    scope = AwsScope(regions=("eu-west-1", "us-east-1"), org=True, role_name="BackupAuditReadOnly")
+    organisation = collect(aws, scope=scope)
+    assert len(organisation.scope.accounts) == 2
+    # The caller alone, its regions from ec2:DescribeRegions (every region moto knows).
+    caller = collect(aws, regions=None)
+    assert {"eu-west-1", "us-east-1"} < set(caller.scope.regions)
     guard = ReadOnlyGuard(OPERATIONS)
     allowed = set(iam_policy(OPERATIONS)["Statement"][0]["Action"])  # type: ignore[index]
-    called = {(c.service, c.operation) for c in snapshot.api_calls or []}
+    called = {(c.service, c.operation) for s in (organisation, caller) for c in s.api_calls or []}
     used = {guard.permission(service, op) for service, op in called}
     assert None not in used
     assert used <= allowed

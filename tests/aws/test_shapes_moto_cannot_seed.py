@@ -1,8 +1,9 @@
 """Answers moto cannot produce, fed as the API reference shapes them.
 
 moto never populates DynamoDB ``Table.Replicas`` nor RDS
-``DBInstanceAutomatedBackupsReplications`` (shared/reference/cloud-apis.md §C), so these
-two normalizers are exercised with answers written from the API reference instead.
+``DBInstanceAutomatedBackupsReplications``, and cannot create DynamoDB ``SYSTEM`` backups
+(shared/reference/cloud-apis.md §C), so these normalizers are exercised with answers
+written from the API reference instead.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from scanner.collectors.aws.collect import OPERATIONS
 from scanner.collectors.aws.context import AccountContext
 from scanner.collectors.aws.kms import KeyResolver
 from scanner.collectors.readonly import CallCounter, ReadOnlyGuard
+from scanner.collectors.tasks import StoreResult
 from scanner.emulator.aws.server import dummy_session
 from scanner.model import DataStore
 
@@ -84,3 +86,35 @@ def test_replicated_automated_backups_and_cross_region_replicas_become_copies() 
     ]
     assert item.store.recovery_points.sources[0].kind == "continuous"
     assert item.intervals == [(db["LatestRestorableTime"], db["LatestRestorableTime"])]
+
+
+def test_system_backups_are_native_backups_and_user_backups_manual() -> None:
+    created = datetime(2026, 11, 20, 3, 0, tzinfo=timezone.utc)
+    summaries = [
+        {"BackupType": "SYSTEM", "BackupStatus": "AVAILABLE", "BackupCreationDateTime": created},
+        {"BackupType": "USER", "BackupStatus": "AVAILABLE", "BackupCreationDateTime": created},
+        {"BackupType": "USER", "BackupStatus": "CREATING", "BackupCreationDateTime": created},
+        {
+            "BackupType": "AWS_BACKUP",
+            "BackupStatus": "AVAILABLE",
+            "BackupCreationDateTime": created,
+        },
+    ]
+    item = StoreResult(
+        DataStore(
+            id="arn:aws:dynamodb:eu-west-1:111122223333:table/t",
+            cloud="aws",
+            account="111122223333",
+            region="eu-west-1",
+            regions=["eu-west-1"],
+            kind=dynamodb.KIND,
+            name="t",
+        )
+    )
+    dynamodb._apply_on_demand(item, summaries, "eu-west-1")
+
+    sources = {s.kind: s for s in item.store.recovery_points.sources}
+    # AWS_BACKUP backups are the vault's recovery points, counted from AWS Backup instead.
+    assert set(sources) == {"native_backup", "manual"}
+    assert sources["native_backup"].count == 1 and sources["manual"].count == 1
+    assert sources["native_backup"].evidence[0].fields["BackupType"] == "SYSTEM"

@@ -57,7 +57,7 @@ def enabled_regions(api: AwsApi, region: str) -> tuple[list[str], Gap | None]:
 
 
 def organisation_accounts(api: AwsApi, region: str) -> list[dict[str, Any]]:
-    """The organisation's active accounts (``Id``, ``Name``); unreadable is fatal."""
+    """The organisation's accounts (``Id``, ``Name``, ``State``); unreadable is fatal."""
     accounts, gap = api.pages("organizations", region, "ListAccounts", "inventory", "Accounts")
     if gap:
         raise CollectionError(
@@ -70,10 +70,12 @@ def organisation_accounts(api: AwsApi, region: str) -> list[dict[str, Any]]:
             "--org: organizations:ListAccounts returned no accounts — is this account the "
             "management account or a delegated administrator of an organisation?"
         )
-    return sorted(
-        (a for a in accounts if a.get("State", a.get("Status")) == "ACTIVE"),
-        key=lambda a: str(a["Id"]),
-    )
+    return sorted(accounts, key=lambda a: str(a["Id"]))
+
+
+def is_active(listed: dict[str, Any]) -> bool:
+    """Whether a listed account is ACTIVE (``State``, or the older ``Status``)."""
+    return listed.get("State", listed.get("Status")) == "ACTIVE"
 
 
 def assume_role(

@@ -153,8 +153,8 @@ class AwsApi:
         **params: Any,
     ) -> Answer:
         """Call one operation; ``absent`` lists error codes that mean "not configured"."""
-        client = self.clients.get(self.account, service, region)
         try:
+            client = self.clients.get(self.account, service, region)
             data = getattr(client, xform_name(operation))(**params)
         except ClientError as exc:
             code = str(exc.response.get("Error", {}).get("Code", "Unknown"))
@@ -179,9 +179,9 @@ class AwsApi:
         **params: Any,
     ) -> tuple[list[Any], Gap | None]:
         """All items of a paginated list operation, or the gap that stopped it."""
-        client = self.clients.get(self.account, service, region)
         items: list[Any] = []
         try:
+            client = self.clients.get(self.account, service, region)
             paginator = client.get_paginator(xform_name(operation))
             for page in paginator.paginate(**params):
                 items.extend(page.get(result_key, []))

@@ -2,11 +2,12 @@
 
 Targets: the caller's account; with ``--org`` every active account that
 ``organizations:ListAccounts`` returns (narrowed by ``--accounts``), each entered through
-``sts:AssumeRole`` of ``--role-name`` (with ``--external-id``). An account whose role
-cannot be assumed, or whose regions cannot be listed, is kept as account facts with a
-gap — never silently left out. Per target the tasks are S3 (once) and, per region,
-DynamoDB, RDS and AWS Backup; per-resource reads they discover are follow-ups on the same
-pool. AWS Backup's answers are applied to the account's stores last.
+``sts:AssumeRole`` of ``--role-name`` (with ``--external-id``) when its turn comes. An
+account whose role cannot be assumed, or whose regions cannot be listed, and an account
+that is not active, is kept as account facts with a gap — never silently left out. Per
+target the tasks are S3 (once) and, per region, DynamoDB, RDS and AWS Backup; per-resource
+reads they discover are follow-ups on the same pool. AWS Backup's answers are applied to
+the account's stores last.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
+from typing import Any
 
 import boto3
 
@@ -70,6 +72,8 @@ class AwsCollector(Collector):
         self.clients = AwsClients(session, ReadOnlyGuard(OPERATIONS), self.counter, settings)
         self._contexts: dict[str, AccountContext] = {}
         self._apis: dict[str, AwsApi] = {}
+        self._regions_of: dict[str, list[str]] = {}
+        self._closed: dict[str, Gap | None] = {}
 
     @property
     def home(self) -> str:
@@ -77,73 +81,84 @@ class AwsCollector(Collector):
         return self.scope.regions[0] if self.scope.regions else self.scope.identity_region
 
     def targets(self) -> Targets:
-        """The caller's account, or the organisation's accounts entered by role."""
-        caller_api = self.clients.add_account("caller")
-        me = account.caller(caller_api, self.home)
-        names = self._wanted_accounts(caller_api, me.account)
-        found = Targets()
-        for account_id, name in names:
-            api, gap = self._enter(caller_api, me, account_id)
-            regions, region_gap = (
-                self._regions(api, account_id == me.account) if api else ([], None)
+        """The caller's account, or the accounts to enter by role (entered only when their
+        turn comes, so no account's temporary credentials age while others are read)."""
+        self._caller_api = self.clients.add_account("caller")
+        self._me = account.caller(self._caller_api, self.home)
+        wanted, inactive = self._wanted_accounts()
+        strangers = [a for a, _ in wanted if a != self._me.account]
+        if strangers and not self.scope.role_name:
+            raise InputError(
+                f"--role-name is needed to read account {strangers[0]} (it is not the "
+                f"caller's, {self._me.account})"
             )
-            if gap or region_gap:
-                found.refused.append(_refused(account_id, name, gap or region_gap))
-                continue
-            assert api is not None
-            self._apis[account_id] = api
-            self._contexts[account_id] = AccountContext(account_id, tuple(regions), me.partition)
-            found.reachable.append(Target(account_id, tuple(regions), name))
-        return found
+        if [a for a, _ in wanted] == [self._me.account] and not self.scope.regions:
+            self._caller_regions()  # fails now (exit 3), not after a long wait
+        return Targets(
+            reachable=[Target(a, self.scope.regions or (), name) for a, name in wanted],
+            refused=[_not_active(a) for a in inactive],
+        )
 
-    def _wanted_accounts(self, api: AwsApi, caller_account: str) -> list[tuple[str, str | None]]:
-        wanted = self.scope.accounts
+    def _wanted_accounts(self) -> tuple[list[tuple[str, str | None]], list[dict[str, Any]]]:
+        """(account id, name) to read, and the organisation's accounts that are not active."""
+        wanted = sorted(set(self.scope.accounts))
         if not self.scope.org:
-            return [(a, None) for a in (wanted or (caller_account,))]
-        listed = {
-            str(a["Id"]): a.get("Name") for a in account.organisation_accounts(api, self.home)
-        }
-        unknown = sorted(set(wanted) - set(listed))
+            return [(a, None) for a in (wanted or [self._me.account])], []
+        listed = account.organisation_accounts(self._caller_api, self.home)
+        active = {str(a["Id"]): a.get("Name") for a in listed if account.is_active(a)}
+        unknown = sorted(set(wanted) - set(active))
         if unknown:
             raise InputError(
                 f"--accounts: {', '.join(unknown)} is not an active account of the organisation"
             )
-        return [(a, listed[a]) for a in sorted(wanted or listed)]
+        chosen = wanted or sorted(active)
+        inactive = [a for a in listed if not account.is_active(a) and not wanted]
+        return [(a, active[a]) for a in chosen], inactive
 
-    def _enter(
-        self, caller_api: AwsApi, me: account.Caller, account_id: str
-    ) -> tuple[AwsApi | None, Gap | None]:
-        """The API of ``account_id``: the caller's own, or through the assumed role."""
-        if account_id == me.account:
-            return self.clients.add_account(account_id), None
-        if not self.scope.role_name:
-            raise InputError(
-                f"--role-name is needed to read account {account_id} (it is not the caller's, "
-                f"{me.account})"
-            )
-        role = f"arn:{me.partition}:iam::{account_id}:role/{self.scope.role_name}"
-        credentials, gap = account.assume_role(caller_api, self.home, role, self.scope.external_id)
-        if credentials is None:
-            return None, gap
-        return self.clients.add_account(account_id, credentials), None
-
-    def _regions(self, api: AwsApi, is_caller: bool) -> tuple[Sequence[str], Gap | None]:
-        if self.scope.regions:
-            return self.scope.regions, None
+    def _caller_regions(self) -> list[str]:
+        api = self.clients.add_account(self._me.account)
         regions, gap = account.enabled_regions(api, self.home)
-        if gap and is_caller and not self.scope.org:
+        if gap:
             raise CollectionError(
                 f"cannot list the account's enabled regions (ec2:DescribeRegions: "
                 f"{gap.error_code}); pass --regions to name them"
             )
-        return regions, gap
+        self._regions_of[self._me.account] = regions
+        return regions
+
+    def _enter(self, target: Target) -> tuple[AccountContext | None, Gap | None]:
+        """Enter ``target``'s account (the caller's own, or through the assumed role) and
+        learn its regions; or the gap that kept it closed."""
+        account_id, me = target.account, self._me
+        if account_id == me.account:
+            api = self.clients.add_account(account_id)
+        else:
+            role = f"arn:{me.partition}:iam::{account_id}:role/{self.scope.role_name}"
+            credentials, gap = account.assume_role(
+                self._caller_api, self.home, role, self.scope.external_id
+            )
+            if credentials is None:
+                return None, gap
+            api = self.clients.add_account(account_id, credentials)
+        regions: Sequence[str] | None = target.regions or self._regions_of.get(account_id)
+        if not regions:
+            regions, gap = account.enabled_regions(api, self.home)
+            if gap:
+                return None, gap
+        self._apis[account_id] = api
+        return AccountContext(account_id, tuple(regions), me.partition), None
 
     def tasks(self, target: Target, now: datetime) -> list[Task]:
         """S3 once per account; DynamoDB, RDS and AWS Backup per region."""
-        api, ctx = self._apis[target.account], self._contexts[target.account]
+        ctx, gap = self._enter(target)
+        if ctx is None:
+            self._closed[target.account] = gap
+            return []
+        self._contexts[target.account] = ctx
+        api = self._apis[target.account]
         keys = kms.KeyResolver(api)
         tasks: list[Task] = [partial(s3.collect_account, api, keys, ctx)]
-        for region in target.regions:
+        for region in ctx.regions:
             tasks += [
                 partial(dynamodb.collect_region, api, keys, ctx, region),
                 partial(rds.collect_region, api, keys, ctx, region),
@@ -154,7 +169,11 @@ class AwsCollector(Collector):
     def finish(
         self, target: Target, results: list[TaskResult], now: datetime
     ) -> tuple[list[StoreResult], AccountFacts]:
-        """Apply AWS Backup's answers to the account's stores; the account's facts."""
+        """Apply AWS Backup's answers to the account's stores; the account's facts (with
+        the gap that kept it closed, if it could not be entered)."""
+        if target.account in self._closed:
+            return [], _refused(target.account, target.name, self._closed[target.account])
+        ctx = self._contexts[target.account]
         items = [s for r in results for s in r.stores]
         facts = {f.region: f for r in results for f in r.facts if isinstance(f, RegionBackup)}
         for item in items:
@@ -163,7 +182,7 @@ class AwsCollector(Collector):
             cloud="aws",
             account=target.account,
             name=target.name,
-            regions=sorted(target.regions),
+            regions=sorted(ctx.regions),
             backup_plans=account_plans(facts, now),
             vaults=sorted((v for f in facts.values() for v in f.vaults), key=lambda v: v.id),
             gaps=[g for r in results for g in r.gaps],
@@ -172,6 +191,20 @@ class AwsCollector(Collector):
     def release(self, target: Target) -> None:
         """Close the account's clients: memory stays flat however many accounts there are."""
         self.clients.forget(target.account)
+
+
+def _not_active(listed: dict[str, Any]) -> AccountFacts:
+    """An organisation account that is not active (suspended, closing): listed, not read."""
+    state = str(listed.get("State", listed.get("Status")))
+    gap = Gap(
+        attribute="inventory",
+        operation="organizations:ListAccounts",
+        error_code=f"AccountState:{state}",
+        cause="error",
+        message=f"the account is {state} in the organisation, so it was not read",
+        resource=str(listed["Id"]),
+    )
+    return AccountFacts(cloud="aws", account=str(listed["Id"]), name=listed.get("Name"), gaps=[gap])
 
 
 def _refused(account_id: str, name: str | None, gap: Gap | None) -> AccountFacts:

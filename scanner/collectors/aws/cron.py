@@ -6,9 +6,10 @@ Parsing and occurrences come from ``aws-croniter`` (AWS's six-field form with ``
 five years from the given time: the times of day are the same on every run day (cron's
 minute and hour fields do not depend on the date), so it is the larger of the longest
 gap inside a run day and the longest gap from one run day's last run to the next run
-day's first. A schedule that does not parse, or runs fewer than twice in that span, is
-unknown (``None``) — never a guess. Schedules in a time zone with daylight saving time
-are treated as if the zone had none (an interval may be off by an hour).
+day's first. A schedule that does not parse, runs fewer than twice in that span, or stops
+running within it (its year field ends), is unknown (``None``) — never a guess. Schedules
+in a time zone with daylight saving time are treated as if the zone had none (an
+interval may be off by an hour).
 """
 
 from __future__ import annotations
@@ -75,7 +76,9 @@ def _max_interval_hours(expression: str, start: datetime) -> float | None:
     run_day = first.replace(hour=0, minute=0)
     for _ in range(MAX_RUN_DAYS):
         following = _next(cron, run_day + timedelta(days=1), inclusive=True)
-        if following is None or following - first > HORIZON:
+        if following is None:
+            return None  # the schedule ends (its year field runs out): not a recurring backup
+        if following - first > HORIZON:
             break
         gaps.append(following - last_of_day)
         run_day = following.replace(hour=0, minute=0)

@@ -128,10 +128,11 @@ class AwsPlugin(CloudPlugin):
         endpoint = request.option("endpoint_url")
         if endpoint and not _URL.match(endpoint):
             raise InputError(f"--endpoint-url: {endpoint!r} is not an http(s) URL")
-        accounts = tuple(request.option("accounts") or ())
+        accounts = tuple(dict.fromkeys(request.option("accounts") or ()))
         bad = [a for a in accounts if not _ACCOUNT.match(a)]
         if bad:
             raise InputError(f"--accounts: {', '.join(bad)} is not a 12-digit AWS account ID")
+        _check_account_options(request, accounts)
         if request.option("emulated"):
             from scanner.emulator.aws.server import dummy_session
 
@@ -184,6 +185,15 @@ class AwsPlugin(CloudPlugin):
             Seeder(dummy_session(), emulator.moto_url, estate, now).seed(emulator.backup_state)
             options = {"endpoints": emulator.endpoints, "emulated": True}
             yield Emulated(tuple(estate.regions), options)
+
+
+def _check_account_options(request: CollectRequest, accounts: tuple[str, ...]) -> None:
+    """Options that only make sense together are refused apart, before any call."""
+    if request.option("org") and not request.option("role_name"):
+        raise InputError("--org needs --role-name: the role to assume in each account")
+    for flag, key in (("--role-name", "role_name"), ("--external-id", "external_id")):
+        if request.option(key) and not (request.option("org") or accounts):
+            raise InputError(f"{flag} is used only with --org or --accounts")
 
 
 def iam_policy(operations: tuple[ReadOperation, ...]) -> dict[str, object]:

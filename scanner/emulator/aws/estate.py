@@ -158,10 +158,12 @@ class AccountEstate(_Spec):
 
 class MemberSpec(AccountEstate):
     """A member account of the organisation; ``trusts_audit_role: false`` makes
-    ``sts:AssumeRole`` into it fail, as for an account whose role is missing."""
+    ``sts:AssumeRole`` into it fail, as for an account whose role is missing;
+    ``closed: true`` closes it (Organizations then lists it as SUSPENDED)."""
 
     name: str
     trusts_audit_role: bool = True
+    closed: bool = False
 
 
 class OrganisationSpec(_Spec):

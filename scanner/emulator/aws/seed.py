@@ -87,13 +87,15 @@ class Seeder:
                 aws_session_token=credentials["SessionToken"],
                 region_name=home,
             )
-            fields = member.model_dump(exclude={"name", "trusts_audit_role"})
+            fields = member.model_dump(exclude={"name", "trusts_audit_role", "closed"})
             estate = AwsEstate.model_validate(fields | {"regions": self.estate.regions})
             Seeder(
                 session, self._endpoint, estate.model_copy(update={"account": account}), self.now
             ).seed(backup)
             if not member.trusts_audit_role:
                 backup.accounts.refusing.add(account)
+            if member.closed:
+                orgs.close_account(AccountId=account)
         return members
 
     def _table(self, spec: Any) -> None:
