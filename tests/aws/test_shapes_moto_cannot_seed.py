@@ -27,8 +27,9 @@ CLIENTS = AwsClients(dummy_session(), ReadOnlyGuard(OPERATIONS), CallCounter())
 KEYS = KeyResolver(CLIENTS.add_account("111122223333"))
 
 
-def test_global_table_replicas_become_copies() -> None:
-    store = DataStore(
+def table_store() -> DataStore:
+    """A DynamoDB table as the collector starts it, before its answers are applied."""
+    return DataStore(
         id="arn:aws:dynamodb:eu-west-1:111122223333:table/t",
         cloud="aws",
         account="111122223333",
@@ -37,6 +38,10 @@ def test_global_table_replicas_become_copies() -> None:
         kind=dynamodb.KIND,
         name="t",
     )
+
+
+def test_global_table_replicas_become_copies() -> None:
+    store = table_store()
     table = {
         "TableName": "t",
         "DeletionProtectionEnabled": True,
@@ -100,17 +105,7 @@ def test_system_backups_are_native_backups_and_user_backups_manual() -> None:
             "BackupCreationDateTime": created,
         },
     ]
-    item = StoreResult(
-        DataStore(
-            id="arn:aws:dynamodb:eu-west-1:111122223333:table/t",
-            cloud="aws",
-            account="111122223333",
-            region="eu-west-1",
-            regions=["eu-west-1"],
-            kind=dynamodb.KIND,
-            name="t",
-        )
-    )
+    item = StoreResult(table_store())
     dynamodb._apply_on_demand(item, summaries, "eu-west-1")
 
     sources = {s.kind: s for s in item.store.recovery_points.sources}
