@@ -179,6 +179,7 @@ def scan(
             help="Gate against this baseline: junit.xml, summary.md, exit 1 on regression."
         ),
     ] = None,
+    period: cli_engine.PeriodOption = None,
     **options: Any,
 ) -> None:
     """Collect → evaluate → report (→ gate): everything in one folder.
@@ -187,6 +188,7 @@ def scan(
     --baseline also junit.xml and summary.md, and exits 1 when coverage regressed. The
     policy, the rules and every option are checked before anything is read.
     """
+    from scanner.engine.period import parse_period
     from scanner.engine.rules import load_pack
     from scanner.pipeline import PipelineOptions, after_collection, print_outcome
     from scanner.policy import load_policy
@@ -196,7 +198,11 @@ def scan(
     load_policy(policy)
     requests = requests_for(clouds, regions, workers, options)
     snapshot = collect_snapshot(requests, "Collecting")
-    pipeline = PipelineOptions(policy=policy, pack=pack, formats=formats, baseline=baseline)
+    if period is not None:  # checked now, not after the collection
+        parse_period(period, utc_now())
+    pipeline = PipelineOptions(
+        policy=policy, pack=pack, formats=formats, baseline=baseline, period=period
+    )
     outcome = after_collection(snapshot, output, pipeline, utc_now)
     print_outcome(snapshot, outcome)
     if outcome.verdict is not None and not outcome.verdict.passed:

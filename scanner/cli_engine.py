@@ -20,6 +20,15 @@ RulesOption = Annotated[
     ),
 ]
 
+PeriodOption = Annotated[
+    str | None,
+    typer.Option(
+        help="The audit period, FIRST..LAST (whole UTC days, e.g. 2026-07-01..2026-09-30). "
+        "Default: the 30 days before the inventory was collected.",
+        metavar="FIRST..LAST",
+    ),
+]
+
 rules_app = typer.Typer(
     help="Read, list and validate the rules (controls) and their citations.", no_args_is_help=True
 )
@@ -33,6 +42,7 @@ def evaluate(
     ),
     rules: RulesOption = None,
     csv: Annotated[Path | None, typer.Option(help="Also write every result as CSV.")] = None,
+    period: PeriodOption = None,
 ) -> None:
     """Evaluate an inventory against the policy and every rule: write findings.json.
 
@@ -52,7 +62,14 @@ def evaluate(
     pack = load_pack(rules)
     with RichProgress("Evaluating") as progress:
         summary = evaluate_files(
-            inventory, policy, pack, output, lambda: datetime.now(timezone.utc), csv, progress
+            inventory,
+            policy,
+            pack,
+            output,
+            lambda: datetime.now(timezone.utc),
+            csv,
+            progress,
+            period,
         )
     print_coverage(summary.coverage, summary.exceptions, Console())
     typer.echo(f"Wrote {output}" + (f" and {csv}" if csv else ""))
@@ -169,7 +186,7 @@ def rules_show(
         raise InputError(f"no rule {rule_id!r}; `backup-audit rules list` shows them")
     spec = rule.spec
     typer.echo(f"{spec.id} — {spec.title}\nseverity: {spec.severity}    source: {rule.source}\n")
-    typer.echo(f"{spec.rationale.strip()}\n\nexpression:\n  {spec.expression.strip()}\n")
+    typer.echo(f"{spec.rationale.strip()}\n\nexpression:\n  {spec.logic}\n")
     if spec.applies_to.kinds or spec.applies_to.frameworks or spec.applies_to.when:
         typer.echo(f"applies to: {spec.applies_to.model_dump(exclude_defaults=True)}")
     typer.echo(f"requires: {', '.join(spec.requires) or '-'}\n\ncitations:")

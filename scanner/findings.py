@@ -1,4 +1,4 @@
-"""``findings.json`` (``backup-audit/findings/v1``): results, coverage, integrity hashes.
+"""``findings.json`` (``backup-audit/findings/v2``): results, coverage, integrity hashes.
 
 Written as a stream (one result at a time, atomically renamed at the end) so large
 estates do not hold every result in memory; read back with full validation.
@@ -18,7 +18,7 @@ from scanner.errors import InputFileError
 from scanner.fileio import atomic_writer, json_path, line_of
 from scanner.vocabulary import Severity, Status
 
-SCHEMA_ID: Final = "backup-audit/findings/v1"
+SCHEMA_ID: Final = "backup-audit/findings/v2"
 
 
 class _Record(BaseModel):
@@ -54,6 +54,7 @@ class Result(_Record):
     status: Status
     severity: Severity
     frameworks: dict[str, list[str]]
+    supports: dict[str, list[str]] | None = None
     message: str
     missing: list[str] | None = None
     evidence: list[dict[str, Any]] | None = None
@@ -77,6 +78,7 @@ class Coverage(_Record):
     by_account: dict[str, Ratio]
     by_tier: dict[str, Ratio]
     by_status: dict[str, int]
+    pending_stores: int = 0
 
 
 class RegisteredException(_Record):
@@ -94,10 +96,11 @@ class RegisteredException(_Record):
 class Findings(_Record):
     """The whole findings file."""
 
-    schema_id: Literal["backup-audit/findings/v1"] = Field(SCHEMA_ID, alias="schema")
+    schema_id: Literal["backup-audit/findings/v2"] = Field(SCHEMA_ID, alias="schema")
     tool_version: str
     evaluated_at: str
     as_of: str
+    period: dict[str, str]
     rule_pack: dict[str, Any]
     inventory: dict[str, Any]
     policy: dict[str, Any]

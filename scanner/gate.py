@@ -121,9 +121,11 @@ def run_gate(
 
 
 def _compare(findings: Findings, baseline: Baseline, verdict: GateVerdict) -> None:
-    now_ids = {r.resource.id for r in findings.results}
+    now_ids = {r.resource.id for r in findings.results if r.resource.kind != "estate"}
     verdict.new_stores = sorted(now_ids - baseline.statuses.keys())
-    verdict.removed_stores = sorted(baseline.statuses.keys() - now_ids)
+    verdict.removed_stores = sorted(
+        k for k in baseline.statuses.keys() - now_ids if not k.startswith("estate:")
+    )
     for result in findings.results:
         before = baseline.statuses.get(result.resource.id, {}).get(result.rule)
         if result.status == "fail" and before != "fail":

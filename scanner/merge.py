@@ -40,6 +40,10 @@ def merge_snapshots(inputs: Sequence[Labelled]) -> Snapshot:
         stores=sorted((st for s in snapshots for st in s.stores), key=lambda st: st.id),
         accounts=accounts,
         api_calls=_add_calls(snapshots),
+        principals=sorted(
+            {p.model_dump_json(): p for s in snapshots for p in s.principals}.values(),
+            key=lambda p: (p.cloud, p.account, p.principal),
+        ),
         parts=sorted(
             (p for s in snapshots for p in _parts(s)),
             key=lambda p: (p.collected_at, p.scope.model_dump_json()),

@@ -39,22 +39,29 @@ class _Record(BaseModel):
 
 
 class Evidence(_Record):
-    """The API answer a fact rests on: operation, region and the field values read."""
+    """The API answer a fact rests on: operation, region, the field values read, and the
+    provider's request id where the SDK returned one (to find the call in its logs)."""
 
     operation: str
     region: str | None = None
     fields: dict[str, Scalar] = Field(default_factory=dict)
+    request_id: str | None = None
 
 
 class Gap(_Record):
     """An attribute that could not be read: the operation, why (``cause``), and the
-    permission the operation needs — the fix only when ``cause`` is ``denied``."""
+    permission the operation needs — the fix only when ``cause`` is ``denied``.
+
+    A ``protections`` gap may name the ``role`` of the protection that could not be read
+    (an unreadable versioning setting): rules that never count that role are unaffected.
+    """
 
     attribute: GapAttribute
     operation: str
     error_code: str
     cause: GapCause
     message: str
+    role: ProtectionRole | None = None
     permission: str | None = None
     region: str | None = None
     resource: str | None = None
@@ -95,14 +102,22 @@ class Protection(_Record):
 
 
 class RecoverySource(_Record):
-    """Recovery points of one kind and mechanism (a PITR window, a vault's points …)."""
+    """Recovery points of one kind and mechanism (a PITR window, a vault's points …).
+
+    ``points`` are the creation times of the discrete points (empty for a continuous
+    window, whose span is ``oldest`` → ``newest``); ``vaults`` the vaults holding them;
+    ``encrypted`` and ``key_type`` describe the copies themselves, not the store.
+    """
 
     kind: RecoveryKind
     source: str
     newest: datetime | None = None
     oldest: datetime | None = None
     count: int = 0
+    points: list[datetime] = Field(default_factory=list)
+    vaults: list[str] = Field(default_factory=list)
     encrypted: bool | None = None
+    key_type: KeyType | None = None
     details: dict[str, Scalar] = Field(default_factory=dict)
     evidence: list[Evidence] = Field(default_factory=list)
 
@@ -119,6 +134,8 @@ class RecoveryPoints(_Record):
     count: int = 0
     max_gap_hours: float | None = None
     sources: list[RecoverySource] = Field(default_factory=list)
+    #: what the listings answered, absences included ("returned 0 backups for this table")
+    evidence: list[Evidence] = Field(default_factory=list)
 
 
 class Copy(_Record):
@@ -149,7 +166,9 @@ class DataStore(_Record):
     ``region`` is the location as the provider names it (``eu-west-1``, ``EU``, ``eur3``,
     ``westeurope``); ``regions`` every region that holds the primary data (the members
     of a dual- or multi-region location; ``None`` when unresolved, with a ``location``
-    gap). ``evidence`` backs the store-level facts (deletion protection, attributes).
+    gap). ``created_at`` is when the store was created (``None`` when the API does not
+    say). ``evidence`` backs the store-level facts (location, tags, creation, deletion
+    protection, attributes).
     """
 
     id: str
@@ -159,6 +178,7 @@ class DataStore(_Record):
     regions: list[str] | None
     kind: str
     name: str
+    created_at: datetime | None = None
     tags: dict[str, str] | None = None
     encryption: Encryption | None = None
     deletion_protection: bool | None = None
@@ -253,6 +273,14 @@ class ApiCalls(_Record):
     retries: int = 0
 
 
+class Principal(_Record):
+    """Who collected: the identity the cloud saw (an ARN, a service account, an app id)."""
+
+    cloud: Cloud
+    account: str
+    principal: str
+
+
 class Scope(_Record):
     """What the snapshot covers."""
 
@@ -285,4 +313,5 @@ class Snapshot(_Record):
     stores: list[DataStore] = Field(default_factory=list)
     accounts: list[AccountFacts] = Field(default_factory=list)
     api_calls: list[ApiCalls] | None = None
+    principals: list[Principal] = Field(default_factory=list)
     parts: list[SnapshotPart] = Field(default_factory=list)

@@ -41,6 +41,7 @@ class PipelineOptions:
     pack: RulePack
     formats: tuple[str, ...] = ("html", "pdf")
     baseline: Path | None = None
+    period: str | None = None
 
 
 def after_collection(
@@ -50,7 +51,9 @@ def after_collection(
     inventory = out_dir / "inventory.json"
     write_snapshot(snapshot, inventory)
     findings_path, csv = out_dir / "findings.json", out_dir / "results.csv"
-    evaluation = evaluate_files(inventory, options.policy, options.pack, findings_path, clock, csv)
+    evaluation = evaluate_files(
+        inventory, options.policy, options.pack, findings_path, clock, csv, period=options.period
+    )
     findings = load_findings(findings_path)
     baseline = load_baseline(options.baseline) if options.baseline else None
     outcome = PipelineOutcome(inventory, findings_path, csv, evaluation)

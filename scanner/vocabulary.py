@@ -13,7 +13,9 @@ from typing import Final, Literal, get_args
 Cloud = Literal["aws", "gcp", "azure"]
 CLOUDS: Final[tuple[str, ...]] = get_args(Cloud)
 
-Status = Literal["pass", "fail", "not_assessed", "excepted", "not_applicable"]
+#: ``pending``: nothing could be observed yet (a new store before its first backup is
+#: due; a retention longer than the store has existed) — neither a pass nor a fail.
+Status = Literal["pass", "fail", "not_assessed", "excepted", "not_applicable", "pending"]
 STATUSES: Final[tuple[str, ...]] = get_args(Status)
 #: Statuses that count a result as covered.
 COVERED_STATUSES: Final = ("pass", "excepted")
@@ -54,7 +56,15 @@ CopyState = Literal["configured", "observed"]
 COPY_STATES: Final[tuple[str, ...]] = get_args(CopyState)
 
 KeyType = Literal["provider_owned", "provider_managed", "customer_managed"]
-KEY_TYPES: Final[tuple[str, ...]] = get_args(KeyType)
+KEY_TYPES: Final[tuple[str, ...]] = get_args(KeyType)  # least to most customer-controlled
+
+
+def weakest_key(types: set[KeyType | None]) -> KeyType | None:
+    """The least customer-controlled of several key types; None if any is unknown."""
+    if not types or None in types:
+        return None
+    return min((t for t in types if t is not None), key=KEY_TYPES.index)
+
 
 #: Whether a vault's (or a policy's) immutability can still be removed.
 ImmutabilityState = Literal["locked", "unlocked", "disabled"]

@@ -18,6 +18,8 @@ from scanner.model import Snapshot
 AS_OF = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
 EVALUATED = datetime(2026, 1, 2, 8, 0, tzinfo=timezone.utc)
 PACK = load_pack()
+#: The rules judged per store (the others are estate-wide checks, reported once).
+STORE_RULES = [r for r in PACK.rules if r.spec.check is None]
 POLICY: dict[str, Any] = {
     "version": 1,
     "organisation": "Test Org",
@@ -60,6 +62,8 @@ GOOD_TABLE: dict[str, Any] = {
             {
                 "kind": "continuous",
                 "source": "DynamoDB point-in-time recovery",
+                "encrypted": True,
+                "key_type": "provider_owned",
                 "newest": "2026-01-01T11:55:00Z",
                 "oldest": "2025-12-01T12:00:00Z",
             }
@@ -70,7 +74,8 @@ GOOD_TABLE: dict[str, Any] = {
 
 def store(name: str, **patch: Any) -> dict[str, Any]:
     """A store dict: the case base store, renamed, patched."""
-    return merge(base_store("aws.dynamodb.table", name), patch)
+    created = {"created_at": "2025-01-01T00:00:00Z"}
+    return merge(base_store("aws.dynamodb.table", name) | created, patch)
 
 
 def write_inputs(

@@ -77,7 +77,9 @@ def test_not_assessed_appearing_fails(tmp_path: Path) -> None:
     )
     verdict = run_gate(now, baseline_of(before), None, None)
     assert not verdict.passed and verdict.new_failures == []
-    assert {r.rule for r in verdict.lost_evidence} >= {"BKP-EXISTS"}
+    # The observed copy still proves a backup exists; how often it runs no longer can.
+    assert {r.rule for r in verdict.lost_evidence} >= {"BKP-FREQUENCY"}
+    assert "BKP-EXISTS" not in {r.rule for r in verdict.lost_evidence}
     assert any("can no longer be assessed" in reason for reason in verdict.reasons)
 
 
@@ -100,7 +102,7 @@ def test_junit_and_markdown(tmp_path: Path) -> None:
     now = two(tmp_path, "n.json", GOOD_TABLE, {"gaps": DENIED})
     verdict = run_gate(now, None, 0.9, None)
     root = ET.fromstring(junit_xml(now, {(r.resource.id, r.rule) for r in verdict.new_failures}))
-    suite = root.find("testsuite[@name='BKP-EXISTS']")
+    suite = root.find("testsuite[@name='BKP-FREQUENCY']")
     assert suite is not None and suite.get("tests") == "2" and suite.get("errors") == "1"
     assert suite.find("testcase/error[@type='not_assessed']") is not None
     markdown = summary_markdown(now, verdict)

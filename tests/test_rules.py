@@ -60,7 +60,7 @@ def test_rules_speak_the_neutral_vocabulary() -> None:
     )
     for rule in PACK.rules:
         spec = rule.spec
-        texts = [spec.expression, spec.applies_to.when or "", spec.message.pass_, spec.message.fail]
+        texts = [spec.logic, spec.applies_to.when or "", spec.message.pass_, spec.message.fail]
         texts += [spec.title, spec.rationale, *spec.applies_to.kinds]
         found = [t for t in texts if words.search(t)]
         assert not found, f"{spec.id}: {found}"
@@ -99,7 +99,7 @@ def test_catalogs_follow_the_texts() -> None:
     # HIPAA's six years are for documentation: no backup rule may cite them.
     assert not [r.id for r in PACK.rules if "164.316(b)(2)(i)" in r.spec.citations.get("hipaa", [])]
     assert sox.note is not None and "no official control numbering" in sox.note
-    assert set(PACK.catalogs) == {"hipaa", "sox", "gdpr", "residency"}
+    assert set(PACK.catalogs) == {"hipaa", "sox", "gdpr", "residency", "policy"}
     for framework in PACK.catalogs.values():
         ids = [r.id for r in framework.requirements]
         assert len(ids) == len(set(ids)) and all(r.source for r in framework.requirements)

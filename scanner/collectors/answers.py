@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from scanner.model import Gap
+from scanner.model import Evidence, Gap
 from scanner.vocabulary import GapAttribute, GapCause
 
 _DENIED = re.compile(
@@ -47,11 +47,13 @@ def cause_of(code: str) -> GapCause:
 
 @dataclass(frozen=True)
 class Answer:
-    """The outcome of one call: data, or absent (a documented not-found), or a gap."""
+    """The outcome of one call: data, or absent (a documented not-found), or a gap; and
+    the provider's request id when the SDK returned one."""
 
     data: dict[str, Any] | None = None
     absent: bool = False
     gap: Gap | None = None
+    request_id: str | None = None
 
 
 def gap_for(gap: Gap, *attributes: GapAttribute, resource: str | None = None) -> list[Gap]:
@@ -63,3 +65,12 @@ def sort_gaps(gaps: list[Gap]) -> list[Gap]:
     """Unique gaps in a stable order."""
     unique = {g.model_dump_json(): g for g in gaps}
     return [unique[k] for k in sorted(unique)]
+
+
+def tag_evidence(operation: str, region: str | None, tags: dict[str, str]) -> Evidence:
+    """Evidence of the tags (labels) read for a store, as one field per tag."""
+    return Evidence(
+        operation=operation,
+        region=region,
+        fields={f"tag {key}": value for key, value in sorted(tags.items())} or {"tags": "(none)"},
+    )

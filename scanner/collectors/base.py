@@ -20,7 +20,7 @@ from scanner.collectors.answers import sort_gaps
 from scanner.collectors.readonly import CallCounter
 from scanner.collectors.recovery import summarize
 from scanner.collectors.tasks import StoreResult, Task, TaskResult, run_groups
-from scanner.model import AccountFacts, ApiCalls, DataStore, Scope, Snapshot
+from scanner.model import AccountFacts, ApiCalls, DataStore, Principal, Scope, Snapshot
 from scanner.progress import NoProgress, Progress
 from scanner.vocabulary import Cloud
 
@@ -68,6 +68,10 @@ class Collector(ABC):
     def release(self, target: Target) -> None:
         """Let go of what reading ``target`` held (clients, connections); it is done."""
 
+    @abstractmethod
+    def principals(self) -> list[Principal]:
+        """Who the cloud saw collecting (for the report's cover)."""
+
 
 def collect(
     collector: Collector,
@@ -95,13 +99,16 @@ def collect(
     )
     in_flight = max(2, workers // 4)
     run_groups(groups, workers, progress or NoProgress(), finished, in_flight)
-    return envelope(collector.cloud, stores, accounts, collector.counter, now)
+    snapshot = envelope(collector.cloud, stores, accounts, collector.counter, now)
+    snapshot.principals = collector.principals()
+    return snapshot
 
 
 def finish_store(item: StoreResult) -> DataStore:
     """Summarize recovery points and put every list of a store in a stable order."""
     store = item.store
-    store.recovery_points = summarize(store.recovery_points.sources, item.intervals)
+    points = store.recovery_points
+    store.recovery_points = summarize(points.sources, item.intervals, points.evidence)
     store.protections.sort(key=lambda p: (p.role, p.source, p.name))
     store.copies.sort(key=lambda c: (c.kind, c.target, c.state))
     store.gaps = sort_gaps(store.gaps)

@@ -6,13 +6,18 @@ import itertools
 from collections.abc import Iterable
 from datetime import datetime
 
-from scanner.model import RecoveryPoints, RecoverySource
+from scanner.model import Evidence, RecoveryPoints, RecoverySource
 
 Interval = tuple[datetime, datetime]
 
 
-def summarize(sources: list[RecoverySource], intervals: Iterable[Interval]) -> RecoveryPoints:
-    """Combine sources; ``intervals`` are restorable spans (a discrete point is start=end)."""
+def summarize(
+    sources: list[RecoverySource],
+    intervals: Iterable[Interval],
+    evidence: list[Evidence] | None = None,
+) -> RecoveryPoints:
+    """Combine sources; ``intervals`` are restorable spans (a discrete point is start=end);
+    ``evidence`` is what the listings answered (absences included)."""
     newest = max((s.newest for s in sources if s.newest), default=None)
     oldest = min((s.oldest for s in sources if s.oldest), default=None)
     count = sum(s.count for s in sources)
@@ -21,7 +26,8 @@ def summarize(sources: list[RecoverySource], intervals: Iterable[Interval]) -> R
         oldest=oldest,
         count=count,
         max_gap_hours=largest_gap_hours(intervals),
-        sources=sorted(sources, key=lambda s: (s.kind, str(s.details.get("name", "")))),
+        sources=sorted(sources, key=lambda s: (s.kind, s.source)),
+        evidence=sorted(evidence or [], key=lambda e: (e.operation, e.model_dump_json())),
     )
 
 

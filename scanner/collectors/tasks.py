@@ -10,7 +10,7 @@ complete.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from scanner.collectors.recovery import Interval
 from scanner.model import DataStore, Evidence, Gap, RecoverySource, Scalar
 from scanner.progress import Progress
-from scanner.vocabulary import RecoveryKind
+from scanner.vocabulary import KeyType, RecoveryKind
 
 K = TypeVar("K")
 
@@ -39,8 +39,11 @@ class StoreResult:
         evidence: Evidence,
         encrypted: bool | None = None,
         details: dict[str, Scalar] | None = None,
+        vaults: Sequence[str] = (),
+        key_type: KeyType | None = None,
     ) -> None:
-        """Record discrete recovery points (``times`` sorted, oldest first)."""
+        """Record discrete recovery points (``times`` sorted, oldest first) and what holds
+        and encrypts them."""
         self.store.recovery_points.sources.append(
             RecoverySource(
                 kind=kind,
@@ -48,7 +51,10 @@ class StoreResult:
                 newest=times[-1],
                 oldest=times[0],
                 count=len(times),
+                points=times,
+                vaults=sorted(set(vaults)),
                 encrypted=encrypted,
+                key_type=key_type,
                 details=details or {},
                 evidence=[evidence],
             )
@@ -56,15 +62,32 @@ class StoreResult:
         self.intervals.extend((t, t) for t in times)
 
     def add_window(
-        self, source: str, oldest: datetime | None, newest: datetime, evidence: Evidence
+        self,
+        source: str,
+        oldest: datetime | None,
+        newest: datetime,
+        evidence: Evidence,
+        encrypted: bool | None,
+        key_type: KeyType | None,
     ) -> None:
-        """Record a continuous restorable window (PITR); ``oldest`` may be unknown."""
+        """Record a continuous restorable window (PITR); ``oldest`` may be unknown. Its
+        copies are encrypted as the store is."""
         self.store.recovery_points.sources.append(
             RecoverySource(
-                kind="continuous", source=source, newest=newest, oldest=oldest, evidence=[evidence]
+                kind="continuous",
+                source=source,
+                newest=newest,
+                oldest=oldest,
+                encrypted=encrypted,
+                key_type=key_type,
+                evidence=[evidence],
             )
         )
         self.intervals.append((oldest or newest, newest))
+
+    def note_listing(self, evidence: Evidence) -> None:
+        """Record what a listing of recovery points answered — an absence included."""
+        self.store.recovery_points.evidence.append(evidence)
 
 
 @dataclass

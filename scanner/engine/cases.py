@@ -94,12 +94,20 @@ def run_case(pack: RulePack, rule: Rule, case: Case, policy_data: dict[str, Any]
                 "regions": [base["region"]],
             },
             "stores": stores,
+            "accounts": [{"cloud": base["cloud"], "account": base["account"]} | case.account],
         }
     )
     single = RulePack((rule,), pack.catalogs, pack.sha256, pack.directories)
-    first = next(Evaluator(single, policy, CASE_NOW).run(snapshot))
-    result = first.results[0]
-    return CaseOutcome(rule.id, case.name, case.expect, result["status"], result["message"])
+    evaluator = Evaluator(single, policy, CASE_NOW)
+    verdicts = list(evaluator.run(snapshot))
+    if rule.spec.check is None:
+        result = verdicts[0].results[0]
+        return CaseOutcome(rule.id, case.name, case.expect, result["status"], result["message"])
+    # An estate-wide rule: it fails if any of its findings fails.
+    statuses = [r["status"] for r in evaluator.estate_results]
+    status = "fail" if "fail" in statuses else statuses[0]
+    messages = "; ".join(r["message"] for r in evaluator.estate_results)
+    return CaseOutcome(rule.id, case.name, case.expect, status, messages)
 
 
 def run_cases(pack: RulePack) -> list[CaseOutcome]:

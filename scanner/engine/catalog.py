@@ -19,6 +19,9 @@ class Requirement(BaseModel):
     title: str
     summary: str
     source: str
+    #: Rules that cite this requirement but only support it: it does not require what
+    #: they check (e.g. customer-managed keys for an encryption requirement).
+    supported_by: list[str] = []
 
 
 class Framework(BaseModel):

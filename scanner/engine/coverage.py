@@ -1,7 +1,8 @@
 """Backup coverage: the share of in-scope stores whose applicable rules all pass.
 
 A store is in scope when at least one rule applies to it; it is covered when every
-applicable result is ``pass`` or ``excepted`` — ``not_assessed`` is not covered.
+applicable result is ``pass`` or ``excepted`` — ``not_assessed`` is not covered. A store
+whose only open results are ``pending`` is counted apart (``pending_stores``).
 Reported overall and per framework, cloud, account and tier.
 """
 
@@ -22,14 +23,21 @@ class CoverageCounter:
             lambda: defaultdict(lambda: [0, 0])
         )
         self.statuses: Counter[str] = Counter()
+        #: stores waiting for their first backup (or a retention not yet demonstrable)
+        self.pending = 0
 
     def add(self, verdicts: StoreVerdicts) -> None:
-        """Count one store."""
+        """Count one store. A store whose only open results are pending (its first backup
+        is not due yet) is counted apart, neither covered nor uncovered."""
         applicable = [r for r in verdicts.results if r["status"] != "not_applicable"]
         self.statuses.update(r["status"] for r in verdicts.results)
         if not applicable:
             return
-        covered = all(r["status"] in COVERED for r in applicable)
+        open_results = [r for r in applicable if r["status"] not in COVERED]
+        if open_results and all(r["status"] == "pending" for r in open_results):
+            self.pending += 1
+            return
+        covered = not open_results
         store = verdicts.store
         for group, key in (
             ("overall", "all"),
@@ -62,4 +70,9 @@ class CoverageCounter:
         for group in ("by_framework", "by_cloud", "by_account", "by_tier"):
             out[group] = {k: ratio(v) for k, v in sorted(self._groups[group].items())}
         out["by_status"] = dict(sorted(self.statuses.items()))
+        out["pending_stores"] = self.pending
         return out
+
+    def add_estate(self, results: list[dict[str, Any]]) -> None:
+        """Count estate-wide results (they belong to no store's coverage)."""
+        self.statuses.update(r["status"] for r in results)

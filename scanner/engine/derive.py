@@ -1,11 +1,11 @@
-"""Facts the engine computes for rules (``derived``): ages, residency, backup windows.
+"""Facts the engine computes for rules (``derived``): what was observed, how old it is,
+where it lives, which vaults hold it, the audit period, and backup windows.
 
-``backups`` are the enabled protections whose role makes a restorable backup. Backup
-start times are converted to the policy's time zone on the evaluation date;
-``hour_share`` is the share of all stores with a scheduled backup that start in the
-same local hour (the stagger check). Residency judges every region of the store's
-location; a location or copy whose region is unknown has no ``in_zone``, so a residency
-rule reading it is not_assessed.
+Every fact here is computed from the store's own facts (and the snapshot's vaults), as
+of the collection time. A fact that depends on something unknown is absent — rules that
+read it become not_assessed — and an unknown list element stands for what a gap hid
+(a vault of an unlisted point, a copy that could not be read). ``backups`` and
+``complete`` come from :mod:`scanner.engine.variables`.
 """
 
 from __future__ import annotations
@@ -13,134 +13,172 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from scanner.engine.period import Period, period_facts
 from scanner.engine.resolve import PolicyResolver, Resolution
-from scanner.model import DataStore
+from scanner.engine.windows import BackupWindows
+from scanner.model import DataStore, Vault
 from scanner.policy import Policy
 from scanner.vocabulary import BACKUP_ROLES
 
-DAY_MINUTES = 24 * 60
-
-
-def _zone(name: str) -> ZoneInfo | None:
-    """The time zone, or None when the name cannot be resolved."""
-    try:
-        return ZoneInfo("UTC" if name in ("UTC", "Etc/UTC") else name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-
-
-def _minutes(text: str) -> int:
-    hours, minutes = text.split(":")
-    return int(hours) * 60 + int(minutes)
-
-
-def backups(store_data: dict[str, Any]) -> list[dict[str, Any]]:
-    """The enabled protections (as dumped) whose role makes a restorable backup."""
-    return [
-        p for p in store_data.get("protections", []) if p["enabled"] and p["role"] in BACKUP_ROLES
-    ]
+HOUR = 3600.0
 
 
 class Deriver:
     """Computes ``derived`` for every store of one evaluation."""
 
-    def __init__(self, policy: Policy, resolver: PolicyResolver, now: datetime) -> None:
+    def __init__(
+        self,
+        policy: Policy,
+        resolver: PolicyResolver,
+        now: datetime,
+        period: Period,
+        vaults: dict[str, Vault],
+    ) -> None:
         self.policy, self.resolver, self.now = policy, resolver, now
-        windows = policy.windows
-        self._zone = ZoneInfo(windows.timezone) if windows else None
-        self._peak: tuple[int, int] | None = None
-        if windows:
-            start, end = (_minutes(p) for p in windows.peak.split("-"))
-            self._peak = (start, end + (DAY_MINUTES if end <= start else 0))
+        self.period, self.vaults = period, vaults
+        self.backup_windows = BackupWindows(policy.windows, now)
+        #: local hour → stores starting a backup in it (for the estate stagger check)
+        self.hours: Counter[int] = Counter()
 
     def derive_all(
         self, stores: list[DataStore], resolutions: list[Resolution]
     ) -> list[dict[str, Any]]:
-        """``derived`` for each store, in order (without ``backups``, which
-        :func:`backups` adds from the store's data); stagger shares span all stores."""
-        windows = [self._windows(s) for s in stores]
-        hours: Counter[int] = Counter()
-        for store_windows in windows:
-            hours.update({w["hour"] for w in store_windows if "hour" in w})
-        scheduled = sum(1 for w in windows if w) or 1
-        out: list[dict[str, Any]] = []
-        for store, resolution, store_windows in zip(stores, resolutions, windows, strict=True):
-            for window in store_windows:
-                if "hour" in window:
-                    window["hour_share"] = hours[window["hour"]] / scheduled
-            out.append(self._derive(store, resolution, store_windows))
-        return out
+        """``derived`` for each store, in order; stagger shares span all stores."""
+        windows, self.hours = self.backup_windows.of_all(stores)
+        return [
+            self._derive(store, resolution, store_windows)
+            for store, resolution, store_windows in zip(stores, resolutions, windows, strict=True)
+        ]
 
     def _derive(
         self, store: DataStore, resolution: Resolution, windows: list[dict[str, Any]]
     ) -> dict[str, Any]:
         derived: dict[str, Any] = {"windows": windows}
-        newest = store.recovery_points.newest
-        if newest is not None:
-            age = (self.now - newest).total_seconds()
-            derived["newest_age_hours"] = max(age, 0.0) / 3600
-            if age < 0:
-                derived["newest_after_collection_seconds"] = -age
-        oldest = store.recovery_points.oldest
-        if oldest is not None:
-            derived["oldest_age_hours"] = max((self.now - oldest).total_seconds(), 0.0) / 3600
-        zone = (resolution.policy or {}).get("residency_zone")
+        derived |= self._ages(store)
+        derived["period"] = period_facts(store, self.period, _kept_days(store))
+        derived["vaults_holding"] = self._vaults_holding(store)
+        derived["vault_states"] = [
+            f"{v['vault']} ({v.get('state', 'state unknown')})"
+            for v in derived["vaults_holding"]
+            if "vault" in v
+        ]
+        derived |= _outcome(store, resolution.policy.get("rpo_hours"), derived)
+        derived |= _notes(store)
+        zone = resolution.policy.get("residency_zone")
         if zone is not None:
             derived["residency"] = self._residency(store, zone)
         return derived
 
+    def _ages(self, store: DataStore) -> dict[str, Any]:
+        """Ages as of the collection time, never negative (a point stamped after the
+        collection has age 0 and says by how much)."""
+        ages: dict[str, Any] = {}
+        newest, oldest = store.recovery_points.newest, store.recovery_points.oldest
+        if newest is not None:
+            age = (self.now - newest).total_seconds()
+            ages["newest_age_hours"] = max(age, 0.0) / HOUR
+            if age < 0:
+                ages["newest_after_collection_seconds"] = -age
+        if oldest is not None:
+            ages["oldest_age_hours"] = max((self.now - oldest).total_seconds(), 0.0) / HOUR
+            ages["oldest_age_days"] = ages["oldest_age_hours"] / 24
+        if store.created_at is not None:
+            ages["store_age_days"] = max((self.now - store.created_at).total_seconds(), 0) / 86400
+        return ages
+
+    def _vaults_holding(self, store: DataStore) -> list[dict[str, Any]]:
+        """Each vault holding the store's points or an observed copy, with its facts when
+        the snapshot has them; an unknown entry when a listing failed."""
+        held = {v for s in store.recovery_points.sources for v in s.vaults}
+        held |= {
+            c.target for c in store.copies if c.kind == "backup_copy" and c.state == "observed"
+        }
+        out: list[dict[str, Any]] = []
+        for vault_id in sorted(held):
+            entry: dict[str, Any] = {"vault": vault_id}
+            vault = self.vaults.get(vault_id)
+            if vault is not None and vault.immutability is not None:
+                entry |= {
+                    "state": vault.immutability.state,
+                    "locked": vault.immutability.state == "locked",
+                }
+            if vault is not None and vault.key_type is not None:
+                entry["key_type"] = vault.key_type
+            out.append(entry)
+        if {g.attribute for g in store.gaps} & {"recovery_points", "copies"}:
+            out.append({})
+        return out
+
     def _residency(self, store: DataStore, zone: str) -> dict[str, Any]:
-        copies = []
+        copies: list[dict[str, Any]] = []
         for copy in store.copies:
             item: dict[str, Any] = {"target": copy.target, "kind": copy.kind}
             if copy.region is not None:
                 item["region"] = copy.region
                 item["in_zone"] = self.resolver.in_zone(zone, store.cloud, copy.region)
             copies.append(item)
-        residency: dict[str, Any] = {"zone": zone, "copies": copies}
+        outside = [f"{c['target']} ({c['region']})" for c in copies if c.get("in_zone") is False]
+        if any(g.attribute == "copies" for g in store.gaps):
+            copies.append({})  # a copy that could not be read: its zone is unknown
+        residency: dict[str, Any] = {"zone": zone, "copies": copies, "copies_outside": outside}
         if store.regions:  # unresolved (None) or empty: both stay unknown, never "inside"
-            outside = [r for r in store.regions if not self.resolver.in_zone(zone, store.cloud, r)]
-            residency["primary_in_zone"] = not outside
-            residency["regions_outside"] = outside
+            regions_outside = [
+                r for r in store.regions if not self.resolver.in_zone(zone, store.cloud, r)
+            ]
+            residency["primary_in_zone"] = not regions_outside
+            residency["regions_outside"] = regions_outside
         return residency
 
-    def _windows(self, store: DataStore) -> list[dict[str, Any]]:
-        if self._zone is None or self._peak is None:
-            return []
-        out: list[dict[str, Any]] = []
-        for protection in store.protections:
-            window = protection.window
-            if not protection.enabled or window is None or window.start is None:
-                continue
-            source_zone = _zone(window.timezone)
-            if source_zone is None:  # a zone we cannot resolve: the window is unknown
-                out.append({"protection": protection.name})
-                continue
-            start = datetime.combine(
-                self.now.date(),
-                datetime.strptime(window.start, "%H:%M").time(),
-                tzinfo=source_zone,
-            ).astimezone(self._zone)
-            begin = start.hour * 60 + start.minute
-            out.append(
-                {
-                    "protection": protection.name,
-                    "start_local": f"{start:%H:%M}",
-                    "hour": start.hour,
-                    "in_peak": self._overlaps_peak(begin, window.duration_minutes or 0),
-                }
-            )
-        return out
 
-    def _overlaps_peak(self, begin: int, duration: int) -> bool:
-        """Whether [begin, begin + duration) local minutes touches the peak hours."""
-        assert self._peak is not None
-        peak_start, peak_end = self._peak
-        end = begin + max(duration, 1)
-        # Compare on two consecutive days so windows and peaks crossing midnight overlap.
-        return any(
-            begin + shift < peak_end and peak_start < end + shift
-            for shift in (-DAY_MINUTES, 0, DAY_MINUTES)
+def _kept_days(store: DataStore) -> float | None:
+    """The longest retention the store's backups keep points (None: until deleted, or
+    unknown) — the period is not judged further back than points are kept."""
+    kept = [
+        p
+        for p in store.protections
+        if p.enabled and p.role in BACKUP_ROLES and (p.retention_days or p.retention_unbounded)
+    ]
+    if not kept or any(p.retention_unbounded for p in kept):
+        return None
+    return max(float(p.retention_days or 0) for p in kept)
+
+
+def _outcome(store: DataStore, rpo_hours: float | None, derived: dict[str, Any]) -> dict[str, Any]:
+    """Whether a restorable copy was observed, what is configured, and whether the store
+    is still waiting for its first backup (younger than its RPO, a backup configured)."""
+    gapped = {g.attribute for g in store.gaps}
+    points = store.recovery_points
+    observed = points.newest is not None or any(
+        s.count > 0 or s.kind == "continuous" for s in points.sources
+    )
+    configured = [p.name for p in store.protections if p.enabled and p.role in BACKUP_ROLES]
+    facts: dict[str, Any] = {}
+    if observed:
+        facts["backup_state"] = "restorable copies observed"
+    elif "recovery_points" not in gapped:
+        facts["backup_state"] = (
+            f"configured ({', '.join(sorted(configured))}), no backup observed"
+            if configured
+            else "no backup configured and none observed"
         )
+    if observed or (not configured and not gapped & {"protections", "recovery_points"}):
+        facts["pending_first_backup"] = False  # a copy exists, or none was ever configured
+    elif "recovery_points" not in gapped and rpo_hours is not None and "store_age_days" in derived:
+        facts["pending_first_backup"] = derived["store_age_days"] * 24 < rpo_hours
+    return facts
+
+
+def _notes(store: DataStore) -> dict[str, Any]:
+    """Words for messages: configured copies never observed, a lock on the primary data."""
+    observed = {(c.region, c.account) for c in store.copies if c.state == "observed"}
+    unobserved = [
+        f"{c.target} ({c.region or 'region unknown'})"
+        for c in store.copies
+        if c.state == "configured" and (c.region, c.account) not in observed
+    ]
+    locks = [p.source for p in store.protections if p.enabled and p.role == "retention_lock"]
+    return {
+        "copies_configured_unobserved": unobserved,
+        "primary_data_locks": locks,
+    }

@@ -1,17 +1,20 @@
 """Evaluating every rule on every store: one result per store × rule, in a stable order.
 
 Order of decisions for one store and rule: kind out of scope, or a kind without a
-capability the rule needs → not_applicable (an unregistered kind → not_assessed); policy
-unresolvable (unreadable tags, unknown tier) → not_assessed; framework not in scope or
-``when`` false → not_applicable; a gap on a required attribute → not_assessed naming
-it; otherwise the expression decides pass / fail / not_assessed. An approved, unexpired
-exception turns fail or not_assessed into excepted.
+capability the rule needs → not_applicable (an unregistered kind → not_assessed); a
+framework the rule needs that the store is known to be outside → not_applicable, or
+whose membership is unknown (unreadable tags) → not_assessed; ``when`` false →
+not_applicable, undecidable → not_assessed; otherwise the expression decides pass /
+fail / not_assessed. Gaps reach the expression as absent facts and unknown list elements
+(:mod:`scanner.engine.variables`), so a gap makes not_assessed only the rules — and the
+parts of a rule — that read the missing fact. An approved, unexpired exception turns
+fail or not_assessed into excepted.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from fnmatch import fnmatchcase
@@ -19,22 +22,16 @@ from typing import Any
 
 from scanner.collectors.registry import store_kinds
 from scanner.engine.cel_runtime import context
-from scanner.engine.derive import Deriver, backups
+from scanner.engine.citations import Citations, split_citations
+from scanner.engine.derive import Deriver
+from scanner.engine.estate import EstateChecks
+from scanner.engine.evidence import EvidenceCache
+from scanner.engine.period import Period, parse_period
 from scanner.engine.resolve import PolicyResolver, Resolution
 from scanner.engine.rules import Rule, RulePack
-from scanner.model import DataStore, Evidence, Snapshot
+from scanner.engine.variables import backups, store_variables
+from scanner.model import DataStore, Snapshot
 from scanner.policy import Policy, PolicyException
-
-EVIDENCE_SOURCES: dict[str, Callable[[DataStore], list[Evidence]]] = {
-    "protections": lambda s: [e for p in s.protections for e in p.evidence],
-    "recovery_points": lambda s: [e for r in s.recovery_points.sources for e in r.evidence],
-    "copies": lambda s: [e for c in s.copies for e in c.evidence],
-    "encryption": lambda s: s.encryption.evidence if s.encryption else [],
-    "encryption_key": lambda s: s.encryption.evidence if s.encryption else [],
-    "location": lambda s: s.evidence,
-    "deletion_protection": lambda s: s.evidence,
-    "attributes": lambda s: s.evidence,
-}
 
 
 @dataclass(frozen=True)
@@ -50,24 +47,34 @@ class StoreVerdicts:
 class Evaluator:
     """Evaluates a rule pack against a snapshot under a policy at a given time."""
 
-    def __init__(self, pack: RulePack, policy: Policy, now: datetime) -> None:
+    def __init__(
+        self, pack: RulePack, policy: Policy, now: datetime, period: Period | None = None
+    ) -> None:
         self.pack, self.policy, self.now = pack, policy, now
+        self.period = period or parse_period(None, now)
         self.resolver = PolicyResolver(policy)
         #: How many results each policy exception (by index) turned into excepted.
         self.applied: Counter[int] = Counter()
-        self._cited: dict[tuple[str, tuple[str, ...], bool], dict[str, list[str]]] = {}
+        #: The estate-wide results (staggering, policy conflicts), once ``run`` is done.
+        self.estate_results: list[dict[str, Any]] = []
+        self._cited: dict[tuple[str, tuple[str, ...]], Citations] = {}
+        self._store_rules = [r for r in pack.rules if r.spec.check is None]
 
     def run(self, snapshot: Snapshot) -> Iterator[StoreVerdicts]:
-        """Verdicts store by store, in the snapshot's (sorted) order."""
+        """Verdicts store by store, in the snapshot's (sorted) order; then the estate's."""
         resolutions = [self.resolver.resolve(s) for s in snapshot.stores]
-        derived = Deriver(self.policy, self.resolver, self.now).derive_all(
-            snapshot.stores, resolutions
-        )
+        vaults = {v.id: v for a in snapshot.accounts for v in a.vaults}
+        deriver = Deriver(self.policy, self.resolver, self.now, self.period, vaults)
+        derived = deriver.derive_all(snapshot.stores, resolutions)
         accounts = {
             a.account: a.model_dump(mode="json", exclude_none=True) for a in snapshot.accounts
         }
         for store, resolution, facts in zip(snapshot.stores, resolutions, derived, strict=True):
             yield self._store(store, resolution, facts, accounts.get(store.account, {}))
+        estate = EstateChecks(self.pack, self.policy, snapshot.stores, resolutions, derived)
+        for rule in (r for r in self.pack.rules if r.spec.check is not None):
+            for result in estate.run(rule):
+                self.estate_results.append(self._excepted(result, rule))
 
     def _store(
         self,
@@ -76,39 +83,32 @@ class Evaluator:
         derived: dict[str, Any],
         account: dict[str, Any],
     ) -> StoreVerdicts:
-        dumped = store.model_dump(mode="json", exclude_none=True)
-        derived["backups"] = backups(dumped)
+        data, complete = store_variables(store)
+        derived["backups"] = backups(data)
+        derived["complete"] = complete
         variables = {
-            "store": dumped,
-            "policy": resolution.policy or {},
+            "store": data,
+            "policy": resolution.policy,
             "account": account,
             "derived": derived,
         }
         ctx = context(variables)
-        frameworks = tuple((resolution.policy or {}).get("frameworks", ()))
+        cited = tuple(sorted(f for f, inside in resolution.scope.items() if inside is not False))
         resource = {
             k: getattr(store, k) for k in ("id", "cloud", "account", "region", "kind", "name")
         }
-        gaps: set[str] = {g.attribute for g in store.gaps}
         evidence = EvidenceCache(store, derived)
         results = []
-        for rule in self.pack.rules:
-            status, detail = self._decide(rule, store, resolution, frameworks, gaps, ctx)
-            result = self._result(rule, resource, store, status, detail, variables, frameworks)
+        for rule in self._store_rules:
+            status, detail = self._decide(rule, store, resolution, ctx)
+            result = self._result(rule, resource, store, status, detail, variables, cited)
             if status != "not_applicable":
                 result["evidence"] = evidence.for_rule(rule.spec.requires, status == "not_assessed")
             results.append(result)
-        tier = (resolution.policy or {}).get("tier", "unknown")
-        return StoreVerdicts(store, tier, frameworks, results)
+        return StoreVerdicts(store, resolution.tier, resolution.frameworks, results)
 
     def _decide(
-        self,
-        rule: Rule,
-        store: DataStore,
-        resolution: Resolution,
-        frameworks: tuple[str, ...],
-        gaps: set[str],
-        ctx: Any,
+        self, rule: Rule, store: DataStore, resolution: Resolution, ctx: Any
     ) -> tuple[str, dict[str, Any]]:
         spec = rule.spec
         if spec.applies_to.kinds and store.kind not in spec.applies_to.kinds:
@@ -120,18 +120,13 @@ class Evaluator:
             lacking = [c for c in spec.applies_to.capabilities if c not in kind.capabilities]
             if lacking:
                 return "not_applicable", {"reason": f"{kind.title} has no {', '.join(lacking)}"}
-        if resolution.policy is None:
-            return "not_assessed", {"reason": resolution.reason, "missing": [resolution.attribute]}
-        absent = [f for f in spec.applies_to.frameworks if f not in frameworks]
-        if absent:
+        scope = [resolution.scope.get(f, False) for f in spec.applies_to.frameworks]
+        if False in scope:
+            absent = [f for f, s in zip(spec.applies_to.frameworks, scope, strict=True) if not s]
             return "not_applicable", {"reason": f"store is not in scope of {', '.join(absent)}"}
-        covered = sorted(gaps.intersection(spec.requires))
-        if covered and rule.when_reads_store:
-            # The condition would be judged on incomplete data: "does not apply" is unknown too.
-            return "not_assessed", {
-                "reason": f"could not be read: {', '.join(covered)}",
-                "missing": covered,
-            }
+        if None in scope:
+            reason = "; ".join(resolution.reasons) or "the store's frameworks are unknown"
+            return "not_assessed", {"reason": reason, "missing": ["tags"]}
         if rule.when is not None:
             applies = rule.when.evaluate(ctx)
             if applies.value is False:
@@ -139,16 +134,33 @@ class Evaluator:
                     "reason": f"condition does not hold: {spec.applies_to.when}"
                 }
             if applies.value is None:
-                return "not_assessed", {"reason": f"applicability unknown: {applies.reason}"}
-        if covered:
-            return "not_assessed", {
-                "reason": f"could not be read: {', '.join(covered)}",
-                "missing": covered,
-            }
+                return "not_assessed", self._unknown(applies.reason, store, rule, resolution)
+        assert rule.expression is not None
         outcome = rule.expression.evaluate(ctx)
         if outcome.value is None:
-            return "not_assessed", {"reason": outcome.reason, "missing": [outcome.reason]}
-        return ("pass" if outcome.value else "fail"), {}
+            return "not_assessed", self._unknown(outcome.reason, store, rule, resolution)
+        if outcome.value or rule.pending_when is None:
+            return ("pass" if outcome.value else "fail"), {}
+        pending = rule.pending_when.evaluate(ctx)
+        if pending.value is None:  # fail or pending: which one is unknown
+            return "not_assessed", self._unknown(pending.reason, store, rule, resolution)
+        return ("pending" if pending.value else "fail"), {}
+
+    @staticmethod
+    def _unknown(
+        reason: str | None, store: DataStore, rule: Rule, resolution: Resolution
+    ) -> dict[str, Any]:
+        """Why a result is not assessed: the unreadable attributes it needs, the policy
+        facts unknown for the store, or else the value the expression lacked."""
+        unread = sorted({g.attribute for g in store.gaps} & set(rule.spec.requires))
+        why = list(resolution.reasons)
+        if unread:
+            why.append("could not be read: " + ", ".join(unread))
+        missing = sorted({*unread, *(["tags"] if resolution.unknown else [])})
+        return {
+            "reason": "; ".join(why) or reason or "undecidable",
+            "missing": missing or [str(reason)],
+        }
 
     def _result(
         self,
@@ -161,112 +173,49 @@ class Evaluator:
         frameworks: tuple[str, ...],
     ) -> dict[str, Any]:
         spec = rule.spec
-        cited = self._citations(rule, frameworks, not variables["policy"])
+        required, supports = self._citations(rule, frameworks)
         result: dict[str, Any] = {
             "resource": resource,
             "rule": spec.id,
             "title": spec.title,
             "status": status,
             "severity": spec.severity,
-            "frameworks": cited,
-            "message": (rule.pass_message if status == "pass" else rule.fail_message).render(
-                variables
-            )
-            if status in ("pass", "fail")
+            "frameworks": required,
+            "message": rule.messages[status].render(variables)
+            if status in rule.messages
             else str(detail.get("reason", "")),
         }
+        if supports:
+            result["supports"] = supports
         if "missing" in detail:
             result["missing"] = detail["missing"]
-        if status in ("fail", "not_assessed"):
-            found = active_exception(self.policy.exceptions, store.id, spec.id, self.now.date())
-            if found is not None:
-                index, exception = found
-                self.applied[index] += 1
-                result["exception"] = {
-                    "original_status": status,
-                    "reason": exception.reason,
-                    "approved_by": exception.approved_by,
-                    "expires": exception.expires.isoformat(),
-                }
-                result["status"] = "excepted"
+        return self._excepted(result, rule)
+
+    def _excepted(self, result: dict[str, Any], rule: Rule) -> dict[str, Any]:
+        """A failing or unassessed result an approved, unexpired exception covers."""
+        if result["status"] not in ("fail", "not_assessed"):
+            return result
+        resource = result["resource"]["id"]
+        found = active_exception(self.policy.exceptions, resource, rule.id, self.now.date())
+        if found is not None:
+            index, exception = found
+            self.applied[index] += 1
+            result["exception"] = {
+                "original_status": result["status"],
+                "reason": exception.reason,
+                "approved_by": exception.approved_by,
+                "expires": exception.expires.isoformat(),
+            }
+            result["status"] = "excepted"
         return result
 
-    def _citations(
-        self, rule: Rule, frameworks: tuple[str, ...], unresolved: bool
-    ) -> dict[str, list[str]]:
-        """The rule's citations for the frameworks in scope (all of them when unresolved)."""
-        key = (rule.id, frameworks, unresolved)
+    def _citations(self, rule: Rule, frameworks: tuple[str, ...]) -> Citations:
+        """The rule's citations for the frameworks the store is (or may be) in scope of:
+        the requirements that require what it checks, and those it only supports."""
+        key = (rule.id, frameworks)
         if key not in self._cited:
-            self._cited[key] = {
-                f: ids for f, ids in rule.spec.citations.items() if unresolved or f in frameworks
-            }
+            self._cited[key] = split_citations(rule, self.pack, frameworks)
         return self._cited[key]
-
-
-class EvidenceCache:
-    """The evidence behind each store attribute, serialized once per store; the age of the
-    newest point joins the recovery points' evidence when it had to be clamped at zero."""
-
-    def __init__(self, store: DataStore, derived: dict[str, Any]) -> None:
-        self._store = store
-        self._derived = derived
-        self._dumped: dict[str, list[dict[str, Any]]] = {}
-        self._joined: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-
-    def attribute(self, name: str) -> list[dict[str, Any]]:
-        """Evidence for one attribute (shared, not copied, between results)."""
-        if name not in self._dumped:
-            source = EVIDENCE_SOURCES.get(name)
-            items = source(self._store) if source else []
-            self._dumped[name] = [e.model_dump(mode="json") for e in items]
-            if name == "recovery_points":
-                self._dumped[name] += self._clamped_age()
-        return self._dumped[name]
-
-    def _clamped_age(self) -> list[dict[str, Any]]:
-        skew = self._derived.get("newest_after_collection_seconds")
-        if skew is None:
-            return []
-        newest = self._store.recovery_points.newest
-        return [
-            {
-                "operation": "backup-audit:age",
-                "region": None,
-                "fields": {
-                    "newest recovery point": newest.isoformat() if newest else None,
-                    "seconds after the collection time": round(skew, 3),
-                    "age used": 0,
-                    "note": "the newest point is stamped after the collection time "
-                    "(clocks differ); its age is taken as 0",
-                },
-            }
-        ]
-
-    def for_rule(self, requires: Sequence[str], with_gaps: bool) -> list[dict[str, Any]]:
-        """Evidence for a rule's required attributes, plus the gaps when not assessed."""
-        key = tuple(requires)
-        if not with_gaps and key in self._joined:
-            return self._joined[key]
-        evidence = [e for name in requires for e in self.attribute(name)]
-        if not with_gaps:
-            self._joined[key] = evidence
-        if with_gaps:
-            evidence += [
-                {
-                    "operation": g.operation,
-                    "region": g.region,
-                    "fields": {
-                        "gap": g.attribute,
-                        "error_code": g.error_code,
-                        "cause": g.cause,
-                        "permission": g.permission,
-                        "message": g.message,
-                    },
-                }
-                for g in self._store.gaps
-                if g.attribute in requires
-            ]
-        return evidence
 
 
 def active_exception(

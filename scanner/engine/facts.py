@@ -46,12 +46,14 @@ class CopyLocation(BaseModel):
 class Residency(BaseModel):
     """The store's location and copies against its zone: ``primary_in_zone`` holds when
     every region of the store's location is in the zone; ``regions_outside`` names those
-    that are not. Both are absent when the location is unresolved."""
+    that are not (both absent when the location is unresolved); ``copies_outside`` the
+    copies known to lie outside."""
 
     zone: str
     primary_in_zone: bool | None = None
     regions_outside: list[str] | None = None
     copies: list[CopyLocation]
+    copies_outside: list[str] = []
 
 
 class BackupWindow(BaseModel):
@@ -64,6 +66,45 @@ class BackupWindow(BaseModel):
     hour_share: float | None = None
 
 
+class PeriodFacts(BaseModel):
+    """The audit period for one store: judged from ``evaluated_from`` (the period's start,
+    the store's creation, or as far back as its backups keep points — the reason says
+    which); points created in it, the largest span in it with no restorable point, and
+    the days on which no new restorable copy was made."""
+
+    start: str
+    end: str
+    evaluated_from: str
+    evaluated_from_reason: str
+    points: int
+    largest_gap_hours: float | None = None
+    days_without_new_copy: int
+
+
+class VaultHolding(BaseModel):
+    """A vault holding the store's recovery points or an observed copy of them."""
+
+    vault: str
+    state: str | None = None
+    locked: bool | None = None
+    key_type: str | None = None
+
+
+class Complete(BaseModel):
+    """``True`` for each store attribute without a gap (absent when a gap hides part)."""
+
+    inventory: bool | None = None
+    tags: bool | None = None
+    location: bool | None = None
+    encryption: bool | None = None
+    encryption_key: bool | None = None
+    deletion_protection: bool | None = None
+    protections: bool | None = None
+    recovery_points: bool | None = None
+    copies: bool | None = None
+    attributes: bool | None = None
+
+
 class Derived(BaseModel):
     """Facts the engine computes for one store (``derived`` in rule expressions).
 
@@ -71,11 +112,23 @@ class Derived(BaseModel):
     (:data:`scanner.vocabulary.BACKUP_ROLES`) — the one place that decides it. Ages are
     as of the collection time and never negative: a point stamped after the collection
     (clock skew) has age 0 and ``newest_after_collection_seconds`` says by how much.
+    ``pending_first_backup``: a backup is configured, none observed yet, and the store is
+    younger than its RPO (absent when any of that is unknown).
     """
 
     backups: list[Protection] = []
+    complete: Complete = Complete()
     newest_age_hours: float | None = None
     newest_after_collection_seconds: float | None = None
     oldest_age_hours: float | None = None
+    oldest_age_days: float | None = None
+    store_age_days: float | None = None
+    backup_state: str | None = None
+    pending_first_backup: bool | None = None
+    period: PeriodFacts | None = None
+    vaults_holding: list[VaultHolding] = []
+    vault_states: list[str] = []
+    copies_configured_unobserved: list[str] = []
+    primary_data_locks: list[str] = []
     residency: Residency | None = None
     windows: list[BackupWindow] = []

@@ -1,97 +1,170 @@
 """Resolving the policy for one store: its tier, classification, frameworks and zone.
 
 The tier and classification come from the store's tags (labels), with the policy's
-defaults when the tag is absent. Unreadable tags, or a tag naming a tier or zone the
-policy does not define, make the store's resolution fail with a reason: every rule is
-then not_assessed for it, never evaluated against a guessed tier.
+defaults when the tag is absent (recorded as *defaulted*). What cannot be resolved — tags
+unreadable, or a tag naming a tier or zone the policy does not define — is left out of the
+resolved policy and named in ``unknown``: only the rules that read it become
+not_assessed (a residency tag naming an unknown zone blocks the residency rules, not the
+backup rules), and nothing is judged against a guessed tier.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
 from scanner.model import DataStore
-from scanner.policy import Policy
+from scanner.policy import Policy, Tier
+
+RESIDENCY = "residency"
+POLICY = "policy"
 
 
 @dataclass(frozen=True)
 class Resolution:
-    """The resolved policy dict, or why there is none (and the attribute to blame)."""
+    """The resolved policy (only what is known), and what is unknown or defaulted, why."""
 
-    policy: dict[str, Any] | None
+    policy: dict[str, Any]
+    #: framework → in scope (True), out (False), or unknown (None)
+    scope: dict[str, bool | None]
+    unknown: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()
+    defaulted: tuple[str, ...] = ()
+
+    @property
+    def frameworks(self) -> tuple[str, ...]:
+        """Frameworks the store is known to be in scope of."""
+        return tuple(sorted(f for f, inside in self.scope.items() if inside))
+
+    @property
+    def tier(self) -> str:
+        """The tier's name, or ``unknown``."""
+        return str(self.policy.get("tier", "unknown"))
+
+
+@dataclass
+class _Choice:
+    """One tag-chosen value: the value, whether it was defaulted, or why it is unknown."""
+
+    value: str | None
+    defaulted: bool = False
     reason: str | None = None
-    attribute: str | None = None
+
+
+@dataclass
+class _Draft:
+    policy: dict[str, Any] = field(default_factory=dict)
+    unknown: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    defaulted: list[str] = field(default_factory=list)
 
 
 class PolicyResolver:
-    """Resolves (and caches, per tier × classification × zone) the policy for stores."""
+    """Resolves the policy for stores (tier parameters cached per tier)."""
 
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
-        self._cache: dict[tuple[str, str, str | None], dict[str, Any]] = {}
+        self._tiers: dict[str, dict[str, Any]] = {}
 
     def resolve(self, store: DataStore) -> Resolution:
-        """The policy that applies to ``store``."""
-        if store.tags is None:
-            return Resolution(
-                None,
-                "the store's tags could not be read, so its tier, "
-                "classification and residency zone are unknown",
-                "tags",
-            )
-        tier = store.tags.get(self.policy.tiering.tag, self.policy.tiering.default)
-        if tier not in self.policy.tiers:
-            return Resolution(
-                None, f"tag {self.policy.tiering.tag}={tier!r} names no tier of the policy", "tags"
-            )
-        classification = store.tags.get(
-            self.policy.classification.tag, self.policy.classification.default
-        )
-        zone = store.tags.get(self.policy.residency.tag) if self.policy.residency else None
-        if zone is not None and self.policy.residency and zone not in self.policy.residency.zones:
-            return Resolution(
-                None, f"tag {self.policy.residency.tag}={zone!r} names no residency zone", "tags"
-            )
-        key = (tier, classification, zone)
-        if key not in self._cache:
-            self._cache[key] = self._build(tier, classification, zone)
-        return Resolution(self._cache[key])
-
-    def _build(self, tier_name: str, classification: str, zone: str | None) -> dict[str, Any]:
-        tier = self.policy.tiers[tier_name]
-        frameworks = sorted(
-            name
-            for name, scope in self.policy.frameworks.items()
-            if classification in scope.when.get("classification", [])
-        )
-        resolved: dict[str, Any] = {
-            "tier": tier_name,
-            "classification": classification,
-            "frameworks": frameworks,
-            "rpo_hours": hours(tier.rpo),
-            "rto_hours": hours(tier.rto),
-            "retention_days": hours(tier.retention) / 24,
-            "cross_region_copy": tier.cross_region_copy,
-            "cross_account_copy": tier.cross_account_copy,
-            "immutable": tier.immutable,
-            "customer_managed_key": tier.customer_managed_key,
-            "deletion_protection": tier.deletion_protection,
-        }
-        if tier.restore_test_every:
-            resolved["restore_test_every_days"] = hours(tier.restore_test_every) / 24
-        sox, gdpr = self.policy.frameworks.get("sox"), self.policy.frameworks.get("gdpr")
-        if "sox" in frameworks and sox and sox.retention:
-            resolved["sox_retention_days"] = hours(sox.retention) / 24
-        if "gdpr" in frameworks and gdpr and gdpr.max_retention:
-            resolved["gdpr_max_retention_days"] = hours(gdpr.max_retention) / 24
-        if zone is not None:
-            resolved["residency_zone"] = zone
-            resolved["frameworks"] = sorted({*frameworks, "residency"})
+        """The policy that applies to ``store``, as far as it can be known."""
+        draft = _Draft()
         if self.policy.windows:
-            resolved["max_share_per_hour"] = self.policy.windows.max_share_per_hour
-        return resolved
+            draft.policy["max_share_per_hour"] = self.policy.windows.max_share_per_hour
+        tier = self._tier(store)
+        self._note("tier", tier, draft)
+        if tier.value is not None:
+            draft.policy |= self._tier_values(tier.value)
+        classification = self._classification(store)
+        self._note("classification", classification, draft)
+        scope = self._frameworks(classification.value, draft)
+        zone = self._zone(store)
+        self._note("zone", zone, draft)
+        if zone.reason is not None:
+            scope[RESIDENCY] = None
+        elif zone.value is not None:
+            scope[RESIDENCY] = True
+            draft.policy["residency_zone"] = zone.value
+        else:
+            scope[RESIDENCY] = False
+        scope[POLICY] = True  # the organisation's own policy applies to every store
+        known = [f for f, inside in scope.items() if inside]
+        if all(inside is not None for inside in scope.values()):
+            draft.policy["frameworks"] = sorted(known)
+        return Resolution(
+            draft.policy,
+            scope,
+            tuple(draft.unknown),
+            tuple(draft.reasons),
+            tuple(draft.defaulted),
+        )
+
+    @staticmethod
+    def _note(name: str, choice: _Choice, draft: _Draft) -> None:
+        if choice.reason is not None:
+            draft.unknown.append(name)
+            draft.reasons.append(choice.reason)
+        elif choice.defaulted:
+            draft.defaulted.append(name)
+
+    def _tier(self, store: DataStore) -> _Choice:
+        tiering = self.policy.tiering
+        if store.tags is None:
+            return _Choice(None, reason="the store's tags could not be read: its tier is unknown")
+        if tiering.tag not in store.tags:
+            return _Choice(tiering.default, defaulted=True)
+        name = store.tags[tiering.tag]
+        if name not in self.policy.tiers:
+            return _Choice(None, reason=f"tag {tiering.tag}={name!r} names no tier of the policy")
+        return _Choice(name)
+
+    def _classification(self, store: DataStore) -> _Choice:
+        chooser = self.policy.classification
+        if store.tags is None:
+            return _Choice(
+                None, reason="the store's tags could not be read: its classification is unknown"
+            )
+        if chooser.tag not in store.tags:
+            return _Choice(chooser.default, defaulted=True)
+        return _Choice(store.tags[chooser.tag])
+
+    def _zone(self, store: DataStore) -> _Choice:
+        residency = self.policy.residency
+        if residency is None:
+            return _Choice(None)
+        if store.tags is None:
+            return _Choice(
+                None, reason="the store's tags could not be read: its residency zone is unknown"
+            )
+        zone = store.tags.get(residency.tag)
+        if zone is not None and zone not in residency.zones:
+            return _Choice(None, reason=f"tag {residency.tag}={zone!r} names no residency zone")
+        return _Choice(zone)
+
+    def _frameworks(self, classification: str | None, draft: _Draft) -> dict[str, bool | None]:
+        """Membership of each framework (unknown when the classification is), and the
+        framework parameters that follow from it."""
+        scope: dict[str, bool | None] = {}
+        for name, framework in self.policy.frameworks.items():
+            inside = (
+                None
+                if classification is None
+                else classification in framework.when.get("classification", [])
+            )
+            scope[name] = inside
+            if inside and name == "sox" and framework.retention:
+                draft.policy["sox_retention_days"] = hours(framework.retention) / 24
+            if inside and name == "gdpr" and framework.max_retention:
+                draft.policy["gdpr_max_retention_days"] = hours(framework.max_retention) / 24
+        if classification is not None:
+            draft.policy["classification"] = classification
+        return scope
+
+    def _tier_values(self, name: str) -> dict[str, Any]:
+        if name not in self._tiers:
+            self._tiers[name] = {"tier": name} | tier_values(self.policy.tiers[name])
+        return self._tiers[name]
 
     def in_zone(self, zone: str, cloud: str, region: str) -> bool:
         """Whether ``region`` of ``cloud`` matches one of the zone's patterns."""
@@ -100,6 +173,23 @@ class PolicyResolver:
             pattern.split(":", 1)[0] == cloud and fnmatchcase(region, pattern.split(":", 1)[1])
             for pattern in self.policy.residency.zones[zone]
         )
+
+
+def tier_values(tier: Tier) -> dict[str, Any]:
+    """A tier's requirements in the units rules read (hours, days, flags)."""
+    values: dict[str, Any] = {
+        "rpo_hours": hours(tier.rpo),
+        "rto_hours": hours(tier.rto),
+        "retention_days": hours(tier.retention) / 24,
+        "cross_region_copy": tier.cross_region_copy,
+        "cross_account_copy": tier.cross_account_copy,
+        "immutable": tier.immutable,
+        "customer_managed_key": tier.customer_managed_key,
+        "deletion_protection": tier.deletion_protection,
+    }
+    if tier.restore_test_every:
+        values["restore_test_every_days"] = hours(tier.restore_test_every) / 24
+    return values
 
 
 def hours(value: Any) -> float:

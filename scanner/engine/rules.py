@@ -10,36 +10,24 @@ field path or store kind, a duplicate id — stops the load with the file and li
 
 from __future__ import annotations
 
-import difflib
 import hashlib
-import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from scanner.collectors.registry import store_kinds
 from scanner.engine.catalog import Framework, load_catalogs
 from scanner.engine.cel_runtime import CelCompileError, Expression
 from scanner.engine.facts import Derived, ResolvedPolicy
 from scanner.engine.paths import unknown_paths
-from scanner.errors import InputFileError
+from scanner.engine.rule_words import WordProblem, check_words
+from scanner.engine.template import PLACEHOLDER, Template
+from scanner.errors import InputError, InputFileError
 from scanner.fileio import line_of, read_yaml, validation_error
 from scanner.model import AccountFacts, DataStore
 from scanner.vocabulary import (
-    CLOUDS,
-    COPY_KINDS,
-    COPY_STATES,
-    GAP_ATTRIBUTES,
-    GAP_CAUSES,
-    IMMUTABILITY_STATES,
-    KEY_TYPES,
-    ORIGINS,
-    PROTECTION_ROLES,
-    RECOVERY_KINDS,
     Capability,
     Cloud,
     GapAttribute,
@@ -47,20 +35,14 @@ from scanner.vocabulary import (
     Status,
 )
 
+#: Estate-wide checks the engine runs itself: they look across stores, not at one.
+EstateCheck = Literal["stagger", "retention_conflict"]
 ROOTS: dict[str, type[BaseModel]] = {
     "store": DataStore,
     "policy": ResolvedPolicy,
     "account": AccountFacts,
     "derived": Derived,
 }
-_READS_STORE = re.compile(r"\b(store|derived)\.")
-_PLACEHOLDER = re.compile(r"\{([a-z_][\w.]*)(?:\|([^}]*))?\}")
-_LITERAL = re.compile(r"'([^'\\]*)'|\"([^\"\\]*)\"")
-_KIND_SHAPE = re.compile(rf"^(?:{'|'.join(CLOUDS)})\.[a-z0-9]+\.[a-z0-9_]+$")
-_COMPARED = re.compile(
-    r"\.(?P<field>role|origin|kind|state|key_type|cause|attribute)\s*"
-    r"(?:==|!=|\s+in\s+)\s*(?P<value>'[^']*'|\"[^\"]*\"|\[[^\]]*\])"
-)
 
 
 class _Spec(BaseModel):
@@ -86,14 +68,19 @@ class Case(_Spec):
     store: dict[str, Any] = Field(default_factory=dict)
     peers: list[dict[str, Any]] = Field(default_factory=list)
     policy: dict[str, Any] = Field(default_factory=dict, description="Merged over the case policy")
+    account: dict[str, Any] = Field(
+        default_factory=dict, description="Account facts of the store's account (vaults …)"
+    )
     expect: Status
 
 
 class Messages(_Spec):
-    """What a result says when the rule passes and when it fails; ``{path}`` placeholders."""
+    """What a result says when the rule passes, fails, or is pending; ``{path}``
+    placeholders."""
 
     pass_: str = Field(alias="pass")
     fail: str
+    pending: str | None = None
 
 
 class RuleSpec(_Spec):
@@ -105,11 +92,35 @@ class RuleSpec(_Spec):
     rationale: str
     applies_to: AppliesTo = Field(default_factory=lambda: AppliesTo())
     requires: list[GapAttribute] = Field(default_factory=list)
-    expression: str
+    expression: str | None = None
+    check: EstateCheck | None = Field(
+        None, description="An estate-wide check built into the engine, instead of an expression"
+    )
+    pending_when: str | None = Field(
+        None,
+        description="CEL: when the expression fails and this holds, the result is pending "
+        "(nothing could be observed yet), neither a pass nor a fail",
+    )
+    evidence: list[Literal["vaults"]] = Field(
+        default_factory=list, description="More evidence to attach besides the required"
+    )
     message: Messages
     remediation: dict[Cloud, str]
     citations: dict[str, list[str]]
     cases: list[Case] = Field(default_factory=list)
+
+    @property
+    def logic(self) -> str:
+        """What decides the rule, as the report and ``rules show`` print it."""
+        if self.expression is not None:
+            return self.expression.strip()
+        return f"(built-in estate-wide check: {self.check})"
+
+    @model_validator(mode="after")
+    def _expression_or_check(self) -> RuleSpec:
+        if (self.expression is None) == (self.check is None):
+            raise ValueError("give exactly one of expression and check")
+        return self
 
 
 class RuleFile(_Spec):
@@ -123,16 +134,11 @@ class Rule:
     """A validated rule with its compiled expressions and message templates."""
 
     spec: RuleSpec
-    expression: Expression
+    expression: Expression | None
     when: Expression | None
+    pending_when: Expression | None
     source: str
-    pass_message: Template
-    fail_message: Template
-
-    @property
-    def when_reads_store(self) -> bool:
-        """Whether the applicability condition looks at the store's data (not only policy)."""
-        return self.when is not None and _READS_STORE.search(self.when.source) is not None
+    messages: dict[str, Template]
 
     @property
     def id(self) -> str:
@@ -182,9 +188,23 @@ def load_pack(extra: list[Path] | None = None) -> RulePack:
                 rules[rule.id] = rule
         for path in sorted((directory / "frameworks").glob("*.yaml")):
             digest.update(f"{index}/frameworks/{path.name}\0".encode() + path.read_bytes())
+    _check_support(catalogs, rules)
     return RulePack(
         tuple(rules[k] for k in sorted(rules)), catalogs, digest.hexdigest(), tuple(directories)
     )
+
+
+def _check_support(catalogs: dict[str, Framework], rules: dict[str, Rule]) -> None:
+    """A catalog's ``supported_by`` names rules that exist and cite that requirement."""
+    for name, catalog in catalogs.items():
+        for requirement in catalog.requirements:
+            for rule_id in requirement.supported_by:
+                rule = rules.get(rule_id)
+                if rule is None or requirement.id not in rule.spec.citations.get(name, []):
+                    raise InputError(
+                        f"catalog {name}: requirement {requirement.id} is supported_by "
+                        f"{rule_id}, which does not cite it"
+                    )
 
 
 def _load_file(path: Path, catalogs: dict[str, Framework]) -> tuple[str, list[Rule]]:
@@ -210,24 +230,31 @@ def _validate(
     try:
         compiled = _compile(spec)
         _check_citations(spec, catalogs)
-        _check_kinds(spec)
-    except _RuleProblem as exc:
+        check_words(spec)
+    except (_RuleProblem, WordProblem) as exc:
         where = line_of(text, ["rules", index, exc.field])
         raise InputFileError(path, f"rule {spec.id}: {exc.problem}", where) from None
+    texts = {"pass": spec.message.pass_, "fail": spec.message.fail}
+    texts["pending"] = spec.message.pending or spec.message.fail
     return Rule(
         spec,
-        compiled["expression"],
+        compiled.get("expression"),
         compiled.get("applies_to"),
+        compiled.get("pending_when"),
         path.name,
-        Template(spec.message.pass_),
-        Template(spec.message.fail),
+        {status: Template(text) for status, text in texts.items()},
     )
 
 
 def _compile(spec: RuleSpec) -> dict[str, Expression]:
     """Compile the expressions and check every field path, also in the messages."""
     compiled: dict[str, Expression] = {}
-    for field, source in (("expression", spec.expression), ("applies_to", spec.applies_to.when)):
+    sources = (
+        ("expression", spec.expression),
+        ("applies_to", spec.applies_to.when),
+        ("pending_when", spec.pending_when),
+    )
+    for field, source in sources:
         if source is None:
             continue
         try:
@@ -239,8 +266,8 @@ def _compile(spec: RuleSpec) -> dict[str, Expression]:
             raise _RuleProblem(
                 field, f"unknown field path {', '.join(bad)} (see `backup-audit schema inventory`)"
             )
-    messages = spec.message.pass_ + " " + spec.message.fail
-    bad = unknown_paths(" ".join(p for p, _ in _PLACEHOLDER.findall(messages)), ROOTS)
+    messages = " ".join([spec.message.pass_, spec.message.fail, spec.message.pending or ""])
+    bad = unknown_paths(" ".join(p for p, _ in PLACEHOLDER.findall(messages)), ROOTS)
     if bad:
         raise _RuleProblem("message", f"unknown field path {', '.join(bad)} in message")
     return compiled
@@ -261,92 +288,3 @@ def _check_citations(spec: RuleSpec, catalogs: dict[str, Framework]) -> None:
     for framework in spec.applies_to.frameworks:
         if framework not in catalogs:
             raise _RuleProblem("applies_to", f"applies to unknown framework {framework!r}")
-
-
-def _check_kinds(spec: RuleSpec) -> None:
-    """Every store kind the rule names — in ``applies_to``, its cases, or as a literal in
-    its expressions — is a registered kind, and every word compared with a vocabulary
-    field (``p.role == 'backup'``, ``c.kind in [...]``) is a word of that field: a typo is
-    an error, never a silent non-match."""
-    known = store_kinds()
-    for kind in spec.applies_to.kinds:
-        if kind not in known:
-            raise _RuleProblem("applies_to", f"unknown store kind {kind!r}{_suggest(kind, known)}")
-    for field, source in (("expression", spec.expression), ("applies_to", spec.applies_to.when)):
-        for literal in (_literal(m) for m in _LITERAL.finditer(source or "")):
-            if _KIND_SHAPE.match(literal) and literal not in known:
-                raise _RuleProblem(
-                    field, f"unknown store kind {literal!r}{_suggest(literal, known)}"
-                )
-        _check_compared_words(field, source or "")
-    for case in spec.cases:
-        if case.kind not in known:
-            raise _RuleProblem("cases", f"case {case.name!r}: unknown store kind {case.kind!r}")
-
-
-def _literal(match: re.Match[str]) -> str:
-    return match.group(1) if match.group(1) is not None else match.group(2)
-
-
-def _check_compared_words(field: str, source: str) -> None:
-    words = _vocabulary_words()
-    for match in _COMPARED.finditer(source):
-        name = match.group("field")
-        for literal in (_literal(m) for m in _LITERAL.finditer(match.group("value"))):
-            if literal not in words[name]:
-                raise _RuleProblem(
-                    field, f"{name} is never {literal!r}{_suggest(literal, words[name])}"
-                )
-
-
-def _vocabulary_words() -> dict[str, set[str]]:
-    """The words each vocabulary field can hold (``kind`` of a store, source or copy)."""
-    return {
-        "role": set(PROTECTION_ROLES),
-        "origin": set(ORIGINS),
-        "kind": {*store_kinds(), *RECOVERY_KINDS, *COPY_KINDS},
-        "state": {*COPY_STATES, *IMMUTABILITY_STATES},
-        "key_type": set(KEY_TYPES),
-        "cause": set(GAP_CAUSES),
-        "attribute": set(GAP_ATTRIBUTES),
-    }
-
-
-def _suggest(word: str, known: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(known), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-class Template:
-    """A message with ``{store.name}`` placeholders, parsed once; an absent value reads
-    "unknown", or the text after ``|`` (``{derived.newest_age_hours|none}``)."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self._parts: list[tuple[str, tuple[str, ...], str]] = []
-        position = 0
-        for match in _PLACEHOLDER.finditer(text):
-            fallback = match.group(2) if match.group(2) is not None else "unknown"
-            self._parts.append(
-                (text[position : match.start()], tuple(match.group(1).split(".")), fallback)
-            )
-            position = match.end()
-        self._tail = text[position:]
-
-    def render(self, variables: dict[str, Any]) -> str:
-        """The message for these values."""
-        out = []
-        for literal, path, fallback in self._parts:
-            current: Any = variables
-            for part in path:
-                current = current.get(part, _ABSENT) if isinstance(current, dict) else _ABSENT
-            out.append(literal)
-            if current is _ABSENT:
-                out.append(fallback)
-            else:
-                out.append(f"{current:.4g}" if isinstance(current, float) else str(current))
-        out.append(self._tail)
-        return "".join(out)
-
-
-_ABSENT = object()

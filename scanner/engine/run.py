@@ -12,6 +12,7 @@ from typing import Any
 from scanner import __version__
 from scanner.engine.coverage import CoverageCounter
 from scanner.engine.evaluate import Evaluator
+from scanner.engine.period import parse_period
 from scanner.engine.rules import RulePack
 from scanner.fileio import atomic_writer
 from scanner.findings import SCHEMA_ID, sha256_file, write_findings
@@ -39,16 +40,19 @@ def evaluate_files(
     clock: Callable[[], datetime],
     csv_path: Path | None = None,
     progress: Progress | None = None,
+    period: str | None = None,
 ) -> EvaluationSummary:
-    """Evaluate ``inventory`` under ``policy_path`` and write findings (atomically)."""
+    """Evaluate ``inventory`` under ``policy_path`` over an audit ``period``
+    (``FIRST..LAST``; default: the look-back ending at collection) and write findings."""
     snapshot = load_snapshot(inventory)
     policy = load_policy(policy_path)
     # Ages, expiries and windows are judged as of collection: re-evaluating last quarter's
     # inventory with this quarter's rules gives last quarter's facts.
     now = snapshot.collected_at
-    evaluator = Evaluator(pack, policy, now)
+    evaluator = Evaluator(pack, policy, now, parse_period(period, now))
     counter = CoverageCounter()
     header = _header(inventory, policy_path, policy, pack, snapshot, clock)
+    header["period"] = evaluator.period.as_dict()
     summary: dict[str, Any] = {}
 
     def trailer() -> dict[str, Any]:
@@ -57,7 +61,8 @@ def evaluate_files(
         return summary
 
     with ExitStack() as stack:
-        csv_out = CsvResults(stack.enter_context(atomic_writer(csv_path))) if csv_path else None
+        stream = stack.enter_context(atomic_writer(csv_path)) if csv_path else None
+        csv_out = CsvResults(stream, evaluator.period.label) if stream else None
 
         def results() -> Iterator[dict[str, Any]]:
             tracker = progress or NoProgress()
@@ -69,6 +74,11 @@ def evaluate_files(
                     if csv_out:
                         csv_out.add(result)
                     yield result
+            counter.add_estate(evaluator.estate_results)
+            for result in evaluator.estate_results:
+                if csv_out:
+                    csv_out.add(result)
+                yield result
 
         write_findings(output, header, results(), trailer)
     return EvaluationSummary(output, summary["coverage"], summary["exceptions"])
@@ -96,6 +106,7 @@ def _header(
             "api_calls": None
             if snapshot.api_calls is None
             else [c.model_dump(mode="json") for c in snapshot.api_calls],
+            "principals": [p.model_dump(mode="json") for p in snapshot.principals],
         },
         "policy": {"sha256": sha256_file(policy_path), "organisation": policy.organisation},
         "scope": snapshot.scope.model_dump(mode="json"),

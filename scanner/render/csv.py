@@ -21,15 +21,18 @@ COLUMNS = [
     "missing",
     "exception_reason",
     "exception_expires",
+    "evidence_operations",
+    "period",
 ]
 
 
 class CsvResults:
     """Writes results as they come to a text stream (give it an ``atomic_writer``)."""
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO, period: str = "") -> None:
         self._writer = csv.writer(stream)
         self._writer.writerow(COLUMNS)
+        self._period = period
 
     def add(self, result: dict[str, Any]) -> None:
         """One row."""
@@ -53,5 +56,7 @@ class CsvResults:
                 "; ".join(result.get("missing") or []),
                 exception.get("reason", ""),
                 exception.get("expires", ""),
+                "; ".join(sorted({str(e["operation"]) for e in result.get("evidence") or []})),
+                self._period,
             ]
         )

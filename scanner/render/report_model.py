@@ -25,6 +25,7 @@ STATUS_LABEL = {
     "not_assessed": "not assessed",
     "excepted": "excepted",
     "not_applicable": "not applicable",
+    "pending": "pending",
 }
 
 
@@ -241,7 +242,7 @@ def _rule_texts(pack: RulePack) -> list[dict[str, Any]]:
             "title": r.spec.title,
             "severity": r.spec.severity,
             "rationale": r.spec.rationale.strip(),
-            "expression": r.spec.expression.strip(),
+            "expression": r.spec.logic,
             "citations": r.spec.citations,
         }
         for r in pack.rules

@@ -35,7 +35,9 @@ def test_well_protected_table(aws: EmulatedAws) -> None:
     assert (table.kind, table.region, table.account) == ("aws.dynamodb.table", "eu-west-1", ACCOUNT)
     assert table.tags == {"data-classification": "pii"}
     assert table.deletion_protection is True
-    assert table.evidence[0].fields["Table.DeletionProtectionEnabled"] is True
+    described = next(e for e in table.evidence if e.operation == "dynamodb:DescribeTable")
+    assert described.fields["Table.DeletionProtectionEnabled"] is True
+    assert table.created_at is not None and described.fields["Table.CreationDateTime"]
     assert table.encryption is not None
     assert table.encryption.key_type == "customer_managed"
     assert table.encryption.key_id and table.encryption.key_id.startswith("arn:aws:kms:eu-west-1:")

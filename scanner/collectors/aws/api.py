@@ -158,16 +158,17 @@ class AwsApi:
             data = getattr(client, xform_name(operation))(**params)
         except ClientError as exc:
             code = str(exc.response.get("Error", {}).get("Code", "Unknown"))
+            request_id = exc.response.get("ResponseMetadata", {}).get("RequestId")
             if code in absent:
-                return Answer(absent=True)
+                return Answer(absent=True, request_id=request_id)
             message = str(exc.response.get("Error", {}).get("Message", exc))
             return Answer(gap=self.gap(service, region, operation, attribute, code, message))
         except BotoCoreError as exc:
             return Answer(
                 gap=self.gap(service, region, operation, attribute, type(exc).__name__, str(exc))
             )
-        data.pop("ResponseMetadata", None)
-        return Answer(data=data)
+        metadata = data.pop("ResponseMetadata", {})
+        return Answer(data=data, request_id=metadata.get("RequestId") or None)
 
     def pages(
         self,

@@ -30,6 +30,7 @@ from scanner.model import (
     Vault,
     Window,
 )
+from scanner.vocabulary import KeyType, weakest_key
 
 DEFAULT_SCHEDULE = "cron(0 5 ? * * *)"
 SOURCE = "AWS Backup"
@@ -196,15 +197,36 @@ def _apply_points(item: StoreResult, facts: dict[str, RegionBackup]) -> None:
         local = [p for p in done if region == store.region and not p.get("SourceBackupVaultArn")]
         if local:
             _add_local_points(item, local, region)
+        if region == store.region and not region_facts.points_gaps:
+            item.note_listing(_listing(region_facts, len(local), region))
         for vault_arn in sorted({p["BackupVaultArn"] for p in done if p not in local}):
             copies = [p for p in done if p["BackupVaultArn"] == vault_arn]
             store.copies.append(_observed_copy(vault_arn, copies, region))
+
+
+def _listing(facts: RegionBackup, found: int, region: str) -> Evidence:
+    """What the region's vault listings held for the store — an absence included."""
+    return Evidence(
+        operation="backup:ListRecoveryPointsByBackupVault",
+        region=region,
+        fields={
+            "vaults listed": len(facts.vaults),
+            "completed recovery points of this resource": found,
+        },
+    )
+
+
+_VAULT_KEYS: dict[str, KeyType] = {
+    "AWS_OWNED_KMS_KEY": "provider_owned",
+    "CUSTOMER_MANAGED_KMS_KEY": "customer_managed",
+}
 
 
 def _add_local_points(item: StoreResult, points: list[dict[str, Any]], region: str) -> None:
     times = sorted(p["CreationDate"] for p in points)
     delete_at = [p.get("CalculatedLifecycle", {}).get("DeleteAt") for p in points]
     encrypted = all(p.get("IsEncrypted", False) for p in points)
+    key_types = {_VAULT_KEYS.get(str(p.get("EncryptionKeyType"))) for p in points}
     evidence = Evidence(
         operation="backup:ListRecoveryPointsByBackupVault",
         region=region,
@@ -213,13 +235,23 @@ def _add_local_points(item: StoreResult, points: list[dict[str, Any]], region: s
             "RecoveryPoints[].CreationDate (oldest)": iso(times[0]),
             "count (Status=COMPLETED)": len(times),
             "all IsEncrypted": encrypted,
+            "RecoveryPoints[].EncryptionKeyType": ",".join(sorted(str(k) for k in key_types)),
         },
     )
     details: dict[str, Scalar] = {
         "latest_delete_at": iso(max((d for d in delete_at if d), default=None)),
         "vaults": ",".join(sorted({p["BackupVaultName"] for p in points})),
     }
-    item.add_points("backup_service", SOURCE, times, evidence, encrypted, details)
+    item.add_points(
+        "backup_service",
+        SOURCE,
+        times,
+        evidence,
+        encrypted,
+        details,
+        vaults=[p["BackupVaultArn"] for p in points],
+        key_type=weakest_key(key_types),
+    )
 
 
 def _observed_copy(vault_arn: str, points: list[dict[str, Any]], region: str) -> Copy:

@@ -29,7 +29,7 @@ from scanner.collectors.base import Collector, Target, Targets
 from scanner.collectors.readonly import CallCounter, ReadOnlyGuard
 from scanner.collectors.tasks import StoreResult, Task, TaskResult
 from scanner.errors import CollectionError, InputError
-from scanner.model import AccountFacts, Gap
+from scanner.model import AccountFacts, Gap, Principal
 from scanner.vocabulary import Cloud
 
 OPERATIONS = (
@@ -187,6 +187,10 @@ class AwsCollector(Collector):
             vaults=sorted((v for f in facts.values() for v in f.vaults), key=lambda v: v.id),
             gaps=[g for r in results for g in r.gaps],
         )
+
+    def principals(self) -> list[Principal]:
+        """The caller's identity (its ARN), as STS returned it."""
+        return [Principal(cloud="aws", account=self._me.account, principal=self._me.arn)]
 
     def release(self, target: Target) -> None:
         """Close the account's clients: memory stays flat however many accounts there are."""

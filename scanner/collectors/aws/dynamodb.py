@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from scanner.collectors.answers import gap_for
+from scanner.collectors.answers import gap_for, tag_evidence
 from scanner.collectors.aws.api import AwsApi
 from scanner.collectors.aws.context import AccountContext
 from scanner.collectors.aws.kms import KeyResolver
@@ -57,7 +57,8 @@ def collect_region(api: AwsApi, keys: KeyResolver, ctx: AccountContext, region: 
     followups: list[Callable[[], TaskResult]] = []
     for name in sorted(names):
         arn = ctx.arn("dynamodb", region, f"table/{name}")
-        shared = _Shared(tags.get(arn, {}) if tag_gap is None else None, by_table[arn])
+        known = None if backup_gap else by_table[arn]
+        shared = _Shared(tags.get(arn, {}) if tag_gap is None else None, known)
         shared.gaps.extend(gap_for(tag_gap, "tags", resource=arn) if tag_gap else [])
         shared.gaps.extend(
             gap_for(backup_gap, "recovery_points", resource=arn) if backup_gap else []
@@ -69,9 +70,9 @@ def collect_region(api: AwsApi, keys: KeyResolver, ctx: AccountContext, region: 
 class _Shared:
     """Region-wide answers handed to each table's task."""
 
-    def __init__(self, tags: dict[str, str] | None, backups: list[dict[str, Any]]) -> None:
+    def __init__(self, tags: dict[str, str] | None, backups: list[dict[str, Any]] | None) -> None:
         self.tags = tags
-        self.backups = backups
+        self.backups = backups  # None: the listing failed (the gap is in ``gaps``)
         self.gaps: list[Any] = []
 
 
@@ -91,6 +92,8 @@ def describe_table(
         tags=shared.tags,
         gaps=list(shared.gaps),
     )
+    if shared.tags is not None:
+        store.evidence.append(tag_evidence("tag:GetResources", region, shared.tags))
     result = StoreResult(store)
     described = api.call(
         "dynamodb",
@@ -107,23 +110,35 @@ def describe_table(
             described.gap, "encryption", "deletion_protection", "copies", resource=arn
         )
     else:
-        _apply_table(store, described.data["Table"], keys, region)  # type: ignore[index]
+        table = described.data["Table"]  # type: ignore[index]
+        _apply_table(store, table, keys, region, described.request_id)
     _apply_continuous_backups(api, result, region, name)
-    _apply_on_demand(result, shared.backups, region)
+    if shared.backups is not None:
+        _apply_on_demand(result, shared.backups, region)
     return TaskResult(stores=[result])
 
 
-def _apply_table(store: DataStore, table: dict[str, Any], keys: KeyResolver, region: str) -> None:
+def _apply_table(
+    store: DataStore,
+    table: dict[str, Any],
+    keys: KeyResolver,
+    region: str,
+    request_id: str | None = None,
+) -> None:
     store.deletion_protection = bool(table.get("DeletionProtectionEnabled", False))
+    store.created_at = table.get("CreationDateTime")
     store.evidence.append(
         Evidence(
             operation="dynamodb:DescribeTable",
             region=region,
             fields={
+                "Table.TableArn (location)": table.get("TableArn"),
+                "Table.CreationDateTime": iso(table.get("CreationDateTime")),
                 "Table.DeletionProtectionEnabled": table.get("DeletionProtectionEnabled"),
                 "Table.TableStatus": table.get("TableStatus"),
                 "Table.GlobalTableVersion": table.get("GlobalTableVersion"),
             },
+            request_id=request_id,
         )
     )
     store.attributes["billing_mode"] = table.get("BillingModeSummary", {}).get("BillingMode")
@@ -183,7 +198,8 @@ def _apply_continuous_backups(api: AwsApi, result: StoreResult, region: str, nam
     )
     if answer.gap or answer.data is None:
         if answer.gap:
-            store.gaps += gap_for(answer.gap, "protections", "recovery_points", resource=store.id)
+            unknown = answer.gap.model_copy(update={"role": "continuous"})
+            store.gaps += gap_for(unknown, "protections", "recovery_points", resource=store.id)
         return
     pitr = answer.data["ContinuousBackupsDescription"].get("PointInTimeRecoveryDescription", {})
     status = pitr.get("PointInTimeRecoveryStatus", "DISABLED")
@@ -199,6 +215,7 @@ def _apply_continuous_backups(api: AwsApi, result: StoreResult, region: str, nam
             "PointInTimeRecoveryDescription.EarliestRestorableDateTime": iso(earliest),
             "PointInTimeRecoveryDescription.LatestRestorableDateTime": iso(latest),
         },
+        request_id=answer.request_id,
     )
     store.protections.append(
         Protection(
@@ -213,17 +230,26 @@ def _apply_continuous_backups(api: AwsApi, result: StoreResult, region: str, nam
         )
     )
     if enabled and earliest and latest:
-        result.add_window(PITR, earliest, latest, evidence)
+        # PITR data is encrypted with the table's own key (AWS documentation).
+        key_type = store.encryption.key_type if store.encryption else None
+        result.add_window(PITR, earliest, latest, evidence, True, key_type)
+    else:
+        result.note_listing(evidence)  # no continuous window: the answer says so
 
 
 def _apply_on_demand(result: StoreResult, backups: list[dict[str, Any]], region: str) -> None:
-    """USER (manual) and SYSTEM backups; AWS_BACKUP ones are counted from the Backup vaults."""
+    """USER (manual) and SYSTEM backups; AWS_BACKUP ones are counted from the Backup vaults.
+    What the listing held for the table is recorded, an absence included."""
+    store = result.store
+    key_type = store.encryption.key_type if store.encryption else None
+    counts: dict[str, int] = {}
     for backup_type, kind in _BACKUP_TYPES:
         own = [
             b
             for b in backups
             if b.get("BackupType") == backup_type and b.get("BackupStatus") == "AVAILABLE"
         ]
+        counts[backup_type] = len(own)
         if not own:
             continue
         times: list[datetime] = sorted(b["BackupCreationDateTime"] for b in own)
@@ -237,4 +263,16 @@ def _apply_on_demand(result: StoreResult, backups: list[dict[str, Any]], region:
             },
         )
         # DynamoDB encrypts every backup at rest with the table's key (AWS documentation).
-        result.add_points(kind, f"DynamoDB {backup_type} backups", times, evidence, encrypted=True)
+        source = f"DynamoDB {backup_type} backups"
+        result.add_points(kind, source, times, evidence, True, key_type=key_type)
+    result.note_listing(
+        Evidence(
+            operation="dynamodb:ListBackups",
+            region=region,
+            fields={
+                "BackupType (request)": "ALL",
+                "USER backups AVAILABLE for this table": counts["USER"],
+                "SYSTEM backups AVAILABLE for this table": counts["SYSTEM"],
+            },
+        )
+    )

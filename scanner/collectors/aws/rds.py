@@ -12,7 +12,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from scanner.collectors.answers import gap_for
+from scanner.collectors.answers import gap_for, tag_evidence
 from scanner.collectors.aws.api import AwsApi
 from scanner.collectors.aws.arn import arn_account, arn_region, hhmm_window
 from scanner.collectors.aws.context import AccountContext
@@ -20,8 +20,8 @@ from scanner.collectors.aws.kms import KeyResolver
 from scanner.collectors.aws.tagging import tag_list
 from scanner.collectors.readonly import declare
 from scanner.collectors.tasks import StoreResult, TaskResult, iso
-from scanner.model import Copy, DataStore, Encryption, Evidence, Gap, Protection
-from scanner.vocabulary import CopyKind, RecoveryKind
+from scanner.model import Copy, DataStore, Encryption, Evidence, Gap, Protection, Scalar
+from scanner.vocabulary import CopyKind, KeyType, RecoveryKind, weakest_key
 
 OPERATIONS = declare(
     "rds",
@@ -66,7 +66,7 @@ def collect_region(api: AwsApi, keys: KeyResolver, ctx: AccountContext, region: 
         ]
         # An instance can be restored to any time from its oldest automated snapshot on.
         item = _instance(db, keys, ctx, region, min(automated, default=None) if not s_gap else None)
-        _add_snapshots(item, snapshots, s_gap, region, "DescribeDBSnapshots")
+        _add_snapshots(item, snapshots, s_gap, region, "DescribeDBSnapshots", keys)
         result.stores.append(item)
     for cluster in clusters:
         item = _cluster(cluster, keys, ctx, region)
@@ -76,6 +76,7 @@ def collect_region(api: AwsApi, keys: KeyResolver, ctx: AccountContext, region: 
             cs_gap,
             region,
             "DescribeDBClusterSnapshots",
+            keys,
         )
         _add_global_members(item, globals_, g_gap, region)
         result.stores.append(item)
@@ -108,22 +109,26 @@ def _base(
         name=db[name_key],
         tags=tag_list(db.get("TagList")),
         deletion_protection=bool(db.get("DeletionProtection", False)),
+        created_at=db.get("InstanceCreateTime") or db.get("ClusterCreateTime"),
         attributes={"engine": db.get("Engine"), "engine_version": db.get("EngineVersion")},
     )
     operation = (
         "rds:DescribeDBInstances" if kind == "aws.rds.instance" else "rds:DescribeDBClusters"
     )
-    store.evidence.append(
+    store.evidence += [
         Evidence(
             operation=operation,
             region=region,
             fields={
+                f"{arn_key} (location)": db[arn_key],
+                "created": iso(store.created_at),
                 "DeletionProtection": db.get("DeletionProtection"),
                 "Engine": db.get("Engine"),
                 "EngineVersion": db.get("EngineVersion"),
             },
-        )
-    )
+        ),
+        tag_evidence(operation, region, store.tags or {}),
+    ]
     encrypted = bool(db.get("StorageEncrypted", False))
     # KmsKeyId is read only when StorageEncrypted: some endpoints fill a placeholder otherwise.
     key = db.get("KmsKeyId") if encrypted else None
@@ -176,7 +181,10 @@ def _pitr(
         region=region,
         fields={"EarliestRestorableTime": iso(earliest), "LatestRestorableTime": iso(latest)},
     )
-    item.add_window(AUTOMATED, earliest, latest, evidence)
+    encryption = item.store.encryption
+    encrypted = encryption.enabled if encryption else None
+    key_type = encryption.key_type if encryption and encryption.enabled else None
+    item.add_window(AUTOMATED, earliest, latest, evidence, encrypted, key_type)
 
 
 def _instance(
@@ -256,7 +264,12 @@ def _arn_copy(
 
 
 def _add_snapshots(
-    item: StoreResult, snaps: list[dict[str, Any]], gap: Gap | None, region: str, operation: str
+    item: StoreResult,
+    snaps: list[dict[str, Any]],
+    gap: Gap | None,
+    region: str,
+    operation: str,
+    keys: KeyResolver,
 ) -> None:
     """Automated snapshots (native backups) and manual or shared ones; ``awsbackup``
     snapshots are AWS Backup recovery points, counted from the vaults."""
@@ -267,7 +280,14 @@ def _add_snapshots(
     for kind, types in _SNAPSHOT_KINDS:
         chosen = [s for s in ready if s.get("SnapshotType") in types]
         if chosen:
-            _add_snapshot_source(item, chosen, kind, region, operation)
+            _add_snapshot_source(item, chosen, kind, region, operation, keys)
+    item.note_listing(
+        Evidence(
+            operation=f"rds:{operation}",
+            region=region,
+            fields={"snapshots of this database (Status=available)": len(ready)},
+        )
+    )
 
 
 def _add_snapshot_source(
@@ -276,6 +296,7 @@ def _add_snapshot_source(
     kind: RecoveryKind,
     region: str,
     operation: str,
+    keys: KeyResolver,
 ) -> None:
     times = sorted(s["SnapshotCreateTime"] for s in snaps)
     encrypted = all(s.get("Encrypted", s.get("StorageEncrypted", False)) for s in snaps)
@@ -290,7 +311,24 @@ def _add_snapshot_source(
             "all encrypted": encrypted,
         },
     )
-    item.add_points(kind, f"RDS {types} snapshots", times, evidence, encrypted, {"types": types})
+    key_type = _weakest_key(snaps, keys, region, item.store) if encrypted else None
+    source = f"RDS {types} snapshots"
+    details: dict[str, Scalar] = {"types": types}
+    item.add_points(kind, source, times, evidence, encrypted, details, key_type=key_type)
+
+
+def _weakest_key(
+    snaps: list[dict[str, Any]], keys: KeyResolver, region: str, store: DataStore
+) -> KeyType | None:
+    """The least customer-controlled key type among encrypted snapshots (None if any key
+    could not be described: the gap says why)."""
+    found: set[KeyType | None] = set()
+    for key_id in sorted({str(s["KmsKeyId"]) for s in snaps if s.get("KmsKeyId")}):
+        evidence = Evidence(operation="rds:DescribeDBSnapshots", region=region)
+        encryption, gaps = keys.encryption(region, key_id, evidence, store.id)
+        store.gaps += gaps
+        found.add(encryption.key_type)
+    return weakest_key(found)
 
 
 def _add_global_members(

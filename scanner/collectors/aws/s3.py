@@ -9,18 +9,21 @@ instead, and ``GetBucketLocation`` is the last resort.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 from typing import Any
 
-from scanner.collectors.answers import gap_for
+from scanner.collectors.answers import gap_for, tag_evidence
 from scanner.collectors.aws.api import AwsApi
 from scanner.collectors.aws.context import AccountContext
 from scanner.collectors.aws.kms import KeyResolver
 from scanner.collectors.aws.s3_settings import apply_lifecycle, apply_object_lock, apply_versioning
 from scanner.collectors.aws.tagging import tag_list
 from scanner.collectors.readonly import declare
-from scanner.collectors.tasks import StoreResult, TaskResult
+from scanner.collectors.tasks import StoreResult, TaskResult, iso
 from scanner.model import Copy, DataStore, Encryption, Evidence, Gap, Protection
+from scanner.vocabulary import ProtectionRole
 
 KIND = "aws.s3.bucket"
 
@@ -71,27 +74,47 @@ def collect_account(api: AwsApi, keys: KeyResolver, ctx: AccountContext) -> Task
     if gap:
         return TaskResult(gaps=[gap])
     placed = {b["Name"]: b["BucketRegion"] for b in buckets if b.get("BucketRegion")}
+    how = dict.fromkeys(placed, "s3:ListBuckets (BucketRegion)")
     unplaced = {b["Name"] for b in buckets} - placed.keys()
     gaps: list[Gap] = []
     if unplaced:
         complete = _place_by_region_filter(api, ctx, home, placed, gaps)
+        how |= {n: "s3:ListBuckets (BucketRegion= filter)" for n in placed if n not in how}
         if not complete:
             regions = BucketRegions(api, home, placed)
             for name in sorted(unplaced - placed.keys()):
                 region, miss = regions.resolve(name)
                 if region:
-                    placed[name] = region
+                    placed[name], how[name] = region, "s3:GetBucketLocation"
                 elif miss:
                     gaps.append(
                         miss.model_copy(update={"attribute": "inventory", "resource": name})
                     )
     resolver = BucketRegions(api, home, placed)
+    created = {b["Name"]: b.get("CreationDate") for b in buckets}
     followups: list[Callable[[], TaskResult]] = [
-        partial(describe_bucket, api, keys, ctx, resolver, name, region)
+        partial(
+            describe_bucket,
+            api,
+            keys,
+            ctx,
+            resolver,
+            Listed(name, region, how[name], created.get(name)),
+        )
         for name, region in sorted(placed.items())
         if region in ctx.regions
     ]
     return TaskResult(gaps=gaps, followups=followups)
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A bucket as the listing placed it: its region, how that was learned, its creation."""
+
+    name: str
+    region: str
+    how: str
+    created: datetime | None
 
 
 def _place_by_region_filter(
@@ -115,10 +138,10 @@ def describe_bucket(
     keys: KeyResolver,
     ctx: AccountContext,
     regions: BucketRegions,
-    name: str,
-    region: str,
+    listed: Listed,
 ) -> TaskResult:
     """Read one bucket's backup-relevant settings into a DataStore."""
+    name, region = listed.name, listed.region
     arn = ctx.bucket_arn(name)
     store = DataStore(
         id=arn,
@@ -128,26 +151,50 @@ def describe_bucket(
         regions=[region],
         kind=KIND,
         name=name,
+        created_at=listed.created,
+    )
+    store.evidence.append(
+        Evidence(
+            operation=listed.how.split(" ")[0],
+            fields={f"{listed.how}": region, "CreationDate": iso(listed.created)},
+        )
     )
 
-    def read(operation: str, attribute: Any, absent: tuple[str, ...] = ()) -> dict[str, Any] | None:
+    def read(
+        operation: str,
+        attribute: Any,
+        absent: tuple[str, ...] = (),
+        role: ProtectionRole | None = None,
+    ) -> dict[str, Any] | None:
         answer = api.call("s3", region, operation, attribute, absent=absent, Bucket=name)
         if answer.gap:
-            store.gaps.extend(gap_for(answer.gap, attribute, resource=arn))
+            gap = answer.gap.model_copy(update={"role": role})
+            store.gaps.extend(gap_for(gap, attribute, resource=arn))
             return None
         return {} if answer.absent else answer.data
 
-    versioning = read("GetBucketVersioning", "protections")
+    versioning = read("GetBucketVersioning", "protections", role="versioning")
     lifecycle = read(
-        "GetBucketLifecycleConfiguration", "protections", ("NoSuchLifecycleConfiguration",)
+        "GetBucketLifecycleConfiguration",
+        "protections",
+        ("NoSuchLifecycleConfiguration",),
+        role="versioning",
     )
     apply_versioning(store, versioning, lifecycle, region)
     apply_lifecycle(store, lifecycle)
     lock = read(
-        "GetObjectLockConfiguration", "protections", ("ObjectLockConfigurationNotFoundError",)
+        "GetObjectLockConfiguration",
+        "protections",
+        ("ObjectLockConfigurationNotFoundError",),
+        role="retention_lock",
     )
     apply_object_lock(store, lock, region)
-    replication = read("GetBucketReplication", "copies", ("ReplicationConfigurationNotFoundError",))
+    replication = read(
+        "GetBucketReplication",
+        "copies",
+        ("ReplicationConfigurationNotFoundError",),
+        role="replication",
+    )
     _apply_replication(store, replication, regions, region)
     encryption = read(
         "GetBucketEncryption", "encryption", ("ServerSideEncryptionConfigurationNotFoundError",)
@@ -155,6 +202,8 @@ def describe_bucket(
     _apply_encryption(store, encryption, keys, region)
     tagging = read("GetBucketTagging", "tags", ("NoSuchTagSet",))
     store.tags = None if tagging is None else tag_list(tagging.get("TagSet"))
+    if store.tags is not None:
+        store.evidence.append(tag_evidence("s3:GetBucketTagging", region, store.tags))
     return TaskResult(stores=[StoreResult(store)])
 
 

@@ -26,6 +26,7 @@ class TableSpec(_Spec):
     kms_key: str | None = None
     tags: dict[str, str] = Field(default_factory=dict)
     on_demand_backups: int = 0
+    created: str = Field("400d", description="How long ago the table was created")
 
 
 class ReplicationSpec(_Spec):
@@ -53,6 +54,7 @@ class BucketSpec(_Spec):
     replication: ReplicationSpec | None = None
     kms_key: str | None = None
     tags: dict[str, str] = Field(default_factory=dict)
+    created: str = Field("400d", description="How long ago the bucket was created")
 
 
 class DatabaseSpec(_Spec):
@@ -69,6 +71,7 @@ class DatabaseSpec(_Spec):
     tags: dict[str, str] = Field(default_factory=dict)
     manual_snapshots: int = 0
     global_cluster: str | None = None
+    created: str = Field("400d", description="How long ago the database was created")
 
 
 class VaultSpec(_Spec):

@@ -15,6 +15,7 @@ from typing import Any
 import boto3
 
 from scanner.durations import parse_duration
+from scanner.emulator.aws import backdate
 from scanner.emulator.aws.backup_fake import BackupState
 from scanner.emulator.aws.estate import (
     AwsEstate,
@@ -125,6 +126,10 @@ class Seeder:
             )
         for n in range(spec.on_demand_backups):
             ddb.create_backup(TableName=spec.name, BackupName=f"{spec.name}-manual-{n}")
+        created = self.now - parse_duration(spec.created)
+        backdate.table(
+            self.estate.account, spec.region, spec.name, created, self.now, spec.recovery_days
+        )
 
     def _bucket(self, spec: BucketSpec) -> None:
         s3 = self.client("s3", spec.region)
@@ -155,6 +160,7 @@ class Seeder:
         self._bucket_lock_and_key(s3, spec)
         if spec.tags:
             s3.put_bucket_tagging(Bucket=spec.name, Tagging={"TagSet": _tags(spec.tags)})
+        backdate.bucket(self.estate.account, spec.name, self.now - parse_duration(spec.created))
 
     def _bucket_lock_and_key(self, s3: Any, spec: BucketSpec) -> None:
         if spec.object_lock:
@@ -224,6 +230,10 @@ class Seeder:
             rds.create_db_snapshot(
                 DBInstanceIdentifier=spec.id, DBSnapshotIdentifier=f"{spec.id}-manual-{n}"
             )
+        created = self.now - parse_duration(spec.created)
+        backdate.instance(
+            self.estate.account, spec.region, spec.id, created, self.now, spec.retention_days
+        )
 
     def _cluster(self, spec: DatabaseSpec) -> None:
         rds = self.client("rds", spec.region)
@@ -236,6 +246,10 @@ class Seeder:
                 )
             args["GlobalClusterIdentifier"] = spec.global_cluster
         rds.create_db_cluster(DBClusterIdentifier=spec.id, **args)
+        created = self.now - parse_duration(spec.created)
+        backdate.cluster(
+            self.estate.account, spec.region, spec.id, created, self.now, spec.retention_days
+        )
         for n in range(spec.manual_snapshots):
             rds.create_db_cluster_snapshot(
                 DBClusterIdentifier=spec.id, DBClusterSnapshotIdentifier=f"{spec.id}-manual-{n}"

@@ -1,0 +1,100 @@
+"""The audit period: parsing, the facts judged over it, and where it is recorded."""
+
+from __future__ import annotations
+
+import csv
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from scanner.engine.cases import base_store
+from scanner.engine.period import parse_period, period_facts
+from scanner.errors import InputError
+from scanner.model import DataStore
+from tests.conftest import cli
+from tests.engine_helpers import GOOD_TABLE, evaluate, store, write_inputs
+
+AS_OF = datetime(2026, 1, 1, 12, tzinfo=timezone.utc)
+
+
+def test_period_text_and_default() -> None:
+    period = parse_period("2025-10-01..2025-12-31", AS_OF)
+    assert period.start == datetime(2025, 10, 1, tzinfo=timezone.utc)
+    assert period.end == datetime(2026, 1, 1, tzinfo=timezone.utc)  # the last day included
+    default = parse_period(None, AS_OF)
+    assert (default.start, default.end) == (AS_OF - timedelta(days=30), AS_OF)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("2025-12-31..2025-10-01", "ends before it starts"),
+        ("Q3 2025", "is not FIRST..LAST"),
+        ("2025-02-30..2025-03-01", "day is out of range"),
+        ("2026-02-01..2026-03-01", "starts after the inventory was collected"),
+    ],
+)
+def test_bad_periods_are_refused(text: str, problem: str) -> None:
+    with pytest.raises(InputError, match=problem):
+        parse_period(text, AS_OF)
+
+
+def _store(points: list[str], created: str, **more: object) -> DataStore:
+    source = {"kind": "backup_service", "source": "vault", "count": len(points), "points": points}
+    data = base_store("aws.dynamodb.table") | {"created_at": created} | more
+    data["recovery_points"] = {"sources": [source]}
+    return DataStore.model_validate(data)
+
+
+def test_gaps_and_days_are_judged_from_creation_on() -> None:
+    period = parse_period("2025-12-01..2025-12-31", AS_OF)
+    days = [20, 21, *range(25, 32)]
+    points = [f"2025-12-{d:02d}T05:00:00Z" for d in days]
+    facts = period_facts(_store(points, "2025-12-20T00:00:00Z"), period, None)
+    assert facts["evaluated_from_reason"] == "creation" and facts["points"] == len(days)
+    assert facts["largest_gap_hours"] == 4 * 24  # the 21st to the 25th
+    # Days 20..31 of December: no new copy on the 22nd, 23rd and 24th.
+    assert facts["days_without_new_copy"] == 3
+    tail = period_facts(_store(points[:3], "2025-12-20T00:00:00Z"), period, None)
+    assert tail["largest_gap_hours"] == 163.0  # from the 25th 05:00 to the period's end
+
+
+def test_the_period_is_not_judged_beyond_what_the_backups_keep() -> None:
+    period = parse_period("2025-10-01..2025-12-31", AS_OF)
+    points = [f"2025-12-{d:02d}T05:00:00Z" for d in range(25, 32)]
+    facts = period_facts(_store(points, "2024-01-01T00:00:00Z"), period, kept_days=7)
+    assert facts["evaluated_from_reason"] == "retention"
+    assert facts["evaluated_from"] == "2025-12-25T00:00:00+00:00"
+    assert facts["largest_gap_hours"] == 24.0
+
+
+def test_the_period_reaches_findings_csv_and_the_command_line(tmp_path: Path) -> None:
+    findings, _ = evaluate(tmp_path, [store("good", **GOOD_TABLE)], csv=True)
+    assert findings.period["label"].startswith("30 days to 2026-01-01")
+    rows = list(csv.DictReader((tmp_path / "results.csv").open()))
+    assert {row["period"] for row in rows} == {findings.period["label"]}
+    inventory, policy = write_inputs(tmp_path, [store("good", **GOOD_TABLE)])
+    out = tmp_path / "q4.json"
+    ok = cli(
+        "evaluate",
+        str(inventory),
+        "--policy",
+        str(policy),
+        "-o",
+        str(out),
+        "--period",
+        "2025-10-01..2025-12-31",
+    )
+    assert ok.exit_code == 0, ok.output
+    bad = cli(
+        "evaluate",
+        str(inventory),
+        "--policy",
+        str(policy),
+        "-o",
+        str(out),
+        "--period",
+        "2025-12-31..2025-10-01",
+    )
+    assert bad.exit_code == 2 and "--period" in bad.stderr and "ends before it starts" in bad.stderr
