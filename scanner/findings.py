@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from scanner.errors import InputFileError
 from scanner.fileio import atomic_writer, json_path, line_of
@@ -64,9 +64,15 @@ class Result(_Record):
 class Ratio(_Record):
     """Covered stores out of the stores in scope."""
 
-    in_scope: int
-    covered: int
-    ratio: float | None
+    in_scope: int = Field(ge=0)
+    covered: int = Field(ge=0)
+    ratio: float | None = Field(ge=0.0, le=1.0, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Ratio:
+        if self.covered > self.in_scope:
+            raise ValueError(f"covered ({self.covered}) exceeds in_scope ({self.in_scope})")
+        return self
 
 
 class Coverage(_Record):
@@ -79,6 +85,7 @@ class Coverage(_Record):
     by_tier: dict[str, Ratio]
     by_status: dict[str, int]
     pending_stores: int = 0
+    complete: bool = True
 
 
 class RegisteredException(_Record):
@@ -91,6 +98,27 @@ class RegisteredException(_Record):
     expires: str
     state: Literal["active", "expired"]
     applied: int
+
+
+class Unlisted(_Record):
+    """A population that could not be listed: a service in a region, or an account."""
+
+    cloud: str
+    account: str
+    region: str | None = None
+    operation: str
+    error_code: str
+    cause: str
+    permission: str | None = None
+    message: str
+    resource: str | None = None
+
+
+class Populations(_Record):
+    """Whether every population (account, service × region) was listed, and which not."""
+
+    complete: bool
+    unlisted: list[Unlisted]
 
 
 class Findings(_Record):
@@ -108,6 +136,9 @@ class Findings(_Record):
     results: list[Result]
     coverage: Coverage
     exceptions: list[RegisteredException]
+    populations: Populations
+    defaults: dict[str, list[str]]
+    integrity: dict[str, str]
 
 
 def sha256_file(path: Path) -> str:
@@ -117,18 +148,31 @@ def sha256_file(path: Path) -> str:
 
 def write_findings(path: Path, header: dict[str, Any], results: Any, trailer: Any) -> None:
     """Stream ``header`` fields, every result from the ``results`` iterable, then the
-    fields ``trailer()`` returns (coverage needs all results first), atomically."""
+    fields ``trailer()`` returns (coverage needs all results first) and the SHA-256 of the
+    results (``integrity``), atomically."""
+    digest = hashlib.sha256()
     with atomic_writer(path) as out:
         out.write("{\n")
         for key, value in header.items():
             out.write(f"  {json.dumps(key)}: {_compact(value)},\n")
         out.write('  "results": [')
         for index, result in enumerate(results):
-            out.write(("\n    " if index == 0 else ",\n    ") + _compact(result))
+            text = _compact(result)
+            digest.update(text.encode() + b"\n")
+            out.write(("\n    " if index == 0 else ",\n    ") + text)
         out.write("\n  ]")
         for key, value in trailer().items():
             out.write(f",\n  {json.dumps(key)}: {_compact(value)}")
+        out.write(f',\n  "integrity": {_compact({"results_sha256": digest.hexdigest()})}')
         out.write("\n}\n")
+
+
+def results_sha256(results: list[dict[str, Any]]) -> str:
+    """The SHA-256 ``write_findings`` records over the results, recomputed."""
+    digest = hashlib.sha256()
+    for result in results:
+        digest.update(_compact(result).encode() + b"\n")
+    return digest.hexdigest()
 
 
 def _compact(value: Any) -> str:
@@ -147,6 +191,13 @@ def load_findings(path: Path) -> Findings:
         raise InputFileError(path, f"not valid JSON: {exc.msg}", exc.lineno) from None
     if not isinstance(data, dict) or data.get("schema") != SCHEMA_ID:
         raise InputFileError(path, f"not a findings file (expected schema {SCHEMA_ID!r})", 1)
+    recorded = (data.get("integrity") or {}).get("results_sha256")
+    if isinstance(data.get("results"), list) and recorded != results_sha256(data["results"]):
+        raise InputFileError(
+            path,
+            "the results do not match the SHA-256 the file records (integrity.results_sha256): "
+            "the file was altered or truncated after it was written",
+        )
     try:
         return Findings.model_validate(data)
     except ValidationError as exc:

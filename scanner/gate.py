@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from scanner.engine.coverage import recompute
 from scanner.errors import InputFileError
 from scanner.fileio import write_atomic
 from scanner.findings import Findings, Result
@@ -25,7 +26,8 @@ GOOD = COVERED_STATUSES
 
 
 class Baseline(BaseModel):
-    """What the gate compares against: coverage and each store × rule status."""
+    """What the gate compares against: coverage (recomputed from the results), each
+    store × rule status, where each store lives, and whether the population was complete."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -33,18 +35,31 @@ class Baseline(BaseModel):
     evaluated_at: str
     coverage: dict[str, float | None]
     statuses: dict[str, dict[str, str]]
+    complete: bool | None = None
+    locations: dict[str, list[str]] = Field(default_factory=dict)
 
 
 def baseline_of(findings: Findings) -> Baseline:
-    """The baseline recording these findings."""
+    """The baseline recording these findings (its coverage recomputed from the results)."""
     statuses: dict[str, dict[str, str]] = {}
+    locations: dict[str, list[str]] = {}
     for result in findings.results:
         if result.status != "not_applicable":
             statuses.setdefault(result.resource.id, {})[result.rule] = result.status
-    coverage = {"overall": findings.coverage.overall.ratio}
-    coverage |= {f"framework:{k}": v.ratio for k, v in findings.coverage.by_framework.items()}
+        if result.resource.kind != "estate":
+            ref = result.resource
+            locations[ref.id] = [ref.cloud, ref.account, ref.region]
+    figures = recompute(r.model_dump(mode="json") for r in findings.results)
+    coverage = {"overall": figures["overall"]["ratio"]}
+    coverage |= {f"framework:{k}": v["ratio"] for k, v in figures["by_framework"].items()}
     return Baseline.model_validate(
-        {"evaluated_at": findings.evaluated_at, "coverage": coverage, "statuses": statuses}
+        {
+            "evaluated_at": findings.evaluated_at,
+            "coverage": coverage,
+            "statuses": statuses,
+            "complete": findings.populations.complete,
+            "locations": locations,
+        }
     )
 
 
@@ -83,6 +98,7 @@ class GateVerdict:
     new_stores: list[str] = field(default_factory=list)
     removed_stores: list[str] = field(default_factory=list)
     coverage: dict[str, Any] = field(default_factory=dict)
+    figures: dict[str, Any] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -93,16 +109,34 @@ class GateVerdict:
 def run_gate(
     findings: Findings, baseline: Baseline | None, min_coverage: float | None, fail_on: str | None
 ) -> GateVerdict:
-    """Decide the gate."""
+    """Decide the gate: every figure is recomputed from the results, never read."""
     verdict = GateVerdict()
-    overall = findings.coverage.overall.ratio
+    figures = recompute(r.model_dump(mode="json") for r in findings.results)
+    overall = figures["overall"]["ratio"]
     verdict.coverage = {
         "overall": overall,
         "baseline": baseline.coverage.get("overall") if baseline else None,
     }
+    recorded = findings.coverage.overall
+    if (recorded.in_scope, recorded.covered) != (
+        figures["overall"]["in_scope"],
+        figures["overall"]["covered"],
+    ) or recorded.ratio != overall:
+        verdict.reasons.append(
+            f"the coverage the findings record ({recorded.ratio!r}) does not match their "
+            f"results ({_pct(overall)}): the file was altered"
+        )
+    verdict.figures = figures
+    _check_population(findings, baseline, verdict)
     if min_coverage is not None and (overall is None or overall < min_coverage):
         verdict.reasons.append(
             f"coverage {_pct(overall)} is below the minimum {_pct(min_coverage)}"
+        )
+    elif min_coverage is not None and not findings.populations.complete:
+        verdict.reasons.append(
+            f"coverage {_pct(overall)} is of an incomplete population "
+            f"({len(findings.populations.unlisted)} listing(s) failed): it cannot show the "
+            f"minimum {_pct(min_coverage)}"
         )
     if fail_on is not None:
         threshold = SEVERITY_ORDER[fail_on]
@@ -120,6 +154,21 @@ def run_gate(
     return verdict
 
 
+def _check_population(findings: Findings, baseline: Baseline | None, verdict: GateVerdict) -> None:
+    """An incomplete population where the baseline's was complete fails the gate."""
+    unlisted = findings.populations.unlisted
+    if findings.populations.complete or baseline is None or baseline.complete is not True:
+        return
+    where = "; ".join(
+        f"{u.cloud} {u.account}{' ' + u.region if u.region else ''} ({u.operation} {u.error_code})"
+        for u in unlisted[:3]
+    )
+    verdict.reasons.append(
+        f"the population is incomplete — {len(unlisted)} listing(s) failed: {where} — "
+        "where the baseline's was complete"
+    )
+
+
 def _compare(findings: Findings, baseline: Baseline, verdict: GateVerdict) -> None:
     now_ids = {r.resource.id for r in findings.results if r.resource.kind != "estate"}
     verdict.new_stores = sorted(now_ids - baseline.statuses.keys())
@@ -134,6 +183,12 @@ def _compare(findings: Findings, baseline: Baseline, verdict: GateVerdict) -> No
             verdict.lost_evidence.append(result)
         elif result.status in GOOD and before in ("fail", "not_assessed"):
             verdict.fixed += 1
+    hidden = [sid for sid in verdict.removed_stores if _unlisted(findings, baseline, sid)]
+    if hidden:
+        verdict.reasons.append(
+            f"{len(hidden)} store(s) of the baseline are missing while their listing could not "
+            f"be read (e.g. {hidden[0]}): unknown, not removed"
+        )
     if verdict.new_failures:
         verdict.reasons.append(f"{len(verdict.new_failures)} new failure(s) since the baseline")
     if verdict.lost_evidence:
@@ -141,7 +196,7 @@ def _compare(findings: Findings, baseline: Baseline, verdict: GateVerdict) -> No
             f"{len(verdict.lost_evidence)} result(s) that passed can no longer be assessed"
         )
     for key, earlier in sorted(baseline.coverage.items()):
-        current = _coverage(findings, key)
+        current = _coverage(verdict, key)
         if earlier is not None and (current is None or current < earlier):
             verdict.reasons.append(
                 f"{key.replace('framework:', '')} coverage fell "
@@ -149,11 +204,20 @@ def _compare(findings: Findings, baseline: Baseline, verdict: GateVerdict) -> No
             )
 
 
-def _coverage(findings: Findings, key: str) -> float | None:
+def _unlisted(findings: Findings, baseline: Baseline, store_id: str) -> bool:
+    """Whether a missing store's account (and region) is among the unlisted populations."""
+    cloud, account, region = (baseline.locations.get(store_id) or ["", "", ""])[:3]
+    return any(
+        u.cloud == cloud and u.account == account and u.region in (None, region)
+        for u in findings.populations.unlisted
+    )
+
+
+def _coverage(verdict: GateVerdict, key: str) -> float | None:
     if key == "overall":
-        return findings.coverage.overall.ratio
-    ratio = findings.coverage.by_framework.get(key.removeprefix("framework:"))
-    return ratio.ratio if ratio else None
+        return verdict.coverage["overall"]  # type: ignore[no-any-return]
+    ratio = verdict.figures["by_framework"].get(key.removeprefix("framework:"))
+    return ratio["ratio"] if ratio else None
 
 
 def _pct(value: float | None) -> str:

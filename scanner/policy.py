@@ -71,10 +71,13 @@ class Tier(_Strict):
 
 
 class TagChoice(_Strict):
-    """Read a value from a tag (label on GCP), with a default when the tag is absent."""
+    """Read a value from a tag (label on GCP), with a default when the tag is absent —
+    or, with ``untagged: strictest``, the most demanding value the policy knows (the tier
+    with the smallest RPO; the classification in scope of the most frameworks)."""
 
     tag: str
     default: str
+    untagged: Literal["default", "strictest"] = "default"
 
 
 class FrameworkScope(_Strict):

@@ -79,9 +79,12 @@ def store(name: str, **patch: Any) -> dict[str, Any]:
 
 
 def write_inputs(
-    tmp: Path, stores: list[dict[str, Any]], policy: dict[str, Any] | None = None
+    tmp: Path,
+    stores: list[dict[str, Any]],
+    policy: dict[str, Any] | None = None,
+    accounts: list[dict[str, Any]] | None = None,
 ) -> tuple[Path, Path]:
-    """inventory.json and policy.yaml in ``tmp``."""
+    """inventory.json and policy.yaml in ``tmp`` (``accounts``: account facts, e.g. gaps)."""
     snapshot = Snapshot.model_validate(
         {
             "schema": "backup-audit/inventory/v2",
@@ -89,6 +92,7 @@ def write_inputs(
             "collected_at": AS_OF,
             "scope": {"clouds": ["aws"], "accounts": ["111122223333"], "regions": ["eu-west-1"]},
             "stores": sorted(stores, key=lambda s: s["id"]),
+            "accounts": accounts or [],
         }
     )
     inventory, policy_path = tmp / "inventory.json", tmp / "policy.yaml"
@@ -103,9 +107,10 @@ def evaluate(
     policy: dict[str, Any] | None = None,
     name: str = "findings.json",
     csv: bool = False,
+    accounts: list[dict[str, Any]] | None = None,
 ) -> tuple[Findings, EvaluationSummary]:
     """Evaluate stores under a policy through the real file path; return the loaded findings."""
-    inventory, policy_path = write_inputs(tmp, stores, policy)
+    inventory, policy_path = write_inputs(tmp, stores, policy, accounts)
     out = tmp / name
     summary = evaluate_files(
         inventory, policy_path, PACK, out, lambda: EVALUATED, tmp / "results.csv" if csv else None

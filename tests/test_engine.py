@@ -195,3 +195,24 @@ def test_a_point_stamped_after_collection_has_age_zero_and_says_so(tmp_path: Pat
     (note,) = [e for e in result.evidence or [] if e["operation"] == "backup-audit:age"]
     assert note["fields"]["seconds after the collection time"] == 2.0
     assert note["fields"]["age used"] == 0
+
+
+def test_untagged_stores_take_the_default_or_the_strictest_and_are_listed(
+    tmp_path: Path,
+) -> None:
+    tagged = store("tagged", tags={"data-classification": "internal", "backup-tier": "standard"})
+    stores = [store("untagged", **GOOD_TABLE), tagged | GOOD_TABLE]
+    lenient, _ = evaluate(tmp_path, stores, name="lenient.json")
+    untagged_id = next(r.resource.id for r in lenient.results if r.resource.name == "untagged")
+    assert lenient.defaults == {"classification": [untagged_id], "tier": [untagged_id]}
+    assert set(lenient.coverage.by_tier) == {"standard"}
+    strict_policy = json.loads(json.dumps(POLICY))
+    strict_policy["classification"]["untagged"] = "strictest"
+    strict_policy["tiering"]["untagged"] = "strictest"
+    strict, _ = evaluate(tmp_path, stores, strict_policy, name="strict.json")
+    exists = {r.resource.name: r for r in strict.results if r.rule == "BKP-EXISTS"}
+    # phi is in scope of the most frameworks; critical has the smallest RPO.
+    assert set(exists["untagged"].frameworks) == {"hipaa", "gdpr", "policy"}
+    assert set(exists["tagged"].frameworks) == {"policy"}
+    assert set(strict.coverage.by_tier) == {"critical", "standard"}
+    assert strict.defaults == lenient.defaults

@@ -3,12 +3,16 @@ not_assessed appearing; thresholds; JUnit and Markdown outputs; the CLI's exit c
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from scanner.findings import Findings
+import pytest
+
+from scanner.errors import InputFileError
+from scanner.findings import Findings, load_findings
 from scanner.gate import baseline_of, load_baseline, run_gate, write_baseline
 from scanner.render.junit import junit_xml
 from scanner.render.markdown import summary_markdown
@@ -143,3 +147,62 @@ def test_cli_gate_exit_codes_and_outputs(tmp_path: Path) -> None:
     assert "New failures" in (tmp_path / "summary.md").read_text()
     bad = _cli("gate", str(tmp_path / "n.json"), "--fail-on", "urgent")
     assert bad.returncode == 2 and "--fail-on" in bad.stderr
+
+
+UNLISTED = [
+    {
+        "cloud": "aws",
+        "account": "111122223333",
+        "gaps": [
+            {
+                "attribute": "inventory",
+                "operation": "dynamodb:ListTables",
+                "error_code": "AccessDeniedException",
+                "cause": "denied",
+                "message": "User is not authorized to perform: dynamodb:ListTables",
+                "region": "eu-west-1",
+            }
+        ],
+    }
+]
+
+
+def test_unlisted_population_is_incomplete_and_fails_the_gate(tmp_path: Path) -> None:
+    before = two(tmp_path, "b.json", GOOD_TABLE, GOOD_TABLE)
+    now = evaluate(tmp_path, [store("alpha", **GOOD_TABLE)], name="n.json", accounts=UNLISTED)[0]
+    assert not now.populations.complete and not now.coverage.complete
+    assert [u.operation for u in now.populations.unlisted] == ["dynamodb:ListTables"]
+    # Coverage of what was listed is still 100%; what could not be listed is not "removed".
+    verdict = run_gate(now, baseline_of(before), None, None)
+    assert verdict.coverage["overall"] == 1.0 and not verdict.passed
+    assert any("population is incomplete" in reason for reason in verdict.reasons)
+    assert any("listing could not be read" in reason for reason in verdict.reasons)
+    threshold = run_gate(now, None, 0.5, None)
+    assert not threshold.passed and "incomplete population" in threshold.reasons[0]
+
+
+def test_results_altered_after_writing_are_refused(tmp_path: Path) -> None:
+    two(tmp_path, "n.json", GOOD_TABLE, {})
+    path = tmp_path / "n.json"
+    path.write_text(path.read_text().replace('"status":"fail"', '"status":"pass"', 1))
+    with pytest.raises(InputFileError, match=r"integrity\.results_sha256"):
+        load_findings(path)
+    refused = _cli("gate", str(path), "--min-coverage", "0")
+    assert refused.returncode == 2 and "n.json" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+
+def test_gate_recomputes_coverage_instead_of_reading_it(tmp_path: Path) -> None:
+    two(tmp_path, "n.json", GOOD_TABLE, {})
+    path = tmp_path / "n.json"
+    data = json.loads(path.read_text())
+    data["coverage"]["overall"] = {"in_scope": 2, "covered": 2, "ratio": 1.0}
+    path.write_text(json.dumps(data))
+    verdict = run_gate(load_findings(path), None, 0.9, None)
+    assert verdict.coverage["overall"] == 0.5 and not verdict.passed
+    assert any("does not match their results" in reason for reason in verdict.reasons)
+    for impossible in (7.5, float("nan")):
+        data["coverage"]["overall"]["ratio"] = impossible
+        path.write_text(json.dumps(data))
+        with pytest.raises(InputFileError, match="ratio"):
+            load_findings(path)

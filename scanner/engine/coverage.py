@@ -9,10 +9,56 @@ Reported overall and per framework, cloud, account and tier.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from scanner.engine.evaluate import StoreVerdicts
 from scanner.vocabulary import COVERED_STATUSES as COVERED
+
+
+@dataclass(frozen=True)
+class StoreJudgement:
+    """Whether one store is covered, pending, and covered per framework it is cited for."""
+
+    covered: bool
+    pending: bool
+    frameworks: dict[str, bool]
+
+
+def judge_store(results: list[dict[str, Any]]) -> StoreJudgement | None:
+    """Coverage of one store from its results (None: no rule applies to it). A store
+    whose only open results are pending is counted apart, neither covered nor not."""
+    applicable = [r for r in results if r["status"] != "not_applicable"]
+    if not applicable:
+        return None
+    open_results = [r for r in applicable if r["status"] not in COVERED]
+    pending = bool(open_results) and all(r["status"] == "pending" for r in open_results)
+    frameworks: dict[str, bool] = {}
+    for result in applicable:
+        for framework in result["frameworks"]:
+            covered = result["status"] in COVERED
+            frameworks[framework] = frameworks.get(framework, True) and covered
+    return StoreJudgement(not open_results, pending, frameworks)
+
+
+def recompute(results: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """Overall and per-framework coverage recomputed from results alone (what the gate
+    trusts — never a stored figure)."""
+    by_store: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for result in results:
+        if result["resource"]["kind"] != "estate":
+            by_store[result["resource"]["id"]].append(result)
+    counter = CoverageCounter()
+    for store_results in by_store.values():
+        judged = judge_store(store_results)
+        if judged is None or judged.pending:
+            continue
+        counter._count("overall", "all", judged.covered)
+        for framework, covered in judged.frameworks.items():
+            counter._count("by_framework", framework, covered)
+    figures = counter.result()
+    return {"overall": figures["overall"], "by_framework": figures["by_framework"]}
 
 
 class CoverageCounter:
@@ -27,17 +73,14 @@ class CoverageCounter:
         self.pending = 0
 
     def add(self, verdicts: StoreVerdicts) -> None:
-        """Count one store. A store whose only open results are pending (its first backup
-        is not due yet) is counted apart, neither covered nor uncovered."""
-        applicable = [r for r in verdicts.results if r["status"] != "not_applicable"]
+        """Count one store."""
         self.statuses.update(r["status"] for r in verdicts.results)
-        if not applicable:
+        judged = judge_store(verdicts.results)
+        if judged is None:
             return
-        open_results = [r for r in applicable if r["status"] not in COVERED]
-        if open_results and all(r["status"] == "pending" for r in open_results):
+        if judged.pending:
             self.pending += 1
             return
-        covered = not open_results
         store = verdicts.store
         for group, key in (
             ("overall", "all"),
@@ -45,11 +88,9 @@ class CoverageCounter:
             ("by_account", store.account),
             ("by_tier", verdicts.tier),
         ):
-            self._count(group, key, covered)
-        for framework in verdicts.frameworks:
-            cited = [r for r in applicable if framework in r["frameworks"]]
-            if cited:
-                self._count("by_framework", framework, all(r["status"] in COVERED for r in cited))
+            self._count(group, key, judged.covered)
+        for framework, covered in judged.frameworks.items():
+            self._count("by_framework", framework, covered)
 
     def _count(self, group: str, key: str, covered: bool) -> None:
         cell = self._groups[group][key]

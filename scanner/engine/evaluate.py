@@ -58,6 +58,8 @@ class Evaluator:
         #: The estate-wide results (staggering, policy conflicts), once ``run`` is done.
         self.estate_results: list[dict[str, Any]] = []
         self._cited: dict[tuple[str, tuple[str, ...]], Citations] = {}
+        #: "tier" / "classification" → ids of stores that got the policy's default
+        self.defaulted: dict[str, list[str]] = {"tier": [], "classification": []}
         self._store_rules = [r for r in pack.rules if r.spec.check is None]
 
     def run(self, snapshot: Snapshot) -> Iterator[StoreVerdicts]:
@@ -70,6 +72,8 @@ class Evaluator:
             a.account: a.model_dump(mode="json", exclude_none=True) for a in snapshot.accounts
         }
         for store, resolution, facts in zip(snapshot.stores, resolutions, derived, strict=True):
+            for what in resolution.defaulted:
+                self.defaulted[what].append(store.id)
             yield self._store(store, resolution, facts, accounts.get(store.account, {}))
         estate = EstateChecks(self.pack, self.policy, snapshot.stores, resolutions, derived)
         for rule in (r for r in self.pack.rules if r.spec.check is not None):

@@ -113,7 +113,10 @@ class PolicyResolver:
         if store.tags is None:
             return _Choice(None, reason="the store's tags could not be read: its tier is unknown")
         if tiering.tag not in store.tags:
-            return _Choice(tiering.default, defaulted=True)
+            return _Choice(
+                self._strictest_tier() if tiering.untagged == "strictest" else tiering.default,
+                defaulted=True,
+            )
         name = store.tags[tiering.tag]
         if name not in self.policy.tiers:
             return _Choice(None, reason=f"tag {tiering.tag}={name!r} names no tier of the policy")
@@ -126,8 +129,26 @@ class PolicyResolver:
                 None, reason="the store's tags could not be read: its classification is unknown"
             )
         if chooser.tag not in store.tags:
-            return _Choice(chooser.default, defaulted=True)
+            strictest = chooser.untagged == "strictest"
+            return _Choice(
+                self._strictest_class() if strictest else chooser.default, defaulted=True
+            )
         return _Choice(store.tags[chooser.tag])
+
+    def _strictest_tier(self) -> str:
+        """The tier with the smallest RPO (then the longest retention)."""
+        tiers = self.policy.tiers
+        return min(tiers, key=lambda name: (tiers[name].rpo, -tiers[name].retention, name))
+
+    def _strictest_class(self) -> str:
+        """The classification in scope of the most frameworks (the default if none is)."""
+        counts: dict[str, int] = {}
+        for framework in self.policy.frameworks.values():
+            for value in framework.when.get("classification", []):
+                counts[value] = counts.get(value, 0) + 1
+        if not counts:
+            return self.policy.classification.default
+        return min(counts, key=lambda value: (-counts[value], value))
 
     def _zone(self, store: DataStore) -> _Choice:
         residency = self.policy.residency

@@ -55,9 +55,13 @@ def evaluate_files(
     header["period"] = evaluator.period.as_dict()
     summary: dict[str, Any] = {}
 
+    populations = unlisted_populations(snapshot)
+    header["populations"] = populations
+
     def trailer() -> dict[str, Any]:
-        summary["coverage"] = counter.result()
+        summary["coverage"] = counter.result() | {"complete": populations["complete"]}
         summary["exceptions"] = exception_register(policy, now, evaluator.applied)
+        summary["defaults"] = {k: sorted(v) for k, v in sorted(evaluator.defaulted.items())}
         return summary
 
     with ExitStack() as stack:
@@ -111,6 +115,28 @@ def _header(
         "policy": {"sha256": sha256_file(policy_path), "organisation": policy.organisation},
         "scope": snapshot.scope.model_dump(mode="json"),
     }
+
+
+def unlisted_populations(snapshot: Snapshot) -> dict[str, Any]:
+    """Every listing that failed (a service in a region, an account not entered): the
+    population is incomplete, and coverage says so."""
+    unlisted = [
+        {
+            "cloud": facts.cloud,
+            "account": facts.account,
+            "region": gap.region,
+            "operation": gap.operation,
+            "error_code": gap.error_code,
+            "cause": gap.cause,
+            "permission": gap.permission,
+            "message": gap.message,
+            "resource": gap.resource,
+        }
+        for facts in snapshot.accounts
+        for gap in facts.gaps
+        if gap.attribute == "inventory"
+    ]
+    return {"complete": not unlisted, "unlisted": unlisted}
 
 
 def exception_register(
