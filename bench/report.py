@@ -50,8 +50,6 @@ def main() -> None:
     from pypdf import PdfReader
 
     from scanner.engine.rules import load_pack
-    from scanner.findings import load_findings
-    from scanner.inventory import load_snapshot
     from scanner.render.report import ReportInputs, write_reports
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -68,10 +66,8 @@ def main() -> None:
             check=True,
         )
         start = time.perf_counter()
-        inputs = ReportInputs(
-            load_findings(directory / "findings.json"),
-            load_pack(),
-            load_snapshot(directory / "inventory.json"),
+        inputs = ReportInputs.from_files(
+            directory / "findings.json", load_pack(), directory / "inventory.json"
         )
         loaded = time.perf_counter() - start
         timings = {}

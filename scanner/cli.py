@@ -18,7 +18,8 @@ from scanner import __version__, cli_collect, cli_engine, cli_report
 from scanner.errors import BackupAuditError
 
 EXIT_CODES = """Exit codes: 0 done (gaps and failures in the inventory are data, not errors) · \
-1 the gate failed (coverage regressed) · 2 bad input (flags, malformed file) · \
+1 the gate failed (coverage regressed) or verify found a problem · \
+2 bad input (flags, malformed file) · \
 3 collection could not start (credentials, account or region list) · \
 4 the read-only guard refused an operation · 70 internal error (a bug)."""
 
@@ -64,6 +65,7 @@ app.command()(cli_collect.scan)
 app.command()(cli_collect.merge)
 app.command()(cli_engine.evaluate)
 app.command()(cli_report.report)
+app.command()(cli_report.verify)
 app.command()(cli_engine.gate)
 app.add_typer(cli_engine.rules_app, name="rules")
 app.add_typer(schema_app, name="schema")
@@ -114,7 +116,7 @@ def schema_policy() -> None:
 
 @schema_app.command("findings")
 def schema_findings() -> None:
-    """The JSON Schema of findings.json (backup-audit/findings/v1)."""
+    """The JSON Schema of findings.json (backup-audit/findings/v2)."""
     import json
 
     from scanner.findings import Findings

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
-from scanner import cli_engine, cli_report
+from scanner import __version__, cli_engine, cli_report
 from scanner.collectors.registry import CollectorOption, CollectRequest, known_clouds, plugins
 from scanner.errors import InputError
 
@@ -150,10 +150,12 @@ def collect(
     from rich.console import Console
 
     from scanner.inventory import write_snapshot
+    from scanner.manifest import refresh_manifests
     from scanner.summary import print_summary
 
     snapshot = collect_snapshot(requests_for(clouds, regions, workers, options), "Collecting")
     write_snapshot(snapshot, output)
+    refresh_manifests([output], __version__)
     print_summary(snapshot, Console())
     calls = sum(c.calls for c in snapshot.api_calls or [])
     retries = sum(c.retries for c in snapshot.api_calls or [])
@@ -196,10 +198,10 @@ def scan(
     formats = cli_report.parse_formats(report_format)
     pack = load_pack(rules)
     load_policy(policy)
+    if period is not None:  # checked before anything is read, not after the collection
+        parse_period(period, utc_now())
     requests = requests_for(clouds, regions, workers, options)
     snapshot = collect_snapshot(requests, "Collecting")
-    if period is not None:  # checked now, not after the collection
-        parse_period(period, utc_now())
     pipeline = PipelineOptions(
         policy=policy, pack=pack, formats=formats, baseline=baseline, period=period
     )
@@ -220,12 +222,14 @@ def merge(
     time is the latest input's; every input is listed under ``parts``.
     """
     from scanner.inventory import load_snapshot, write_snapshot
+    from scanner.manifest import refresh_manifests
     from scanner.merge import merge_snapshots
 
     if len(inputs) < 2:
         raise InputError("merge: give at least two snapshots")
     merged = merge_snapshots([(str(p), load_snapshot(p)) for p in inputs])
     write_snapshot(merged, output)
+    refresh_manifests([output], __version__)
     typer.echo(f"Wrote {output} ({len(merged.stores)} stores from {len(inputs)} snapshots)")
 
 

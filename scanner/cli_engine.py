@@ -46,17 +46,23 @@ def evaluate(
 ) -> None:
     """Evaluate an inventory against the policy and every rule: write findings.json.
 
-    Each store × rule gets pass, fail, not_assessed (data missing or unreadable — never a
-    pass), excepted (approved exception) or not_applicable, with citations and evidence.
-    Ages are judged as of the inventory's collection time.
+    Each store × rule gets pass (the outcome was observed: a recovery point, a copy, a
+    point as old as the retention), fail, not_assessed (a fact the rule reads is missing
+    or unreadable — never a pass), pending (not yet provable: first backup not due,
+    retention longer than the store has existed), excepted (approved exception) or
+    not_applicable, with citations and the API evidence. Ages are judged as of the
+    inventory's collection time; history over --period (default: the 30 days before it).
+    The manifest.json of the folder written into is rewritten last (see verify).
     """
     from datetime import datetime, timezone
 
     from rich.console import Console
 
+    from scanner import __version__
     from scanner.console import RichProgress
     from scanner.engine.rules import load_pack
     from scanner.engine.run import evaluate_files
+    from scanner.manifest import refresh_manifests
     from scanner.summary import print_coverage
 
     pack = load_pack(rules)
@@ -73,6 +79,8 @@ def evaluate(
         )
     print_coverage(summary.coverage, summary.exceptions, Console())
     typer.echo(f"Wrote {output}" + (f" and {csv}" if csv else ""))
+    for manifest in refresh_manifests((output, csv), __version__):
+        typer.echo(f"Wrote {manifest}")
 
 
 def gate(
@@ -105,13 +113,20 @@ def gate(
 ) -> None:
     """Fail the build when backup coverage regresses.
 
-    Exits 1 when coverage drops below the baseline or --min-coverage, a store × rule
-    newly fails, a passing result can no longer be assessed, or a failure of --fail-on
-    severity exists. Prints the reasons and the new failures in a few lines.
+    Every figure is recomputed from the results (a stored coverage number is never
+    trusted). Exits 1 when coverage drops below the baseline or --min-coverage; the
+    population is incomplete (an account, service or region could not be listed) where
+    the baseline's was complete, or at all with --min-coverage; a baseline store is
+    missing while its listing failed; a store × rule newly fails; a passing result can no
+    longer be assessed; or a failure of --fail-on severity exists. Exits 2 when the
+    findings were altered after they were written (their results no longer match the
+    SHA-256 they record). Prints the reasons and the new failures in a few lines.
     """
+    from scanner import __version__
     from scanner.findings import load_findings
     from scanner.gate import baseline_of, load_baseline, run_gate
     from scanner.gate import write_baseline as save_baseline
+    from scanner.manifest import refresh_manifests
     from scanner.render.junit import write_junit
     from scanner.render.markdown import write_summary
 
@@ -129,6 +144,7 @@ def gate(
         write_junit(loaded, junit, {(r.resource.id, r.rule) for r in verdict.new_failures})
     if summary:
         write_summary(loaded, summary, verdict)
+    refresh_manifests((junit, summary), __version__)
     _print_verdict(verdict)
     if not verdict.passed:
         raise typer.Exit(1)

@@ -30,7 +30,10 @@ def report(
     findings: Annotated[Path, typer.Argument(help="findings.json from evaluate or scan.")],
     inventory: Annotated[
         Path | None,
-        typer.Option(help="The inventory the findings came from: fills the inventory appendix."),
+        typer.Option(
+            help="The inventory the findings were evaluated from (its SHA-256 must match): "
+            "fills the inventory appendix and is embedded in the PDF."
+        ),
     ] = None,
     baseline: Annotated[
         Path | None,
@@ -41,26 +44,78 @@ def report(
         "."
     ),
     rules: RulesOption = None,
+    prepared_by: Annotated[
+        str | None, typer.Option(help="Name for the sign-off block's 'Prepared by' line.")
+    ] = None,
+    reviewed_by: Annotated[
+        str | None, typer.Option(help="Name for the sign-off block's 'Reviewed by' line.")
+    ] = None,
 ) -> None:
     """Write the auditor-facing gap report: self-contained HTML and a bounded PDF.
 
-    Cover with scope and SHA-256 of rule pack, inventory and policy; executive summary
-    with coverage charts; control matrix per framework; gaps by requirement with
-    evidence and remediation; what could not be assessed and the permission to grant;
-    exceptions register; inventory appendix; methodology.
+    Cover with scope, audit period, the collecting identity, "N of M requirements
+    tested" per framework and the SHA-256 of rule pack, inventory, policy and findings;
+    executive summary with coverage by framework, cloud, tier and severity; control
+    matrix per requirement (no legal conclusions: "no failures in N tested rules", "not
+    tested by this tool — needs manual evidence"); gaps by rule, each finding once with
+    its evidence and remediation; pending; not assessed with the permission to grant;
+    unlisted populations; stores on policy defaults; exceptions register; inventory
+    appendix (configured and observed copies apart); methodology; sign-off block.
+
+    The PDF is archival (PDF/A-3b) and carries findings.json (and, with --inventory,
+    inventory.json) as attached files; it prints a bounded subset of rows and states
+    which. Last, the --output folder's manifest.json is rewritten (see verify).
     """
+    from scanner import __version__
     from scanner.engine.rules import load_pack
-    from scanner.findings import load_findings
-    from scanner.gate import load_baseline
-    from scanner.inventory import load_snapshot
-    from scanner.render.report import ReportInputs, write_reports
+    from scanner.manifest import write_manifest
+    from scanner.render.report import ReportInputs, ReportOptions, write_reports
+    from scanner.render.report_model import SignOff
 
     formats = parse_formats(report_format)
-    inputs = ReportInputs(
-        load_findings(findings),
-        load_pack(rules),
-        load_snapshot(inventory) if inventory else None,
-        load_baseline(baseline) if baseline else None,
-    )
+    options = ReportOptions(baseline, SignOff(prepared_by, reviewed_by))
+    inputs = ReportInputs.from_files(findings, load_pack(rules), inventory, options)
     for path in write_reports(inputs, output, formats).values():
         typer.echo(f"Wrote {path}")
+    typer.echo(f"Wrote {write_manifest(output, __version__)}")
+
+
+def verify(
+    folder: Annotated[
+        Path, typer.Argument(help="A folder backup-audit wrote into (scan, demo, report, …).")
+    ],
+) -> None:
+    """Prove a folder of outputs is complete, unaltered and consistent.
+
+    Every command that writes an output into a folder (scan, demo, evaluate, report, gate,
+    collect, merge) ends by writing manifest.json there: the name, size and SHA-256 of
+    each of inventory.json, findings.json, results.csv, report.html, report.pdf,
+    junit.xml and summary.md present. verify checks that:
+
+    - every listed file is present with its size and SHA-256 (one changed byte is caught);
+    - no output was added after the manifest was written;
+    - findings.json is valid and its results match the SHA-256 it records;
+    - findings.json was evaluated on the inventory.json beside it;
+    - report.html (its meta tags) and report.pdf (its attached files) were made from this
+      findings.json and inventory.json;
+    - results.csv has one row per result of findings.json.
+
+    Prints each check that held (ok), each comparison that could not be made (note) and
+    each problem (FAIL), then a verdict. See docs/verify.md.
+
+    Exit codes: 0 every file verified · 1 verification failed (each problem is printed) ·
+    2 bad input (no such folder, no manifest.json or a malformed one).
+    """
+    from scanner.manifest import verify_folder
+
+    outcome = verify_folder(folder)
+    for line in outcome.checked:
+        typer.echo(f"ok    {line}")
+    for line in outcome.notes:
+        typer.echo(f"note  {line}")
+    for line in outcome.problems:
+        typer.echo(f"FAIL  {line}")
+    if outcome.problems:
+        typer.echo(f"verification FAILED: {len(outcome.problems)} problem(s) in {folder}")
+        raise typer.Exit(1)
+    typer.echo(f"verified: {folder} is complete and unaltered ({len(outcome.checked)} checks)")

@@ -6,6 +6,7 @@ so a failed run never leaves a half-written file that looks complete.
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -119,3 +120,18 @@ def load_yaml_model(path: Path, model: type[M]) -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         raise validation_error(path, text, exc) from None
+
+
+def read_json_document(path: Path, schema: str, what: str) -> tuple[str, dict[str, Any]]:
+    """The text and object of a JSON file whose ``schema`` field must be ``schema``;
+    unreadable, malformed or foreign files are bad input naming the file (and line)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputFileError(path, f"cannot read {what}: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise InputFileError(path, f"not valid JSON: {exc.msg}", exc.lineno) from None
+    if not isinstance(data, dict) or data.get("schema") != schema:
+        raise InputFileError(path, f"not {what} (expected schema {schema!r})", 1)
+    return text, data

@@ -15,7 +15,7 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from scanner.errors import InputFileError
-from scanner.fileio import atomic_writer, json_path, line_of
+from scanner.fileio import atomic_writer, read_json_document, validation_error
 from scanner.vocabulary import Severity, Status
 
 SCHEMA_ID: Final = "backup-audit/findings/v2"
@@ -34,6 +34,7 @@ class ResourceRef(_Record):
     region: str
     kind: str
     name: str
+    owner: str | None = None
 
 
 class ExceptionApplied(_Record):
@@ -58,6 +59,7 @@ class Result(_Record):
     message: str
     missing: list[str] | None = None
     evidence: list[dict[str, Any]] | None = None
+    copies: dict[str, list[str]] | None = None
     exception: ExceptionApplied | None = None
 
 
@@ -96,6 +98,11 @@ class RegisteredException(_Record):
     reason: str
     approved_by: str
     expires: str
+    approved_on: str | None = None
+    risk_owner: str | None = None
+    compensating_control: str | None = None
+    review_by: str | None = None
+    review_overdue: bool = False
     state: Literal["active", "expired"]
     applied: int
 
@@ -182,15 +189,7 @@ def _compact(value: Any) -> str:
 
 def load_findings(path: Path) -> Findings:
     """Read and validate a findings file; problems name the file and line."""
-    try:
-        text = path.read_text(encoding="utf-8")
-        data = json.loads(text)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputFileError(path, f"cannot read findings: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise InputFileError(path, f"not valid JSON: {exc.msg}", exc.lineno) from None
-    if not isinstance(data, dict) or data.get("schema") != SCHEMA_ID:
-        raise InputFileError(path, f"not a findings file (expected schema {SCHEMA_ID!r})", 1)
+    text, data = read_json_document(path, SCHEMA_ID, "a findings file")
     recorded = (data.get("integrity") or {}).get("results_sha256")
     if isinstance(data.get("results"), list) and recorded != results_sha256(data["results"]):
         raise InputFileError(
@@ -201,7 +200,4 @@ def load_findings(path: Path) -> Findings:
     try:
         return Findings.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        raise InputFileError(
-            path, f"{json_path(err['loc'])}: {err['msg']}", line_of(text, list(err["loc"]))
-        ) from None
+        raise validation_error(path, text, exc) from None

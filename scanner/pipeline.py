@@ -10,11 +10,13 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from scanner import __version__
 from scanner.engine.rules import RulePack
 from scanner.engine.run import EvaluationSummary, evaluate_files
 from scanner.findings import load_findings
 from scanner.gate import GateVerdict, load_baseline, run_gate
 from scanner.inventory import write_snapshot
+from scanner.manifest import write_manifest
 from scanner.model import Snapshot
 from scanner.render.junit import write_junit
 from scanner.render.markdown import write_summary
@@ -31,6 +33,7 @@ class PipelineOutcome:
     evaluation: EvaluationSummary
     reports: dict[str, Path] = field(default_factory=dict)
     verdict: GateVerdict | None = None
+    manifest: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,8 @@ class PipelineOptions:
 def after_collection(
     snapshot: Snapshot, out_dir: Path, options: PipelineOptions, clock: Callable[[], datetime]
 ) -> PipelineOutcome:
-    """Write the inventory, evaluate it, render the reports and, with a baseline, gate."""
+    """Write the inventory, evaluate it, render the reports and, with a baseline, gate;
+    last, the folder's manifest.json (the name, size and SHA-256 of every output)."""
     inventory = out_dir / "inventory.json"
     write_snapshot(snapshot, inventory)
     findings_path, csv = out_dir / "findings.json", out_dir / "results.csv"
@@ -59,7 +63,16 @@ def after_collection(
     outcome = PipelineOutcome(inventory, findings_path, csv, evaluation)
     if options.formats:
         outcome.reports = write_reports(
-            ReportInputs(findings, options.pack, snapshot, baseline), out_dir, options.formats
+            ReportInputs(
+                findings,
+                options.pack,
+                findings_path.read_bytes(),
+                snapshot,
+                inventory.read_bytes(),
+                baseline,
+            ),
+            out_dir,
+            options.formats,
         )
     if baseline is not None:
         outcome.verdict = run_gate(findings, baseline, None, None)
@@ -69,6 +82,7 @@ def after_collection(
             {(r.resource.id, r.rule) for r in outcome.verdict.new_failures},
         )
         write_summary(findings, out_dir / "summary.md", outcome.verdict)
+    outcome.manifest = write_manifest(out_dir, __version__)  # last: it hashes the others
     return outcome
 
 
@@ -79,8 +93,10 @@ def print_outcome(snapshot: Snapshot, outcome: PipelineOutcome) -> None:
     console = Console()
     print_summary(snapshot, console)
     print_coverage(outcome.evaluation.coverage, outcome.evaluation.exceptions, console)
-    for path in (outcome.inventory, outcome.findings, outcome.csv, *outcome.reports.values()):
-        typer.echo(f"Wrote {path}")
+    written = (outcome.inventory, outcome.findings, outcome.csv, *outcome.reports.values())
+    for path in (*written, outcome.manifest):
+        if path is not None:
+            typer.echo(f"Wrote {path}")
     if outcome.verdict is not None:
         for reason in outcome.verdict.reasons:
             typer.echo(f"FAIL: {reason}")

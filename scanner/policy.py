@@ -125,13 +125,31 @@ class Windows(_Strict):
 
 
 class PolicyException(_Strict):
-    """An approved exception: these rules do not apply to this resource until expiry."""
+    """An approved exception: these rules do not apply to this resource until expiry.
+    The management fields (when it was approved, who owns the risk, what compensates,
+    when it is reviewed) are optional; the report says "not recorded" for each missing."""
 
     resource: str
     rules: list[str]
     reason: str
     approved_by: str
     expires: date
+    approved_on: date | None = None
+    risk_owner: str | None = None
+    compensating_control: str | None = None
+    review_by: date | None = None
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> PolicyException:
+        if self.approved_on and self.approved_on > self.expires:
+            raise ValueError(f"approved_on {self.approved_on} is after expires {self.expires}")
+        return self
+
+
+class Ownership(_Strict):
+    """Which tag (label on GCP) names the team or person who owns a store."""
+
+    tag: str
 
 
 class Policy(_Strict):
@@ -147,6 +165,7 @@ class Policy(_Strict):
     frameworks: dict[FrameworkId, FrameworkScope] = Field(default_factory=dict)
     residency: Residency | None = None
     windows: Windows | None = None
+    ownership: Ownership | None = None
     exceptions: list[PolicyException] = Field(default_factory=list)
 
     @model_validator(mode="after")

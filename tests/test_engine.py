@@ -216,3 +216,29 @@ def test_untagged_stores_take_the_default_or_the_strictest_and_are_listed(
     assert set(exists["tagged"].frameworks) == {"policy"}
     assert set(strict.coverage.by_tier) == {"critical", "standard"}
     assert strict.defaults == lenient.defaults
+
+
+def test_stagger_counts_stores_not_names(tmp_path: Path) -> None:
+    def nightly(name: str, region: str, start: str) -> dict[str, object]:
+        protection = GOOD_TABLE["protections"][0] | {
+            "role": "backup",
+            "origin": "backup_service",
+            "name": f"plan {start}",
+            "window": {"start": start, "duration_minutes": 60, "timezone": "UTC"},
+        }
+        return store(name) | {
+            "id": f"arn:aws:dynamodb:{region}:111122223333:table/{name}",
+            "region": region,
+            "protections": [protection],
+        }
+
+    policy = POLICY | {"windows": {"peak": "07:00-22:00", "max_share_per_hour": 0.5}}
+    stores = [
+        nightly("orders", "eu-west-1", "02:00"),
+        nightly("orders", "us-east-1", "02:00"),
+        nightly("ledger", "eu-west-1", "03:00"),
+    ]
+    findings, _ = evaluate(tmp_path, stores, policy)
+    (crowded,) = [r for r in findings.results if r.rule == "WIN-STAGGER"]
+    # Two of three stores (the two named "orders") start at 02:00: more than half.
+    assert crowded.status == "fail" and crowded.message.startswith("2 of 3 stores")

@@ -10,14 +10,14 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from xml.etree import ElementTree as ET
 
 import pytest
 from pypdf import PdfReader
 
 from scanner.findings import Findings, load_findings
-from scanner.inventory import load_snapshot
 from scanner.render.report import ReportInputs, render_html, write_reports
-from scanner.render.report_model import PDF_GAP_ROWS, build_report
+from scanner.render.report_model import PDF_GAP_ROWS, ReportContext, build_report
 from tests.engine_helpers import CACHE_EXCEPTION, GOOD_TABLE, PACK, POLICY, evaluate, store
 
 SCRIPT = "<script>document.body.setAttribute('data-pwned','script')</script>"
@@ -60,8 +60,8 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Findings]:
         ],
         policy,
     )
-    snapshot = load_snapshot(tmp / "inventory.json")
-    write_reports(ReportInputs(findings, PACK, snapshot), tmp, ("html", "pdf"))
+    inputs = ReportInputs.from_files(tmp / "findings.json", PACK, tmp / "inventory.json")
+    write_reports(inputs, tmp, ("html", "pdf"))
     return tmp, findings
 
 
@@ -130,7 +130,10 @@ def test_pdf_sections_hashes_counts_and_pages(
     for section in (
         "Executive summary",
         "Control matrix",
-        "Gaps by requirement",
+        "Gaps by rule",
+        "Pending",
+        "Unlisted populations",
+        "Sign-off",
         "Not assessed",
         "Exceptions register",
         "Inventory appendix",
@@ -150,8 +153,8 @@ def test_pdf_sections_hashes_counts_and_pages(
         f"{findings.coverage.overall.covered} of {findings.coverage.overall.in_scope} stores"
         in text
     )
-    assert "rebuildable" in text and "jane@example.com" in text
-    assert "dynamodb:DescribeContinuousBackups" in text
+    assert "rebuildable" in flat and "jane@example.com" in flat
+    assert "dynamodb:DescribeContinuousBackups" in flat
     outline = _titles(PdfReader(pdf).outline)
     assert {"Executive summary", "Control matrix", "Methodology"} <= set(outline)
     subprocess.run(["pdftoppm", "-png", "-r", "40", str(pdf), str(tmp_path / "page")], check=True)
@@ -162,9 +165,9 @@ def test_pdf_is_bounded_and_html_keeps_every_row(tmp_path: Path) -> None:
     stores = [store(f"t{i:04d}") for i in range(PDF_GAP_ROWS // 2 + 20)]
     findings, _ = evaluate(tmp_path, stores)
     failing = sum(r.status == "fail" for r in findings.results)
-    pdf = build_report(findings, PACK, None, None, [], mode="pdf")
-    html = build_report(findings, PACK, None, None, [], mode="html")
-    assert pdf.gaps_hidden == failing - PDF_GAP_ROWS > 0 and html.gaps_hidden == 0
+    pdf = build_report(findings, ReportContext(PACK), mode="pdf")
+    html = build_report(findings, ReportContext(PACK), mode="html")
+    assert pdf.hidden["gaps"] == failing - PDF_GAP_ROWS > 0 and html.hidden["gaps"] == 0
     shown_pdf = {id(r) for g in pdf.gap_groups for r in g.results}
     assert len(shown_pdf) == PDF_GAP_ROWS
     assert "less severe failing results are not printed" in render_html(pdf, PACK)
@@ -204,3 +207,71 @@ def test_report_command(rendered: tuple[Path, Findings], tmp_path: Path) -> None
     )
     assert bad.returncode == 2 and "--format" in bad.stderr
     assert load_findings(findings).results
+
+
+LONG = "x" * 140
+MARGIN_PT = 15 / 25.4 * 72  # the stylesheet's left and right page margin
+
+
+def words_outside_the_text_column(pdf: Path) -> list[str]:
+    """Every word pdftotext places outside the page's text column (left/right margins),
+    or off the page vertically, as "page N: word"."""
+    xhtml = subprocess.run(
+        ["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    root = ET.fromstring(re.sub(r"<!DOCTYPE[^>]*>", "", xhtml))
+    ns = {"x": "http://www.w3.org/1999/xhtml"}
+    outside = []
+    for number, page in enumerate(root.iterfind(".//x:page", ns), start=1):
+        width, height = float(page.get("width", 0)), float(page.get("height", 0))
+        for word in page.iterfind("x:word", ns):
+            x0, x1 = float(word.get("xMin", 0)), float(word.get("xMax", 0))
+            y0, y1 = float(word.get("yMin", 0)), float(word.get("yMax", 0))
+            if x0 < MARGIN_PT - 1 or x1 > width - MARGIN_PT + 1 or y0 < 0 or y1 > height:
+                outside.append(f"page {number}: {word.text} ({x0:.0f}-{x1:.0f} of {width:.0f})")
+    return outside
+
+
+def test_pdf_words_stay_inside_the_page_with_long_tokens(tmp_path: Path) -> None:
+    arn_like = "arn:aws:backup:eu-west-1:111122223333:recovery-point:" + "0123456789abcdef" * 6
+    stores = [
+        store(f"long-{LONG}", tags={"data-classification": "phi", "owner": LONG}),
+        store(
+            "replicated",
+            tags={"data-classification": "pii"},
+            copies=[
+                {
+                    "kind": "backup_copy",
+                    "target": arn_like,
+                    "region": "us-east-1",
+                    "resolved": True,
+                    "state": "configured",
+                    "source": "plan",
+                }
+            ],
+        ),
+        store("denied", gaps=DENIED, recovery_points=GOOD_TABLE["recovery_points"]),
+    ]
+    policy = POLICY | {
+        "ownership": {"tag": "owner"},
+        "exceptions": [CACHE_EXCEPTION | {"reason": LONG, "resource": f"arn:{LONG}"}],
+    }
+    findings, _ = evaluate(tmp_path, stores, policy)
+    inputs = ReportInputs.from_files(tmp_path / "findings.json", PACK, tmp_path / "inventory.json")
+    write_reports(inputs, tmp_path, ("pdf",))
+    text = re.sub(r"\s+", "", _pdf_text(tmp_path / "report.pdf"))
+    assert LONG in text and arn_like in text, "long tokens are printed whole, wrapped"
+    assert words_outside_the_text_column(tmp_path / "report.pdf") == []
+    assert any(r.resource.owner == LONG for r in findings.results)
+
+
+def test_demo_pdf_fits_the_page_and_carries_its_evidence(demo: tuple[Path, object]) -> None:
+    out = demo[0]
+    pdf = out / "report.pdf"
+    assert words_outside_the_text_column(pdf) == []
+    reader = PdfReader(pdf)
+    attached = {name: data[0] for name, data in reader.attachments.items()}
+    assert attached["findings.json"] == (out / "findings.json").read_bytes()
+    assert attached["inventory.json"] == (out / "inventory.json").read_bytes()
+    xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode()
+    assert 'pdfaid:part="3"' in xmp and 'pdfaid:conformance="B"' in xmp, "PDF/A-3b"

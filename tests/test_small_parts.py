@@ -67,3 +67,11 @@ def test_call_counter_counts_retries_apart() -> None:
         ("s3", "ListBuckets"): (1, 0),
     }
     assert counter.total == 3
+
+
+def test_message_numbers_are_never_in_scientific_notation() -> None:
+    from scanner.engine.template import Template
+
+    template = Template("{a} {b} {c} {d}")
+    rendered = template.render({"a": 61320.4, "b": 12.3456, "c": 0.00001234, "d": 1e-9})
+    assert rendered == "61,320 12.35 0.000012 0"

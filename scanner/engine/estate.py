@@ -78,36 +78,39 @@ class EstateChecks:
 
     def _stagger(self, rule: Rule) -> list[dict[str, Any]]:
         windows = self.policy.windows
-        starts: dict[int, list[str]] = defaultdict(list)
-        unknown: list[str] = []
+        starts: dict[int, dict[str, str]] = defaultdict(dict)  # hour → store id → name
+        unknown: dict[str, str] = {}
         for store, facts in zip(self.stores, self.derived, strict=True):
             for window in facts["windows"]:
                 if "hour" in window:
-                    starts[window["hour"]].append(store.name)
+                    starts[window["hour"]][store.id] = store.name
                 else:
-                    unknown.append(store.name)
-        scheduled = len({n for names in starts.values() for n in names} | set(unknown))
+                    unknown[store.id] = store.name
+        scheduled = len({i for stores in starts.values() for i in stores} | set(unknown))
         if windows is None or not scheduled:
             why = "no peak hours in the policy" if windows is None else "no scheduled backups"
             return [self._result(rule, "all", "backup start hours", "not_applicable", why, {})]
         limit = windows.max_share_per_hour
         crowded = []
-        for hour, names in sorted(starts.items()):
-            share = len(set(names)) / scheduled
+        for hour, stores in sorted(starts.items()):
+            share = len(stores) / scheduled
             if share > limit:
                 message = (
-                    f"{len(set(names))} of {scheduled} stores with a scheduled backup start it "
+                    f"{len(stores)} of {scheduled} stores with a scheduled backup start it "
                     f"in the hour {hour:02d}:00 ({windows.timezone}), a share of {share:.0%} — "
                     f"more than {limit:.0%}"
                 )
-                fields = {"hour": f"{hour:02d}:00", "stores": _stores_field(list(set(names)))}
+                fields = {"hour": f"{hour:02d}:00", "stores": _stores_field(list(stores.values()))}
                 name = f"backups starting {hour:02d}:00 {windows.timezone}"
                 crowded.append(self._result(rule, f"{hour:02d}", name, "fail", message, fields))
         if crowded:
             return crowded
         if unknown:
-            message = f"start times of {len(set(unknown))} stores are in unknown time zones"
-            fields = {"stores": _stores_field(list(set(unknown)))}
+            message = (
+                f"the start hours of {len(unknown)} stores' backups are unknown (a schedule or "
+                "its time zone could not be read)"
+            )
+            fields = {"stores": _stores_field(list(unknown.values()))}
             return [
                 self._result(rule, "all", "backup start hours", "not_assessed", message, fields)
             ]

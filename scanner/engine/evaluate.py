@@ -30,7 +30,7 @@ from scanner.engine.period import Period, parse_period
 from scanner.engine.resolve import PolicyResolver, Resolution
 from scanner.engine.rules import Rule, RulePack
 from scanner.engine.variables import backups, store_variables
-from scanner.model import DataStore, Snapshot
+from scanner.model import DataStore, Snapshot, Vault
 from scanner.policy import Policy, PolicyException
 
 
@@ -61,12 +61,13 @@ class Evaluator:
         #: "tier" / "classification" → ids of stores that got the policy's default
         self.defaulted: dict[str, list[str]] = {"tier": [], "classification": []}
         self._store_rules = [r for r in pack.rules if r.spec.check is None]
+        self._vaults: dict[str, Vault] = {}
 
     def run(self, snapshot: Snapshot) -> Iterator[StoreVerdicts]:
         """Verdicts store by store, in the snapshot's (sorted) order; then the estate's."""
         resolutions = [self.resolver.resolve(s) for s in snapshot.stores]
-        vaults = {v.id: v for a in snapshot.accounts for v in a.vaults}
-        deriver = Deriver(self.policy, self.resolver, self.now, self.period, vaults)
+        self._vaults = {v.id: v for a in snapshot.accounts for v in a.vaults}
+        deriver = Deriver(self.policy, self.resolver, self.now, self.period, self._vaults)
         derived = deriver.derive_all(snapshot.stores, resolutions)
         accounts = {
             a.account: a.model_dump(mode="json", exclude_none=True) for a in snapshot.accounts
@@ -101,13 +102,20 @@ class Evaluator:
         resource = {
             k: getattr(store, k) for k in ("id", "cloud", "account", "region", "kind", "name")
         }
-        evidence = EvidenceCache(store, derived)
+        if self.policy.ownership is not None:
+            resource["owner"] = store_owner(store, self.policy.ownership.tag)
+        evidence = EvidenceCache(store, derived, self._vaults)
+        copies = copies_seen(store)
         results = []
         for rule in self._store_rules:
             status, detail = self._decide(rule, store, resolution, ctx)
             result = self._result(rule, resource, store, status, detail, variables, cited)
             if status != "not_applicable":
-                result["evidence"] = evidence.for_rule(rule.spec.requires, status == "not_assessed")
+                result["evidence"] = evidence.for_rule(
+                    rule.spec.requires, status == "not_assessed", rule.spec.evidence
+                )
+                if "copies" in rule.spec.requires:
+                    result["copies"] = copies
             results.append(result)
         return StoreVerdicts(store, resolution.tier, resolution.frameworks, results)
 
@@ -234,3 +242,22 @@ def active_exception(
         ):
             return index, exception
     return None
+
+
+def store_owner(store: DataStore, tag: str) -> str:
+    """Who owns a store, from the policy's ownership tag — or why that is not known."""
+    if store.tags is None:
+        return "unknown (tags could not be read)"
+    return store.tags.get(tag) or f"unowned (no {tag} tag)"
+
+
+def copies_seen(store: DataStore) -> dict[str, list[str]]:
+    """The store's copies kept apart: ``observed`` (a copy was seen) and ``configured``
+    (a rule or setting says one should be made; not proof that one exists)."""
+    described: dict[str, list[str]] = {"observed": [], "configured": []}
+    for copy in store.copies:
+        where = copy.region or "region unknown"
+        if copy.account and copy.account != store.account:
+            where += f", account {copy.account}"
+        described[copy.state].append(f"{copy.kind} {copy.target} ({where})")
+    return described

@@ -3,14 +3,19 @@ that read it; gaps join the evidence of results that could not be decided."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from scanner.model import DataStore, Evidence
+import orjson
+
+from scanner.model import DataStore, Evidence, Vault
 
 EVIDENCE_SOURCES: dict[str, Callable[[DataStore], list[Evidence]]] = {
     "protections": lambda s: [e for p in s.protections for e in p.evidence],
-    "recovery_points": lambda s: [e for r in s.recovery_points.sources for e in r.evidence],
+    "recovery_points": lambda s: [
+        *s.recovery_points.evidence,
+        *(e for r in s.recovery_points.sources for e in r.evidence),
+    ],
     "copies": lambda s: [e for c in s.copies for e in c.evidence],
     "encryption": lambda s: s.encryption.evidence if s.encryption else [],
     "encryption_key": lambda s: s.encryption.evidence if s.encryption else [],
@@ -24,9 +29,12 @@ class EvidenceCache:
     """The evidence behind each store attribute, serialized once per store; the age of the
     newest point joins the recovery points' evidence when it had to be clamped at zero."""
 
-    def __init__(self, store: DataStore, derived: dict[str, Any]) -> None:
+    def __init__(
+        self, store: DataStore, derived: dict[str, Any], vaults: Mapping[str, Vault]
+    ) -> None:
         self._store = store
         self._derived = derived
+        self._vaults = vaults
         self._dumped: dict[str, list[dict[str, Any]]] = {}
         self._joined: dict[tuple[str, ...], list[dict[str, Any]]] = {}
 
@@ -35,10 +43,32 @@ class EvidenceCache:
         if name not in self._dumped:
             source = EVIDENCE_SOURCES.get(name)
             items = source(self._store) if source else []
+            if name == "vaults":
+                items = self._vault_evidence()
             self._dumped[name] = [e.model_dump(mode="json") for e in items]
             if name == "recovery_points":
                 self._dumped[name] += self._clamped_age()
         return self._dumped[name]
+
+    def _vault_evidence(self) -> list[Evidence]:
+        """What was read about each vault holding the store's points or copies (its lock
+        state, key); a vault the inventory has no facts for says so."""
+        evidence: list[Evidence] = []
+        for entry in self._derived.get("vaults_holding", []):
+            if "vault" not in entry:
+                continue
+            vault = self._vaults.get(entry["vault"])
+            if vault is not None and vault.evidence:
+                evidence += vault.evidence
+            else:
+                note = "the inventory holds no facts about this vault (not in a scanned account)"
+                evidence.append(
+                    Evidence(
+                        operation="backup-audit:vaults",
+                        fields={"vault": entry["vault"], "note": note},
+                    )
+                )
+        return evidence
 
     def _clamped_age(self) -> list[dict[str, Any]]:
         skew = self._derived.get("newest_after_collection_seconds")
@@ -59,12 +89,15 @@ class EvidenceCache:
             }
         ]
 
-    def for_rule(self, requires: Sequence[str], with_gaps: bool) -> list[dict[str, Any]]:
-        """Evidence for a rule's required attributes, plus the gaps when not assessed."""
-        key = tuple(requires)
+    def for_rule(
+        self, requires: Sequence[str], with_gaps: bool, more: Sequence[str] = ()
+    ) -> list[dict[str, Any]]:
+        """Evidence for a rule's required attributes (and the ``more`` it declares, e.g.
+        ``vaults``), plus the gaps when not assessed."""
+        key = (*requires, *more)
         if not with_gaps and key in self._joined:
             return self._joined[key]
-        evidence = [e for name in requires for e in self.attribute(name)]
+        evidence = _distinct(e for name in key for e in self.attribute(name))
         if not with_gaps:
             self._joined[key] = evidence
         if with_gaps:
@@ -84,3 +117,15 @@ class EvidenceCache:
                 if g.attribute in requires
             ]
         return evidence
+
+
+def _distinct(items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Evidence items once each (one answer can back two attributes of a store)."""
+    seen: set[bytes] = set()
+    out = []
+    for item in items:
+        key = orjson.dumps(item, option=orjson.OPT_SORT_KEYS)
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out

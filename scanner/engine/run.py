@@ -150,6 +150,11 @@ def exception_register(
             "reason": e.reason,
             "approved_by": e.approved_by,
             "expires": e.expires.isoformat(),
+            "approved_on": e.approved_on.isoformat() if e.approved_on else None,
+            "risk_owner": e.risk_owner,
+            "compensating_control": e.compensating_control,
+            "review_by": e.review_by.isoformat() if e.review_by else None,
+            "review_overdue": bool(e.review_by and e.review_by < now.date()),
             "state": "expired" if e.expires < now.date() else "active",
             "applied": applied.get(index, 0),
         }

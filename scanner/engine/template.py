@@ -41,9 +41,13 @@ _ABSENT = object()
 
 
 def _text(value: Any) -> str:
-    """A value as message text: floats to 4 significant digits, lists joined."""
+    """A value as message text: floats to 4 significant digits (whole numbers with
+    thousands separators from 1,000 on; never scientific notation), lists joined."""
     if isinstance(value, float):
-        return f"{value:.4g}"
+        if abs(value) >= 1000:
+            return f"{value:,.0f}"
+        text = f"{value:.4g}"
+        return text if "e" not in text else f"{value:.6f}".rstrip("0").rstrip(".")
     if isinstance(value, list):
         return ", ".join(_text(v) for v in value)
     return str(value)

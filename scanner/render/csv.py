@@ -12,6 +12,7 @@ COLUMNS = [
     "region",
     "kind",
     "name",
+    "owner",
     "rule",
     "title",
     "status",
@@ -22,6 +23,8 @@ COLUMNS = [
     "exception_reason",
     "exception_expires",
     "evidence_operations",
+    "copies_observed",
+    "copies_configured",
     "period",
 ]
 
@@ -37,6 +40,7 @@ class CsvResults:
     def add(self, result: dict[str, Any]) -> None:
         """One row."""
         resource, exception = result["resource"], result.get("exception") or {}
+        copies = result.get("copies") or {}
         self._writer.writerow(
             [
                 resource["id"],
@@ -45,6 +49,7 @@ class CsvResults:
                 resource["region"],
                 resource["kind"],
                 resource["name"],
+                resource.get("owner", ""),
                 result["rule"],
                 result["title"],
                 result["status"],
@@ -57,6 +62,8 @@ class CsvResults:
                 exception.get("reason", ""),
                 exception.get("expires", ""),
                 "; ".join(sorted({str(e["operation"]) for e in result.get("evidence") or []})),
+                "; ".join(copies.get("observed", [])),
+                "; ".join(copies.get("configured", [])),
                 self._period,
             ]
         )

@@ -2,20 +2,37 @@
 
 The templates only lay this out; every number here comes from the findings file. The
 PDF variant is bounded: the most severe gaps in full, the rest counted and pointed to
-the HTML and CSV, which hold every row.
+the HTML and CSV, which hold every row — and the PDF says which rows it selected.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from scanner.engine.citations import split_citations
 from scanner.engine.rules import RulePack
 from scanner.findings import Findings, Ratio, Result
 from scanner.gate import Baseline
-from scanner.model import DataStore, Snapshot
-from scanner.vocabulary import SEVERITIES, SEVERITY_ORDER
+from scanner.model import Snapshot
+from scanner.render.report_matrix import (
+    MatrixRow,
+    SeverityRow,
+    matrix,
+    severity_view,
+    tested_counts,
+)
+from scanner.render.report_sections import (
+    ORDER,
+    GapGroup,
+    StoreRow,
+    defaults_rows,
+    gap_groups,
+    not_assessed_rows,
+    pending_rows,
+    store_rows,
+)
+from scanner.vocabulary import SEVERITIES
 
 PDF_GAP_ROWS = 150
 PDF_ROWS = 200
@@ -49,26 +66,12 @@ class Bar:
         return round((self.ratio or 0.0) * 100, 1)
 
 
-@dataclass
-class MatrixRow:
-    """One requirement of a framework, its rules and how their results came out."""
+@dataclass(frozen=True)
+class SignOff:
+    """Who prepared and who reviewed the report (blank lines to sign when not named)."""
 
-    requirement: str
-    title: str
-    rules: list[str]
-    counts: Counter[str]
-    status: str
-
-
-@dataclass
-class GapGroup:
-    """The failing results that cite one requirement."""
-
-    framework: str
-    requirement: str
-    title: str
-    results: list[Result]
-    hidden: int = 0
+    prepared_by: str | None = None
+    reviewed_by: str | None = None
 
 
 @dataclass
@@ -80,18 +83,22 @@ class Report:
     overall: Bar
     charts: dict[str, list[Bar]]
     severity_counts: dict[str, int]
+    severity_view: list[SeverityRow]
     status_counts: dict[str, int]
     trend: dict[str, Any] | None
     matrices: dict[str, list[MatrixRow]]
     gap_groups: list[GapGroup]
-    gaps_hidden: int
+    hidden: dict[str, int]
+    pending: list[Result]
     not_assessed: list[dict[str, Any]]
-    not_assessed_hidden: int
+    unlisted: list[dict[str, Any]]
+    defaults: dict[str, list[str]]
     exceptions: list[dict[str, Any]]
-    stores: list[dict[str, Any]]
-    stores_hidden: int
+    stores: list[StoreRow]
     rules: list[dict[str, Any]]
     operations: list[dict[str, Any]] | None
+    sign_off: SignOff
+    selection: str | None
     remediation: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
@@ -99,154 +106,47 @@ def _bars(group: dict[str, Ratio]) -> list[Bar]:
     return [Bar(name, r.ratio, r.covered, r.in_scope) for name, r in sorted(group.items())]
 
 
-def _matrix(findings: Findings, pack: RulePack, framework: str) -> list[MatrixRow]:
-    counts: dict[str, Counter[str]] = defaultdict(Counter)
-    for result in findings.results:
-        for cited in result.frameworks.get(framework, []):
-            counts[cited][result.status] += 1
-    rows = []
-    for requirement in pack.catalogs[framework].requirements:
-        rules = [r.id for r in pack.rules if requirement.id in r.spec.citations.get(framework, [])]
-        tally = counts.get(requirement.id, Counter())
-        if not rules:
-            status = "no rule"
-        elif tally["fail"]:
-            status = "gaps"
-        elif tally["not_assessed"]:
-            status = "not assessed"
-        elif tally["pass"] or tally["excepted"]:
-            status = "met"
-        else:
-            status = "not applicable"
-        rows.append(MatrixRow(requirement.id, requirement.title, rules, tally, status))
-    return rows
-
-
-def _severity_key(result: Result) -> tuple[int, str, str]:
-    return (-SEVERITY_ORDER[result.severity], result.rule, result.resource.id)
-
-
-def _gap_groups(
-    findings: Findings, pack: RulePack, limit: int | None
-) -> tuple[list[GapGroup], int]:
-    failing = sorted((r for r in findings.results if r.status == "fail"), key=_severity_key)
-    shown = set(id(r) for r in (failing if limit is None else failing[:limit]))
-    groups = []
-    for framework, catalog in sorted(pack.catalogs.items()):
-        for requirement in catalog.requirements:
-            cited = [r for r in failing if requirement.id in r.frameworks.get(framework, [])]
-            if cited:
-                visible = [r for r in cited if id(r) in shown]
-                groups.append(
-                    GapGroup(
-                        framework,
-                        requirement.id,
-                        requirement.title,
-                        visible,
-                        len(cited) - len(visible),
-                    )
-                )
-    uncited = [r for r in failing if not r.frameworks]
-    if uncited:
-        visible = [r for r in uncited if id(r) in shown]
-        groups.append(
-            GapGroup(
-                "policy",
-                "backup policy",
-                "The organisation's own backup policy",
-                visible,
-                len(uncited) - len(visible),
-            )
-        )
-    return groups, len(failing) - len(shown)
-
-
-def _not_assessed(findings: Findings, limit: int | None) -> tuple[list[dict[str, Any]], int]:
-    rows = []
-    for result in sorted(
-        (r for r in findings.results if r.status == "not_assessed"), key=_severity_key
-    ):
-        gaps = [e["fields"] for e in result.evidence or [] if "gap" in e.get("fields", {})]
-        # Only a denial is fixed by a grant; a key not found or throttling is not.
-        permissions = sorted(
-            {
-                str(g["permission"])
-                for g in gaps
-                if g.get("permission") and g.get("cause", "denied") == "denied"
-            }
-        )
-        rows.append(
-            {
-                "result": result,
-                "permissions": permissions,
-                "causes": sorted({str(g.get("cause")) for g in gaps if g.get("cause")}),
-                "operations": sorted(
-                    {
-                        str(e.get("operation"))
-                        for e in result.evidence or []
-                        if "gap" in e.get("fields", {})
-                    }
-                ),
-            }
-        )
-    return (rows, 0) if limit is None else (rows[:limit], max(0, len(rows) - limit))
-
-
-def _store_rows(findings: Findings, snapshot: Snapshot | None) -> list[dict[str, Any]]:
-    if snapshot is None:
-        seen: dict[str, dict[str, Any]] = {}
-        for result in findings.results:
-            seen.setdefault(result.resource.id, {"resource": result.resource, "store": None})
-        return list(seen.values())
-    return [{"resource": s, "store": s, "summary": _store_summary(s)} for s in snapshot.stores]
-
-
-def _store_summary(store: DataStore) -> dict[str, Any]:
-    return {
-        "protections": [f"{p.name}{'' if p.enabled else ' (off)'}" for p in store.protections],
-        "newest": store.recovery_points.newest.isoformat()
-        if store.recovery_points.newest
-        else None,
-        "copies": [
-            f"{c.kind} → {c.region or 'unknown region'}"
-            + (f" (account {c.account})" if c.account and c.account != store.account else "")
-            for c in store.copies
-        ],
-        "gaps": len(store.gaps),
-    }
-
-
-def _meta(findings: Findings, pack: RulePack, stores: int) -> dict[str, Any]:
-    """The cover: who, what scope, when, and the integrity hashes."""
+def _meta(findings: Findings, pack: RulePack, hashes: dict[str, str | None]) -> dict[str, Any]:
+    """The cover: who, what scope and period, when, by whom, and the integrity hashes."""
     return {
         "organisation": findings.policy.get("organisation")
         or "(organisation not named in the policy)",
         "scope": findings.scope,
+        "period": findings.period,
         "as_of": findings.as_of,
         "evaluated_at": findings.evaluated_at,
         "tool_version": findings.tool_version,
+        "principals": findings.inventory.get("principals") or [],
         "rule_pack_sha256": findings.rule_pack["sha256"],
         "inventory_sha256": findings.inventory["sha256"],
         "policy_sha256": findings.policy["sha256"],
+        "findings_sha256": hashes.get("findings"),
+        "report_inventory_sha256": hashes.get("inventory"),
         "pack_matches": findings.rule_pack["sha256"] == pack.sha256,
-        "stores": stores,
+        "complete": findings.populations.complete,
+        "pending_stores": findings.coverage.pending_stores,
         "results": len(findings.results),
     }
 
 
 def _rule_texts(pack: RulePack) -> list[dict[str, Any]]:
-    """Each rule's text for the methodology section."""
-    return [
-        {
-            "id": r.id,
-            "title": r.spec.title,
-            "severity": r.spec.severity,
-            "rationale": r.spec.rationale.strip(),
-            "expression": r.spec.logic,
-            "citations": r.spec.citations,
-        }
-        for r in pack.rules
-    ]
+    """Each rule's text for the methodology section, its citations split into the
+    requirements it tests and those it only supports."""
+    texts = []
+    for rule in pack.rules:
+        required, supports = split_citations(rule, pack, rule.spec.citations)
+        texts.append(
+            {
+                "id": rule.id,
+                "title": rule.spec.title,
+                "severity": rule.spec.severity,
+                "rationale": rule.spec.rationale.strip(),
+                "expression": rule.spec.logic,
+                "required": required,
+                "supports": supports,
+            }
+        )
+    return texts
 
 
 def _trend(findings: Findings, baseline: Baseline | None) -> dict[str, Any] | None:
@@ -259,43 +159,78 @@ def _trend(findings: Findings, baseline: Baseline | None) -> dict[str, Any] | No
     }
 
 
-def build_report(
-    findings: Findings,
-    pack: RulePack,
-    snapshot: Snapshot | None,
-    baseline: Baseline | None,
-    operations: list[dict[str, Any]] | None,
-    mode: str,
-) -> Report:
+def _selection(hidden: dict[str, int]) -> str | None:
+    """The PDF's statement of which rows it prints, when it leaves any out."""
+    if not any(hidden.values()):
+        return None
+    return (
+        f"This PDF prints at most {PDF_GAP_ROWS} failing results and {PDF_ROWS} rows of every "
+        f"other table, {ORDER}; {sum(hidden.values())} rows are left out here. "
+        "report.html and results.csv hold every row."
+    )
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """What a report is built with besides the findings."""
+
+    pack: RulePack
+    snapshot: Snapshot | None = None
+    baseline: Baseline | None = None
+    operations: list[dict[str, Any]] | None = None
+    sign_off: SignOff = field(default_factory=SignOff)
+    hashes: dict[str, str | None] = field(default_factory=dict)
+
+
+def build_report(findings: Findings, context: ReportContext, mode: str) -> Report:
     """The report's content for ``mode`` "html" (every row) or "pdf" (bounded)."""
+    pack = context.pack
     bounded = mode == "pdf"
     coverage = findings.coverage
-    gap_groups, gaps_hidden = _gap_groups(findings, pack, PDF_GAP_ROWS if bounded else None)
-    not_assessed, na_hidden = _not_assessed(findings, PDF_ROWS if bounded else None)
-    stores = _store_rows(findings, snapshot)
+    groups, gaps_hidden = gap_groups(findings, PDF_GAP_ROWS if bounded else None)
+    limit = PDF_ROWS if bounded else None
+    pending, pending_hidden = pending_rows(findings, limit)
+    not_assessed, na_hidden = not_assessed_rows(findings, limit)
+    stores = store_rows(findings, context.snapshot)
+    hidden = {
+        "gaps": gaps_hidden,
+        "pending": pending_hidden,
+        "not_assessed": na_hidden,
+        "stores": max(0, len(stores) - PDF_ROWS) if bounded else 0,
+    }
+    matrices = {name: matrix(findings, pack, name) for name in sorted(pack.catalogs)}
+    meta = _meta(findings, pack, context.hashes) | {
+        "stores": len(stores),
+        "tested": tested_counts(matrices),
+    }
     failing = [r for r in findings.results if r.status == "fail"]
-    overall = coverage.overall
     return Report(
         mode=mode,
-        meta=_meta(findings, pack, len(stores)),
-        overall=Bar("overall", overall.ratio, overall.covered, overall.in_scope),
+        meta=meta,
+        overall=Bar(
+            "overall", coverage.overall.ratio, coverage.overall.covered, coverage.overall.in_scope
+        ),
         charts={
             "framework": _bars(coverage.by_framework),
             "cloud": _bars(coverage.by_cloud),
             "tier": _bars(coverage.by_tier),
         },
         severity_counts={s: sum(r.severity == s for r in failing) for s in SEVERITIES},
+        severity_view=severity_view(findings),
         status_counts=dict(coverage.by_status),
-        trend=_trend(findings, baseline),
-        matrices={name: _matrix(findings, pack, name) for name in sorted(pack.catalogs)},
-        gap_groups=gap_groups,
-        gaps_hidden=gaps_hidden,
+        trend=_trend(findings, context.baseline),
+        matrices=matrices,
+        gap_groups=groups,
+        hidden=hidden,
+        pending=pending,
         not_assessed=not_assessed,
-        not_assessed_hidden=na_hidden,
+        unlisted=[u.model_dump() for u in findings.populations.unlisted],
+        defaults=defaults_rows(findings),
         exceptions=[e.model_dump() for e in findings.exceptions],
         stores=stores[:PDF_ROWS] if bounded else stores,
-        stores_hidden=max(0, len(stores) - PDF_ROWS) if bounded else 0,
         rules=_rule_texts(pack),
-        operations=operations,
+        operations=context.operations,
+        sign_off=context.sign_off,
+        selection=_selection(hidden) if bounded else None,
         remediation={r.id: {str(k): v for k, v in r.spec.remediation.items()} for r in pack.rules},
     )

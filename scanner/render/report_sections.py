@@ -1,0 +1,149 @@
+"""The report's row sections: gaps (each finding once, under its rule with every
+requirement it is evidence for), pending, not assessed, unlisted populations, stores that
+took a policy default, and the inventory appendix with configured and observed copies
+kept apart. The PDF prints a bounded subset in a stated order; the HTML prints all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from scanner.engine.evaluate import copies_seen
+from scanner.findings import Findings, Result
+from scanner.model import DataStore, Snapshot
+from scanner.vocabulary import SEVERITY_ORDER
+
+#: How the PDF picks the rows it prints when there are more than it holds.
+ORDER = "most severe first, then by rule id, then by store id"
+
+
+@dataclass
+class GapGroup:
+    """The failing results of one rule, printed once, with every requirement they are
+    evidence for (``required``) and those the rule only supports."""
+
+    rule: str
+    title: str
+    severity: str
+    required: dict[str, list[str]]
+    supports: dict[str, list[str]]
+    results: list[Result]
+    hidden: int = 0
+
+
+def severity_key(result: Result) -> tuple[int, str, str]:
+    """The order rows are printed in (and the PDF's selection rule)."""
+    return (-SEVERITY_ORDER[result.severity], result.rule, result.resource.id)
+
+
+def _union(maps: Iterable[dict[str, list[str]] | None]) -> dict[str, list[str]]:
+    merged: dict[str, set[str]] = {}
+    for mapping in maps:
+        for framework, ids in (mapping or {}).items():
+            merged.setdefault(framework, set()).update(ids)
+    return {framework: sorted(ids) for framework, ids in sorted(merged.items())}
+
+
+def gap_groups(findings: Findings, limit: int | None) -> tuple[list[GapGroup], int]:
+    """Failing results grouped by rule, most severe rule first; with ``limit``, only the
+    first ``limit`` results in :data:`ORDER` are printed (the rest counted per group)."""
+    failing = sorted((r for r in findings.results if r.status == "fail"), key=severity_key)
+    shown = {id(r) for r in (failing if limit is None else failing[:limit])}
+    groups: dict[str, GapGroup] = {}
+    for result in failing:
+        group = groups.get(result.rule)
+        if group is None:
+            group = groups[result.rule] = GapGroup(
+                result.rule, result.title, result.severity, {}, {}, []
+            )
+        if id(result) in shown:
+            group.results.append(result)
+        else:
+            group.hidden += 1
+    for rule, group in groups.items():
+        cited = [r for r in failing if r.rule == rule]
+        group.required = _union(r.frameworks for r in cited)
+        group.supports = _union(r.supports for r in cited)
+    return list(groups.values()), len(failing) - len(shown)
+
+
+def bounded(rows: list[Any], limit: int | None) -> tuple[list[Any], int]:
+    """The first ``limit`` rows and how many were left out."""
+    return (rows, 0) if limit is None else (rows[:limit], max(0, len(rows) - limit))
+
+
+def pending_rows(findings: Findings, limit: int | None) -> tuple[list[Result], int]:
+    """Results that are not yet provable (first backup not due, retention not yet
+    demonstrable), in :data:`ORDER`."""
+    pending = sorted((r for r in findings.results if r.status == "pending"), key=severity_key)
+    return bounded(pending, limit)
+
+
+def not_assessed_rows(findings: Findings, limit: int | None) -> tuple[list[dict[str, Any]], int]:
+    """Results that could not be decided, with the cause and — for a denial only — the
+    permission that lets the next scan decide them."""
+    rows = []
+    unassessed = (r for r in findings.results if r.status == "not_assessed")
+    for result in sorted(unassessed, key=severity_key):
+        gaps = [e for e in result.evidence or [] if "gap" in e.get("fields", {})]
+        fields = [g["fields"] for g in gaps]
+        rows.append(
+            {
+                "result": result,
+                "permissions": sorted(
+                    {
+                        str(f["permission"])
+                        for f in fields
+                        if f.get("permission") and f.get("cause", "denied") == "denied"
+                    }
+                ),
+                "causes": sorted({str(f.get("cause")) for f in fields if f.get("cause")}),
+                "operations": sorted({str(g.get("operation")) for g in gaps}),
+            }
+        )
+    return bounded(rows, limit)
+
+
+def defaults_rows(findings: Findings) -> dict[str, list[str]]:
+    """``tier`` / ``classification`` → names of the stores that took the policy's value
+    for a missing tag."""
+    names = {r.resource.id: r.resource.name for r in findings.results}
+    return {what: [names.get(i, i) for i in ids] for what, ids in findings.defaults.items()}
+
+
+@dataclass
+class StoreRow:
+    """One store of the inventory appendix."""
+
+    resource: Any
+    owner: str | None
+    store: DataStore | None = None
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def store_rows(findings: Findings, snapshot: Snapshot | None) -> list[StoreRow]:
+    """Every store: from the inventory when given (protections, points, copies), else the
+    stores the findings name."""
+    owners = {r.resource.id: r.resource.owner for r in findings.results}
+    if snapshot is None:
+        seen: dict[str, StoreRow] = {}
+        for result in findings.results:
+            if result.resource.kind != "estate":
+                seen.setdefault(
+                    result.resource.id, StoreRow(result.resource, result.resource.owner)
+                )
+        return list(seen.values())
+    return [StoreRow(s, owners.get(s.id), s, _summary(s)) for s in snapshot.stores]
+
+
+def _summary(store: DataStore) -> dict[str, Any]:
+    points = store.recovery_points
+    return {
+        "protections": [f"{p.name}{'' if p.enabled else ' (off)'}" for p in store.protections],
+        "newest": points.newest.isoformat() if points.newest else None,
+        "points": points.count,
+        "copies": copies_seen(store),
+        "gaps": len(store.gaps),
+    }
