@@ -275,3 +275,31 @@ def test_demo_pdf_fits_the_page_and_carries_its_evidence(demo: tuple[Path, objec
     assert attached["inventory.json"] == (out / "inventory.json").read_bytes()
     xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode()
     assert 'pdfaid:part="3"' in xmp and 'pdfaid:conformance="B"' in xmp, "PDF/A-3b"
+
+
+def test_every_decided_verdict_names_the_operation_and_fields(demo: tuple[Path, object]) -> None:
+    out = demo[0]
+    findings = load_findings(out / "findings.json")
+    decided = [r for r in findings.results if r.status in ("pass", "fail")]
+    unsupported = [
+        (r.rule, r.resource.name)
+        for r in decided
+        if not any(e.get("operation") and e.get("fields") for e in r.evidence or [])
+    ]
+    assert decided and unsupported == []
+    html = (out / "report.html").read_text()
+    gaps = html[html.index('id="gaps"') : html.index('id="passing"')]
+    passing = html[html.index('id="passing"') : html.index('id="pending"')]
+    assert gaps.count('<ul class="evidence">') == sum(r.status == "fail" for r in decided)
+    assert passing.count('<ul class="evidence">') == sum(r.status == "pass" for r in decided)
+    # An absence is evidence: a table without any backup says which listing returned 0.
+    (drafts,) = [
+        r for r in decided if r.rule == "BKP-EXISTS" and r.resource.name == "invoice-drafts"
+    ]
+    listed = {e["operation"]: e["fields"] for e in drafts.evidence or []}
+    assert (
+        listed["backup:ListRecoveryPointsByBackupVault"][
+            "completed recovery points of this resource"
+        ]
+        == 0
+    )

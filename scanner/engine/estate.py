@@ -115,7 +115,13 @@ class EstateChecks:
                 self._result(rule, "all", "backup start hours", "not_assessed", message, fields)
             ]
         message = f"no hour holds more than {limit:.0%} of the {scheduled} scheduled backups"
-        return [self._result(rule, "all", "backup start hours", "pass", message, {})]
+        fields = {
+            "stores with a scheduled backup": str(scheduled),
+            f"stores starting per hour ({windows.timezone})": ", ".join(
+                f"{hour:02d}:00 {len(stores)}" for hour, stores in sorted(starts.items())
+            ),
+        }
+        return [self._result(rule, "all", "backup start hours", "pass", message, fields)]
 
     def _conflicts(self, rule: Rule) -> list[dict[str, Any]]:
         groups: dict[str, list[str]] = defaultdict(list)

@@ -10,13 +10,26 @@ import orjson
 
 from scanner.model import DataStore, Evidence, Vault
 
+
+def _no_copies(store: DataStore) -> list[Evidence]:
+    """When no copy was found: that absence, and the reads that would have shown one
+    (the store's description — replicas, replication — and the vault listings)."""
+    if any(g.attribute == "copies" for g in store.gaps):
+        return []
+    note = Evidence(
+        operation="backup-audit:copies",
+        fields={"copies found": 0, "read from": "the operations listed with this result"},
+    )
+    return [note, *store.evidence, *store.recovery_points.evidence]
+
+
 EVIDENCE_SOURCES: dict[str, Callable[[DataStore], list[Evidence]]] = {
     "protections": lambda s: [e for p in s.protections for e in p.evidence],
     "recovery_points": lambda s: [
         *s.recovery_points.evidence,
         *(e for r in s.recovery_points.sources for e in r.evidence),
     ],
-    "copies": lambda s: [e for c in s.copies for e in c.evidence],
+    "copies": lambda s: [e for c in s.copies for e in c.evidence] or _no_copies(s),
     "encryption": lambda s: s.encryption.evidence if s.encryption else [],
     "encryption_key": lambda s: s.encryption.evidence if s.encryption else [],
     "location": lambda s: s.evidence,

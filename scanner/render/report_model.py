@@ -29,6 +29,7 @@ from scanner.render.report_sections import (
     defaults_rows,
     gap_groups,
     not_assessed_rows,
+    passing_rows,
     pending_rows,
     store_rows,
 )
@@ -90,6 +91,7 @@ class Report:
     gap_groups: list[GapGroup]
     hidden: dict[str, int]
     pending: list[Result]
+    passing: list[Result]
     not_assessed: list[dict[str, Any]]
     unlisted: list[dict[str, Any]]
     defaults: dict[str, list[str]]
@@ -191,11 +193,13 @@ def build_report(findings: Findings, context: ReportContext, mode: str) -> Repor
     limit = PDF_ROWS if bounded else None
     pending, pending_hidden = pending_rows(findings, limit)
     not_assessed, na_hidden = not_assessed_rows(findings, limit)
+    passing, passing_hidden = passing_rows(findings, limit)
     stores = store_rows(findings, context.snapshot)
     hidden = {
         "gaps": gaps_hidden,
         "pending": pending_hidden,
         "not_assessed": na_hidden,
+        "passing": passing_hidden,
         "stores": max(0, len(stores) - PDF_ROWS) if bounded else 0,
     }
     matrices = {name: matrix(findings, pack, name) for name in sorted(pack.catalogs)}
@@ -223,6 +227,7 @@ def build_report(findings: Findings, context: ReportContext, mode: str) -> Repor
         gap_groups=groups,
         hidden=hidden,
         pending=pending,
+        passing=passing,
         not_assessed=not_assessed,
         unlisted=[u.model_dump() for u in findings.populations.unlisted],
         defaults=defaults_rows(findings),

@@ -81,6 +81,13 @@ def pending_rows(findings: Findings, limit: int | None) -> tuple[list[Result], i
     return bounded(pending, limit)
 
 
+def passing_rows(findings: Findings, limit: int | None) -> tuple[list[Result], int]:
+    """Passing results with the evidence that decided them, in :data:`ORDER` — an auditor
+    re-performs a pass as much as a failure."""
+    passing = sorted((r for r in findings.results if r.status == "pass"), key=severity_key)
+    return bounded(passing, limit)
+
+
 def not_assessed_rows(findings: Findings, limit: int | None) -> tuple[list[dict[str, Any]], int]:
     """Results that could not be decided, with the cause and — for a denial only — the
     permission that lets the next scan decide them."""

@@ -213,6 +213,14 @@ def _apply_replication(
     if config is None:
         return
     rules = config.get("ReplicationConfiguration", {}).get("Rules", [])
+    if not rules:  # an absence is evidence too: no replication to another bucket
+        store.evidence.append(
+            Evidence(
+                operation="s3:GetBucketReplication",
+                region=region,
+                fields={"ReplicationConfiguration.Rules": 0},
+            )
+        )
     enabled = [r for r in rules if r.get("Status") == "Enabled"]
     if rules:
         store.protections.append(
