@@ -98,3 +98,28 @@ def test_the_period_reaches_findings_csv_and_the_command_line(tmp_path: Path) ->
         "2025-12-31..2025-10-01",
     )
     assert bad.exit_code == 2 and "--period" in bad.stderr and "ends before it starts" in bad.stderr
+
+
+def test_a_store_created_after_the_period_is_not_judged_over_it(tmp_path: Path) -> None:
+    young = store("young", **GOOD_TABLE) | {"created_at": "2025-12-15T00:00:00Z"}
+    inventory, policy = write_inputs(tmp_path, [young])
+    out = tmp_path / "q3.json"
+    ran = cli(
+        "evaluate",
+        str(inventory),
+        "--policy",
+        str(policy),
+        "-o",
+        str(out),
+        "--period",
+        "2025-07-01..2025-09-30",
+    )
+    assert ran.exit_code == 0, ran.output
+    from scanner.findings import load_findings
+
+    (gap,) = [r for r in load_findings(out).results if r.rule == "BKP-RPO-GAP"]
+    assert gap.status == "not_applicable" and "in_period" in gap.message
+    facts = period_facts(
+        _store([], "2025-12-15T00:00:00Z"), parse_period("2025-07-01..2025-09-30", AS_OF), None
+    )
+    assert facts["in_period"] is False and "largest_gap_hours" not in facts

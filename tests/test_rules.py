@@ -61,6 +61,7 @@ def test_rules_speak_the_neutral_vocabulary() -> None:
     for rule in PACK.rules:
         spec = rule.spec
         texts = [spec.logic, spec.applies_to.when or "", spec.message.pass_, spec.message.fail]
+        texts += [spec.pending_when or "", spec.message.pending or ""]
         texts += [spec.title, spec.rationale, *spec.applies_to.kinds]
         found = [t for t in texts if words.search(t)]
         assert not found, f"{spec.id}: {found}"

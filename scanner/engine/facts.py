@@ -70,7 +70,8 @@ class PeriodFacts(BaseModel):
     """The audit period for one store: judged from ``evaluated_from`` (the period's start,
     the store's creation, or as far back as its backups keep points — the reason says
     which); points created in it, the largest span in it with no restorable point, and
-    the days on which no new restorable copy was made."""
+    the days on which no new restorable copy was made; ``in_period`` False when the
+    store did not exist in the period."""
 
     start: str
     end: str
@@ -79,6 +80,8 @@ class PeriodFacts(BaseModel):
     points: int
     largest_gap_hours: float | None = None
     days_without_new_copy: int
+    #: False when the store was created after the period ended: nothing to judge
+    in_period: bool
 
 
 class VaultHolding(BaseModel):

@@ -83,6 +83,7 @@ def period_facts(store: DataStore, period: Period, kept_days: float | None) -> d
         "evaluated_from_reason": why,
         "points": sum(1 for t in points if begin <= t < period.end),
         "days_without_new_copy": _days_without(points, windows, begin, period.end),
+        "in_period": begin < period.end,  # False: the store did not exist in the period
     }
     if begin < period.end:
         facts["largest_gap_hours"] = round(_largest_gap(spans, begin, period.end) / 3600, 3)

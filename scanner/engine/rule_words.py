@@ -48,7 +48,12 @@ def check_words(spec: Any) -> None:
     for kind in spec.applies_to.kinds:
         if kind not in known:
             raise WordProblem("applies_to", f"unknown store kind {kind!r}{_suggest(kind, known)}")
-    for field, source in (("expression", spec.expression), ("applies_to", spec.applies_to.when)):
+    sources = (
+        ("expression", spec.expression),
+        ("applies_to", spec.applies_to.when),
+        ("pending_when", spec.pending_when),
+    )
+    for field, source in sources:
         for literal in (_literal(m) for m in _LITERAL.finditer(source or "")):
             if _KIND_SHAPE.match(literal) and literal not in known:
                 raise WordProblem(
