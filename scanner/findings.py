@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from scanner.errors import InputFileError
 from scanner.fileio import atomic_writer, read_json_document, validation_error
+from scanner.heap import bulk_objects
 from scanner.vocabulary import Severity, Status
 
 SCHEMA_ID: Final = "backup-audit/findings/v2"
@@ -61,6 +62,17 @@ class Result(_Record):
     evidence: list[dict[str, Any]] | None = None
     copies: dict[str, list[str]] | None = None
     exception: ExceptionApplied | None = None
+
+
+def coverage_view(result: Result) -> dict[str, Any]:
+    """The fields coverage is computed from (status, frameworks, store id and kind), as
+    the plain dict :func:`scanner.engine.coverage.recompute` reads — without dumping the
+    whole result."""
+    return {
+        "status": result.status,
+        "frameworks": result.frameworks,
+        "resource": {"id": result.resource.id, "kind": result.resource.kind},
+    }
 
 
 class Ratio(_Record):
@@ -187,6 +199,7 @@ def _compact(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
 
 
+@bulk_objects()
 def load_findings(path: Path) -> Findings:
     """Read and validate a findings file; problems name the file and line."""
     text, data = read_json_document(path, SCHEMA_ID, "a findings file")

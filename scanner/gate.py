@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from scanner.engine.coverage import recompute
 from scanner.errors import InputFileError
 from scanner.fileio import write_atomic
-from scanner.findings import Findings, Result
+from scanner.findings import Findings, Result, coverage_view
 from scanner.vocabulary import COVERED_STATUSES, SEVERITY_ORDER
 
 BASELINE_SCHEMA = "backup-audit/baseline/v1"
@@ -49,7 +49,7 @@ def baseline_of(findings: Findings) -> Baseline:
         if result.resource.kind != "estate":
             ref = result.resource
             locations[ref.id] = [ref.cloud, ref.account, ref.region]
-    figures = recompute(r.model_dump(mode="json") for r in findings.results)
+    figures = recompute(coverage_view(r) for r in findings.results)
     coverage = {"overall": figures["overall"]["ratio"]}
     coverage |= {f"framework:{k}": v["ratio"] for k, v in figures["by_framework"].items()}
     return Baseline.model_validate(
@@ -111,7 +111,7 @@ def run_gate(
 ) -> GateVerdict:
     """Decide the gate: every figure is recomputed from the results, never read."""
     verdict = GateVerdict()
-    figures = recompute(r.model_dump(mode="json") for r in findings.results)
+    figures = recompute(coverage_view(r) for r in findings.results)
     overall = figures["overall"]["ratio"]
     verdict.coverage = {
         "overall": overall,

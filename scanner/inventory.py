@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from scanner.errors import InputFileError
 from scanner.fileio import json_path, line_of, write_atomic
+from scanner.heap import bulk_objects
 from scanner.inventory_v1 import V1_SCHEMA, upgrade
 from scanner.model import SCHEMA_ID, Snapshot
 
@@ -28,6 +29,7 @@ def write_snapshot(snapshot: Snapshot, path: Path) -> None:
     write_atomic(path, dump_snapshot(snapshot))
 
 
+@bulk_objects()
 def load_snapshot(path: Path) -> Snapshot:
     """Read and validate a snapshot; any problem raises InputFileError with file and line."""
     try:

@@ -40,7 +40,10 @@ class _Record(BaseModel):
 
 class Evidence(_Record):
     """The API answer a fact rests on: operation, region, the field values read, and the
-    provider's request id where the SDK returned one (to find the call in its logs)."""
+    provider's request id where the SDK returned one (to find the call in its logs).
+
+    An answer read in several pages, or fields read from several calls, carry every
+    call's request id, in call order, joined with ", "."""
 
     operation: str
     region: str | None = None
@@ -54,6 +57,9 @@ class Gap(_Record):
 
     A ``protections`` gap may name the ``role`` of the protection that could not be read
     (an unreadable versioning setting): rules that never count that role are unaffected.
+    ``request_id`` is the provider's id of the call the gap comes from (the failed call's
+    error answer, or the answer that revealed the gap), where one came back; several,
+    joined with ", ", when the same failure was met in several calls.
     """
 
     attribute: GapAttribute
@@ -65,6 +71,7 @@ class Gap(_Record):
     permission: str | None = None
     region: str | None = None
     resource: str | None = None
+    request_id: str | None = None
 
 
 class Window(_Record):

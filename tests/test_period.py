@@ -123,3 +123,5 @@ def test_a_store_created_after_the_period_is_not_judged_over_it(tmp_path: Path) 
         _store([], "2025-12-15T00:00:00Z"), parse_period("2025-07-01..2025-09-30", AS_OF), None
     )
     assert facts["in_period"] is False and "largest_gap_hours" not in facts
+    # The rule's condition spans several YAML lines; the message is one line (CSV rows).
+    assert "\n" not in gap.message and "  " not in gap.message

@@ -291,7 +291,9 @@ def test_every_decided_verdict_names_the_operation_and_fields(demo: tuple[Path, 
     gaps = html[html.index('id="gaps"') : html.index('id="passing"')]
     passing = html[html.index('id="passing"') : html.index('id="pending"')]
     assert gaps.count('<ul class="evidence">') == sum(r.status == "fail" for r in decided)
-    assert passing.count('<ul class="evidence">') == sum(r.status == "pass" for r in decided)
+    rows = re.findall(r'<li class="passed-rule">(.*?)</li>', passing)
+    assert len(rows) == sum(r.status == "pass" for r in decided)
+    assert all(re.search(r"\[\d+(, \d+)*\]</span>$", row) for row in rows), "each cites evidence"
     # An absence is evidence: a table without any backup says which listing returned 0.
     (drafts,) = [
         r for r in decided if r.rule == "BKP-EXISTS" and r.resource.name == "invoice-drafts"

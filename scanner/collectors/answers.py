@@ -10,7 +10,7 @@ reported as a permission to grant.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from scanner.model import Evidence, Gap
@@ -45,6 +45,13 @@ def cause_of(code: str) -> GapCause:
     return "error"
 
 
+def join_request_ids(*ids: str | None) -> str | None:
+    """Request ids of several calls (or pages) as one ``Evidence.request_id``: each id
+    once, in call order, joined with ", "; None when no call returned one."""
+    parts = [part for joined in ids if joined for part in joined.split(", ")]
+    return ", ".join(dict.fromkeys(parts)) or None
+
+
 @dataclass(frozen=True)
 class Answer:
     """The outcome of one call: data, or absent (a documented not-found), or a gap; and
@@ -56,21 +63,47 @@ class Answer:
     request_id: str | None = None
 
 
+@dataclass(frozen=True)
+class Listing:
+    """The outcome of a paginated call: every item, or the gap that stopped it; and the
+    request id of each page that returned one, in page order (a failed page's id is on
+    the gap)."""
+
+    items: list[Any] = field(default_factory=list)
+    gap: Gap | None = None
+    request_ids: tuple[str, ...] = ()
+
+    @property
+    def request_id(self) -> str | None:
+        """The pages' request ids joined with ", " (None when no page returned one)."""
+        return join_request_ids(*self.request_ids)
+
+
 def gap_for(gap: Gap, *attributes: GapAttribute, resource: str | None = None) -> list[Gap]:
     """The same failure recorded against several attributes of one resource."""
     return [gap.model_copy(update={"attribute": a, "resource": resource}) for a in attributes]
 
 
 def sort_gaps(gaps: list[Gap]) -> list[Gap]:
-    """Unique gaps in a stable order."""
-    unique = {g.model_dump_json(): g for g in gaps}
+    """Unique gaps in a stable order. The same failure met in several calls (one gap but
+    for the request id) is one gap carrying every call's request id."""
+    unique: dict[str, Gap] = {}
+    for gap in gaps:
+        key = gap.model_dump_json(exclude={"request_id"})
+        if key in unique:
+            ids = join_request_ids(unique[key].request_id, gap.request_id)
+            gap = unique[key].model_copy(update={"request_id": ids})
+        unique[key] = gap
     return [unique[k] for k in sorted(unique)]
 
 
-def tag_evidence(operation: str, region: str | None, tags: dict[str, str]) -> Evidence:
+def tag_evidence(
+    operation: str, region: str | None, tags: dict[str, str], request_id: str | None = None
+) -> Evidence:
     """Evidence of the tags (labels) read for a store, as one field per tag."""
     return Evidence(
         operation=operation,
         region=region,
         fields={f"tag {key}": value for key, value in sorted(tags.items())} or {"tags": "(none)"},
+        request_id=request_id,
     )

@@ -143,7 +143,8 @@ class Evaluator:
             applies = rule.when.evaluate(ctx)
             if applies.value is False:
                 return "not_applicable", {
-                    "reason": f"condition does not hold: {spec.applies_to.when}"
+                    "reason": "condition does not hold: "
+                    + " ".join((spec.applies_to.when or "").split())
                 }
             if applies.value is None:
                 return "not_assessed", self._unknown(applies.reason, store, rule, resolution)

@@ -16,6 +16,7 @@ from scanner.engine.period import parse_period
 from scanner.engine.rules import RulePack
 from scanner.fileio import atomic_writer
 from scanner.findings import SCHEMA_ID, sha256_file, write_findings
+from scanner.heap import bulk_objects
 from scanner.inventory import load_snapshot
 from scanner.model import Snapshot
 from scanner.policy import Policy, load_policy
@@ -32,6 +33,7 @@ class EvaluationSummary:
     exceptions: list[dict[str, Any]]
 
 
+@bulk_objects()
 def evaluate_files(
     inventory: Path,
     policy_path: Path,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
@@ -21,9 +20,11 @@ from scanner.errors import InputFileError
 from scanner.fileio import write_atomic
 from scanner.findings import Findings, load_findings
 from scanner.gate import Baseline, load_baseline
+from scanner.heap import bulk_objects
 from scanner.inventory import load_snapshot
 from scanner.model import Snapshot
 from scanner.render.report_model import STATUS_LABEL, Report, ReportContext, SignOff, build_report
+from scanner.render.report_sections import evidence_value
 
 FORMATS = ("html", "pdf")
 
@@ -46,17 +47,6 @@ def render_html(report: Report, pack: RulePack) -> str:
     return template.render(
         r=report, css=css, labels=STATUS_LABEL, catalogs=pack.catalogs, operations=report.operations
     )
-
-
-def evidence_value(value: object) -> str:
-    """An evidence field as text: lists joined, maps as compact JSON, None as "none"."""
-    if value is None:
-        return "none"
-    if isinstance(value, list):
-        return ", ".join(evidence_value(v) for v in value) or "[] (none)"
-    if isinstance(value, dict):
-        return json.dumps(value, sort_keys=True, separators=(",", ":"))
-    return str(value)
 
 
 def pdf_bytes(html: str, attachments: dict[str, bytes]) -> bytes:
@@ -163,6 +153,7 @@ def called_operations(findings: Findings) -> list[dict[str, object]] | None:
     )
 
 
+@bulk_objects()
 def write_reports(inputs: ReportInputs, out_dir: Path, formats: tuple[str, ...]) -> dict[str, Path]:
     """Render every format first, then write ``report.html`` and/or ``report.pdf``
     atomically (a rendering error leaves no new report); return their paths."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from scanner.engine.catalog import Requirement
 from scanner.engine.coverage import judge_store
@@ -82,45 +83,53 @@ def _state(rules: list[str], tested: int, counts: Counter[str]) -> tuple[str, st
     return f"no failures in {tested} tested rule(s)" + "".join(f"; {e}" for e in extra), "pass"
 
 
-def matrix(findings: Findings, pack: RulePack, framework: str) -> list[MatrixRow]:
-    """One row per requirement of the framework's catalog."""
-    cited: dict[str, list[Result]] = defaultdict(list)
+def matrices(findings: Findings, pack: RulePack) -> dict[str, list[MatrixRow]]:
+    """Per framework of the pack, one row per requirement of its catalog (one pass over
+    the results for every framework)."""
+    cited: dict[tuple[str, str], list[Result]] = defaultdict(list)
     for result in findings.results:
         if result.status != "not_applicable":
-            for requirement_id in result.frameworks.get(framework, []):
-                cited[requirement_id].append(result)
-    rows = []
-    for requirement in pack.catalogs[framework].requirements:
-        rules = requirement_rules(pack, framework, requirement)
-        results = cited.get(requirement.id, [])
-        counts = Counter(str(r.status) for r in results)
-        tested = len({r.rule for r in results})
-        state, tone = _state(rules, tested, counts)
-        rows.append(
-            MatrixRow(
-                requirement.id,
-                requirement.title,
-                rules,
-                sorted(requirement.supported_by),
-                counts,
-                tested,
-                _store_share(results),
-                state,
-                tone,
-            )
-        )
-    return rows
+            for framework, ids in result.frameworks.items():
+                for requirement_id in ids:
+                    cited[(framework, requirement_id)].append(result)
+    return {
+        framework: [
+            _row(pack, framework, requirement, cited.get((framework, requirement.id), []))
+            for requirement in pack.catalogs[framework].requirements
+        ]
+        for framework in sorted(pack.catalogs)
+    }
+
+
+def _row(
+    pack: RulePack, framework: str, requirement: Requirement, results: list[Result]
+) -> MatrixRow:
+    rules = requirement_rules(pack, framework, requirement)
+    counts = Counter(str(r.status) for r in results)
+    tested = len({r.rule for r in results})
+    state, tone = _state(rules, tested, counts)
+    return MatrixRow(
+        requirement.id,
+        requirement.title,
+        rules,
+        sorted(requirement.supported_by),
+        counts,
+        tested,
+        _store_share(results),
+        state,
+        tone,
+    )
 
 
 def _store_share(results: list[Result]) -> Share:
     """Stores whose results citing one requirement are all covered (pending apart)."""
-    by_store: dict[str, list[Result]] = defaultdict(list)
+    by_store: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for result in results:
         if result.resource.kind != "estate":
-            by_store[result.resource.id].append(result)
+            by_store[result.resource.id].append({"status": result.status, "frameworks": {}})
     share = Share()
     for store_results in by_store.values():
-        judged = judge_store([r.model_dump(mode="json") for r in store_results])
+        judged = judge_store(store_results)
         if judged is None:
             continue
         if judged.pending:

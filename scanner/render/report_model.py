@@ -18,18 +18,19 @@ from scanner.model import Snapshot
 from scanner.render.report_matrix import (
     MatrixRow,
     SeverityRow,
-    matrix,
+    matrices,
     severity_view,
     tested_counts,
 )
 from scanner.render.report_sections import (
     ORDER,
     GapGroup,
+    PassingStore,
     StoreRow,
     defaults_rows,
     gap_groups,
     not_assessed_rows,
-    passing_rows,
+    passing_stores,
     pending_rows,
     store_rows,
 )
@@ -91,7 +92,7 @@ class Report:
     gap_groups: list[GapGroup]
     hidden: dict[str, int]
     pending: list[Result]
-    passing: list[Result]
+    passing: list[PassingStore]
     not_assessed: list[dict[str, Any]]
     unlisted: list[dict[str, Any]]
     defaults: dict[str, list[str]]
@@ -193,7 +194,7 @@ def build_report(findings: Findings, context: ReportContext, mode: str) -> Repor
     limit = PDF_ROWS if bounded else None
     pending, pending_hidden = pending_rows(findings, limit)
     not_assessed, na_hidden = not_assessed_rows(findings, limit)
-    passing, passing_hidden = passing_rows(findings, limit)
+    passing, passing_hidden = passing_stores(findings, limit)
     stores = store_rows(findings, context.snapshot)
     hidden = {
         "gaps": gaps_hidden,
@@ -202,10 +203,10 @@ def build_report(findings: Findings, context: ReportContext, mode: str) -> Repor
         "passing": passing_hidden,
         "stores": max(0, len(stores) - PDF_ROWS) if bounded else 0,
     }
-    matrices = {name: matrix(findings, pack, name) for name in sorted(pack.catalogs)}
+    matrix_rows = matrices(findings, pack)
     meta = _meta(findings, pack, context.hashes) | {
         "stores": len(stores),
-        "tested": tested_counts(matrices),
+        "tested": tested_counts(matrix_rows),
     }
     failing = [r for r in findings.results if r.status == "fail"]
     return Report(
@@ -223,7 +224,7 @@ def build_report(findings: Findings, context: ReportContext, mode: str) -> Repor
         severity_view=severity_view(findings),
         status_counts=dict(coverage.by_status),
         trend=_trend(findings, context.baseline),
-        matrices=matrices,
+        matrices=matrix_rows,
         gap_groups=groups,
         hidden=hidden,
         pending=pending,

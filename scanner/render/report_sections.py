@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from scanner.engine.evaluate import copies_seen
 from scanner.findings import Findings, Result
 from scanner.model import DataStore, Snapshot
@@ -81,11 +83,56 @@ def pending_rows(findings: Findings, limit: int | None) -> tuple[list[Result], i
     return bounded(pending, limit)
 
 
-def passing_rows(findings: Findings, limit: int | None) -> tuple[list[Result], int]:
-    """Passing results with the evidence that decided them, in :data:`ORDER` — an auditor
-    re-performs a pass as much as a failure."""
-    passing = sorted((r for r in findings.results if r.status == "pass"), key=severity_key)
-    return bounded(passing, limit)
+@dataclass
+class PassingStore:
+    """One store's passing results, each with the numbers of the evidence that decided it;
+    the evidence is listed once per store (results of a store share most of it)."""
+
+    resource: Any
+    results: list[tuple[Result, str]] = field(default_factory=list)
+    evidence: list[str] = field(default_factory=list)
+
+
+def evidence_value(value: object) -> str:
+    """An evidence field as text: lists joined, maps as compact JSON, None as "none"."""
+    if value is None:
+        return "none"
+    if isinstance(value, list):
+        return ", ".join(evidence_value(v) for v in value) or "[] (none)"
+    if isinstance(value, dict):
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+    return str(value)
+
+
+def evidence_text(item: dict[str, Any]) -> str:
+    """One evidence item as a line: operation (region) · request id: field=value; …"""
+    head = str(item.get("operation"))
+    if item.get("region"):
+        head += f" ({item['region']})"
+    if item.get("request_id"):
+        head += f" · request {item['request_id']}"
+    fields = "; ".join(f"{k}={evidence_value(v)}" for k, v in item.get("fields", {}).items())
+    return f"{head}: {fields}"
+
+
+def passing_stores(findings: Findings, limit: int | None) -> tuple[list[PassingStore], int]:
+    """Passing results by store (in store order), with numbered evidence; with ``limit``,
+    only the first ``limit`` results are kept and the rest counted."""
+    stores: dict[str, PassingStore] = {}
+    numbers: dict[str, dict[bytes, int]] = {}
+    passing = [r for r in findings.results if r.status == "pass"]
+    for result in passing if limit is None else passing[:limit]:
+        store = stores.setdefault(result.resource.id, PassingStore(result.resource))
+        seen = numbers.setdefault(result.resource.id, {})
+        refs = []
+        for item in result.evidence or []:
+            key = orjson.dumps(item, option=orjson.OPT_SORT_KEYS)
+            if key not in seen:
+                store.evidence.append(evidence_text(item))
+                seen[key] = len(store.evidence)
+            refs.append(seen[key])
+        store.results.append((result, ", ".join(map(str, refs))))
+    return list(stores.values()), len(passing) - sum(len(s.results) for s in stores.values())
 
 
 def not_assessed_rows(findings: Findings, limit: int | None) -> tuple[list[dict[str, Any]], int]:

@@ -117,6 +117,7 @@ def test_a_key_that_is_gone_leaves_encryption_known_and_only_its_type_unknown(
         "kms:DescribeKey",
         "not_found",
     )
+    assert gap.request_id  # moto's KMS names the failed call
     # Judged: encrypted at rest passes; only the customer-managed-key question is open.
     policy = Policy.model_validate(
         case_policy() | {"tiering": {"tag": "backup-tier", "default": "critical"}}

@@ -56,9 +56,11 @@ def enabled_regions(api: AwsApi, region: str) -> tuple[list[str], Gap | None]:
     return sorted(r["RegionName"] for r in answer.data.get("Regions", [])), None
 
 
-def organisation_accounts(api: AwsApi, region: str) -> list[dict[str, Any]]:
-    """The organisation's accounts (``Id``, ``Name``, ``State``); unreadable is fatal."""
-    accounts, gap = api.pages("organizations", region, "ListAccounts", "inventory", "Accounts")
+def organisation_accounts(api: AwsApi, region: str) -> tuple[list[dict[str, Any]], str | None]:
+    """The organisation's accounts (``Id``, ``Name``, ``State``) and the listing's request
+    ids; unreadable is fatal."""
+    listing = api.pages("organizations", region, "ListAccounts", "inventory", "Accounts")
+    accounts, gap = listing.items, listing.gap
     if gap:
         raise CollectionError(
             f"--org: cannot list the organisation's accounts (organizations:ListAccounts: "
@@ -70,7 +72,7 @@ def organisation_accounts(api: AwsApi, region: str) -> list[dict[str, Any]]:
             "--org: organizations:ListAccounts returned no accounts — is this account the "
             "management account or a delegated administrator of an organisation?"
         )
-    return sorted(accounts, key=lambda a: str(a["Id"]))
+    return sorted(accounts, key=lambda a: str(a["Id"])), listing.request_id
 
 
 def is_active(listed: dict[str, Any]) -> bool:

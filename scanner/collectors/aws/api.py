@@ -6,6 +6,8 @@ read-only guard (before the request is built) and the counters of calls and of r
 sent (so retries are counted apart). ``AwsApi`` is one account's view: ``call`` and
 ``pages`` run a declared operation; AccessDenied, throttling after retries, timeouts and
 any other failure come back as a :class:`~scanner.model.Gap`, never as an empty answer.
+Every answer keeps the provider's request id (``ResponseMetadata.RequestId``) — a
+listing one per page, a gap the id of the error answer — so evidence can cite the call.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from scanner import __version__
-from scanner.collectors.answers import Answer, cause_of
+from scanner.collectors.answers import Answer, Listing, cause_of
 from scanner.collectors.readonly import CallCounter, ReadOnlyGuard
 from scanner.model import Gap
 from scanner.vocabulary import GapAttribute
@@ -157,18 +159,14 @@ class AwsApi:
             client = self.clients.get(self.account, service, region)
             data = getattr(client, xform_name(operation))(**params)
         except ClientError as exc:
-            code = str(exc.response.get("Error", {}).get("Code", "Unknown"))
-            request_id = exc.response.get("ResponseMetadata", {}).get("RequestId")
-            if code in absent:
-                return Answer(absent=True, request_id=request_id)
-            message = str(exc.response.get("Error", {}).get("Message", exc))
-            return Answer(gap=self.gap(service, region, operation, attribute, code, message))
+            if _error_code(exc) in absent:
+                return Answer(absent=True, request_id=_request_id(exc.response))
+            return Answer(gap=self.failed(service, region, operation, attribute, exc))
         except BotoCoreError as exc:
-            return Answer(
-                gap=self.gap(service, region, operation, attribute, type(exc).__name__, str(exc))
-            )
-        metadata = data.pop("ResponseMetadata", {})
-        return Answer(data=data, request_id=metadata.get("RequestId") or None)
+            return Answer(gap=self.failed(service, region, operation, attribute, exc))
+        request_id = _request_id(data)
+        data.pop("ResponseMetadata", None)
+        return Answer(data=data, request_id=request_id)
 
     def pages(
         self,
@@ -178,22 +176,39 @@ class AwsApi:
         attribute: GapAttribute,
         result_key: str,
         **params: Any,
-    ) -> tuple[list[Any], Gap | None]:
-        """All items of a paginated list operation, or the gap that stopped it."""
+    ) -> Listing:
+        """All items of a paginated list operation and each page's request id, or the gap
+        that stopped it (with the failed page's request id)."""
         items: list[Any] = []
+        request_ids: list[str] = []
         try:
             client = self.clients.get(self.account, service, region)
             paginator = client.get_paginator(xform_name(operation))
             for page in paginator.paginate(**params):
                 items.extend(page.get(result_key, []))
-        except ClientError as exc:
-            code = str(exc.response.get("Error", {}).get("Code", "Unknown"))
-            message = str(exc.response.get("Error", {}).get("Message", exc))
-            return [], self.gap(service, region, operation, attribute, code, message)
-        except BotoCoreError as exc:
-            name, text = type(exc).__name__, str(exc)
-            return [], self.gap(service, region, operation, attribute, name, text)
-        return items, None
+                request_id = _request_id(page)
+                if request_id:
+                    request_ids.append(request_id)
+        except (ClientError, BotoCoreError) as exc:
+            return Listing(gap=self.failed(service, region, operation, attribute, exc))
+        return Listing(items, request_ids=tuple(request_ids))
+
+    def failed(
+        self,
+        service: str,
+        region: str,
+        operation: str,
+        attribute: GapAttribute,
+        exc: ClientError | BotoCoreError,
+    ) -> Gap:
+        """The gap an SDK exception leaves: the provider's error code, message and request
+        id from an error answer; the exception's name and text when none came back."""
+        if isinstance(exc, ClientError):
+            error = exc.response.get("Error", {})
+            message = str(error.get("Message", exc))
+            code, request_id = _error_code(exc), _request_id(exc.response)
+            return self.gap(service, region, operation, attribute, code, message, request_id)
+        return self.gap(service, region, operation, attribute, type(exc).__name__, str(exc))
 
     def gap(
         self,
@@ -203,6 +218,7 @@ class AwsApi:
         attribute: GapAttribute,
         code: str,
         message: str,
+        request_id: str | None = None,
     ) -> Gap:
         """The gap one failed operation leaves on ``attribute``."""
         return Gap(
@@ -213,4 +229,15 @@ class AwsApi:
             message=message,
             permission=self.clients.guard.permission(service, operation),
             region=region,
+            request_id=request_id,
         )
+
+
+def _error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", "Unknown"))
+
+
+def _request_id(response: Mapping[str, Any]) -> str | None:
+    """``ResponseMetadata.RequestId`` of an answer, a page or an error answer, when the
+    provider sent one."""
+    return str(response.get("ResponseMetadata", {}).get("RequestId") or "") or None

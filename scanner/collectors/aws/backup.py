@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from scanner.collectors.answers import join_request_ids
 from scanner.collectors.aws.api import AwsApi
 from scanner.collectors.aws.arn import arn_account
 from scanner.collectors.aws.context import AccountContext
@@ -40,27 +41,53 @@ OPERATIONS = declare(
 )
 
 
+@dataclass(frozen=True)
+class SelectionFacts:
+    """One ``GetBackupSelection`` answer and its request id."""
+
+    answer: dict[str, Any]
+    request_id: str | None = None
+
+    @property
+    def body(self) -> dict[str, Any]:
+        """The ``BackupSelection`` itself (name, resources, tags, conditions)."""
+        return dict(self.answer.get("BackupSelection", {}))
+
+
 @dataclass
 class PlanFacts:
-    """One backup plan as read: the plan answer and its selections."""
+    """One backup plan as read: the plan answer, its request id and its selections."""
 
     plan: dict[str, Any]
-    selections: list[dict[str, Any]] = field(default_factory=list)
+    selections: list[SelectionFacts] = field(default_factory=list)
+    request_id: str | None = None
 
 
 @dataclass
 class RegionBackup:
-    """Everything AWS Backup answered in one region, and what it could not answer."""
+    """Everything AWS Backup answered in one region, and what it could not answer; the
+    request ids of the vault listing and of each vault's recovery point listing."""
 
     region: str
     plans: list[PlanFacts] = field(default_factory=list)
     plans_gap: Gap | None = None
     vaults: list[Vault] = field(default_factory=list)
     vaults_gap: Gap | None = None
+    vaults_request_id: str | None = None
     points: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
     points_gaps: list[Gap] = field(default_factory=list)
+    points_request_ids: dict[str, str | None] = field(default_factory=dict)  # by vault name
     protected: dict[str, dict[str, Any]] = field(default_factory=dict)
     protected_gap: Gap | None = None
+
+    def listings_request_id(self) -> str | None:
+        """The request ids of the vault listing and of every vault's point listing."""
+        return join_request_ids(self.vaults_request_id, *self.points_request_ids.values())
+
+    def points_request_id(self, points: list[dict[str, Any]]) -> str | None:
+        """The request ids of the point listings of the vaults that hold ``points``."""
+        vaults = sorted({str(p.get("BackupVaultName")) for p in points})
+        return join_request_ids(*(self.points_request_ids.get(v) for v in vaults))
 
 
 def collect_region(api: AwsApi, ctx: AccountContext, region: str, now: datetime) -> TaskResult:
@@ -68,21 +95,19 @@ def collect_region(api: AwsApi, ctx: AccountContext, region: str, now: datetime)
     facts = RegionBackup(region)
     _read_plans(api, region, facts)
     _read_vaults(api, ctx, region, facts, now)
-    protected, facts.protected_gap = api.pages(
-        "backup", region, "ListProtectedResources", "recovery_points", "Results"
-    )
-    facts.protected = {p["ResourceArn"]: p for p in protected}
+    protected = api.pages("backup", region, "ListProtectedResources", "recovery_points", "Results")
+    facts.protected_gap = protected.gap
+    facts.protected = {p["ResourceArn"]: p for p in protected.items}
     return TaskResult(facts=[facts])
 
 
 def _read_plans(api: AwsApi, region: str, facts: RegionBackup) -> None:
-    plans, facts.plans_gap = api.pages(
-        "backup", region, "ListBackupPlans", "protections", "BackupPlansList"
-    )
-    for summary in sorted(plans, key=lambda p: p["BackupPlanId"]):
+    plans = api.pages("backup", region, "ListBackupPlans", "protections", "BackupPlansList")
+    facts.plans_gap = plans.gap
+    for summary in sorted(plans.items, key=lambda p: p["BackupPlanId"]):
         plan_id = summary["BackupPlanId"]
         answer = api.call("backup", region, "GetBackupPlan", "protections", BackupPlanId=plan_id)
-        selections, sel_gap = api.pages(
+        selections = api.pages(
             "backup",
             region,
             "ListBackupSelections",
@@ -90,12 +115,12 @@ def _read_plans(api: AwsApi, region: str, facts: RegionBackup) -> None:
             "BackupSelectionsList",
             BackupPlanId=plan_id,
         )
-        gap = answer.gap or sel_gap
+        gap = answer.gap or selections.gap
         if gap or answer.data is None:
             facts.plans_gap = facts.plans_gap or gap
             continue
-        item = PlanFacts(answer.data)
-        for sel in sorted(selections, key=lambda s: s["SelectionId"]):
+        item = PlanFacts(answer.data, request_id=answer.request_id)
+        for sel in sorted(selections.items, key=lambda s: s["SelectionId"]):
             got = api.call(
                 "backup",
                 region,
@@ -107,19 +132,18 @@ def _read_plans(api: AwsApi, region: str, facts: RegionBackup) -> None:
             if got.gap or got.data is None:
                 facts.plans_gap = facts.plans_gap or got.gap
                 continue
-            item.selections.append(got.data)
+            item.selections.append(SelectionFacts(got.data, got.request_id))
         facts.plans.append(item)
 
 
 def _read_vaults(
     api: AwsApi, ctx: AccountContext, region: str, facts: RegionBackup, now: datetime
 ) -> None:
-    vaults, facts.vaults_gap = api.pages(
-        "backup", region, "ListBackupVaults", "recovery_points", "BackupVaultList"
-    )
-    if facts.vaults_gap:
-        facts.points_gaps.append(facts.vaults_gap)
-    for raw in sorted(vaults, key=lambda v: v["BackupVaultName"]):
+    vaults = api.pages("backup", region, "ListBackupVaults", "recovery_points", "BackupVaultList")
+    facts.vaults_gap, facts.vaults_request_id = vaults.gap, vaults.request_id
+    if vaults.gap:
+        facts.points_gaps.append(vaults.gap)
+    for raw in sorted(vaults.items, key=lambda v: v["BackupVaultName"]):
         name = raw["BackupVaultName"]
         policy = api.call(
             "backup",
@@ -132,8 +156,9 @@ def _read_vaults(
         denies: bool | None = None
         if not policy.gap:  # absent (no access policy) means nothing denies deletion
             denies = denies_deletion(policy.data) if policy.data else False
-        facts.vaults.append(_vault(raw, ctx, region, now, denies))
-        points, gap = api.pages(
+        request_id = join_request_ids(vaults.request_id, policy.request_id)
+        facts.vaults.append(_vault(raw, ctx, region, now, denies, request_id))
+        points = api.pages(
             "backup",
             region,
             "ListRecoveryPointsByBackupVault",
@@ -141,9 +166,10 @@ def _read_vaults(
             "RecoveryPoints",
             BackupVaultName=name,
         )
-        if gap:
-            facts.points_gaps.append(gap)
-        for point in points:
+        if points.gap:
+            facts.points_gaps.append(points.gap)
+        facts.points_request_ids[name] = points.request_id
+        for point in points.items:
             facts.points[point.get("ResourceArn", "")].append(point)
 
 
@@ -163,8 +189,14 @@ def lock_state(raw: dict[str, Any], now: datetime) -> ImmutabilityState:
 
 
 def _vault(
-    raw: dict[str, Any], ctx: AccountContext, region: str, now: datetime, denies: bool | None
+    raw: dict[str, Any],
+    ctx: AccountContext,
+    region: str,
+    now: datetime,
+    denies: bool | None,
+    request_id: str | None,
 ) -> Vault:
+    """A listed vault; its evidence cites the vault listing and the access policy read."""
     arn = raw["BackupVaultArn"]
     state = lock_state(raw, now)
     return Vault(
@@ -195,6 +227,7 @@ def _vault(
                     "EncryptionKeyType": raw.get("EncryptionKeyType"),
                     "access policy denies backup:DeleteRecoveryPoint": denies,
                 },
+                request_id=request_id,
             )
         ],
     )

@@ -15,7 +15,7 @@ from typing import Any
 
 from scanner.collectors.answers import gap_for
 from scanner.collectors.aws.arn import arn_account, arn_region
-from scanner.collectors.aws.backup import PlanFacts, RegionBackup
+from scanner.collectors.aws.backup import PlanFacts, RegionBackup, SelectionFacts
 from scanner.collectors.aws.cron import max_interval_hours, start_time
 from scanner.collectors.aws.selection import covers
 from scanner.collectors.tasks import StoreResult, iso
@@ -55,31 +55,32 @@ def _apply_plans(
     seen: set[str] = set()
     for plan in local.plans:
         for selection in plan.selections:
-            body = selection.get("BackupSelection", {})
-            covered = covers(body, store.id, store.tags)
+            covered = covers(selection.body, store.id, store.tags)
             if covered is None:
-                store.gaps.append(_tags_gap(store.id, local.region, body.get("SelectionName", "")))
+                store.gaps.append(_tags_gap(store.id, local.region, selection))
             if not covered:
                 continue
             for rule in plan.plan.get("BackupPlan", {}).get("Rules", []):
-                protection = _rule_protection(plan, rule, body, vaults, local.region, now)
+                protection = _rule_protection(plan, rule, selection, vaults, local.region, now)
                 if protection.name not in seen:
                     seen.add(protection.name)
                     store.protections.append(protection)
                     store.copies += _configured_copies(plan, rule, local.region)
 
 
-def _tags_gap(arn: str, region: str, selection: str) -> Gap:
+def _tags_gap(arn: str, region: str, selection: SelectionFacts) -> Gap:
+    name = selection.body.get("SelectionName", "")
     return Gap(
         attribute="protections",
         operation="backup:GetBackupSelection",
         error_code="TagsUnknown",
         cause="dependent",
-        message=f"backup selection {selection!r} selects by tag and this resource's tags "
+        message=f"backup selection {name!r} selects by tag and this resource's tags "
         "could not be read",
         permission=None,
         region=region,
         resource=arn,
+        request_id=selection.request_id,
     )
 
 
@@ -106,7 +107,7 @@ def plan_rule(rule: dict[str, Any], now: datetime) -> BackupPlanRule:
 def _rule_protection(
     plan: PlanFacts,
     rule: dict[str, Any],
-    selection: dict[str, Any],
+    selection: SelectionFacts,
     vaults: dict[str, Vault],
     region: str,
     now: datetime,
@@ -130,7 +131,7 @@ def _rule_protection(
         details={
             "plan_id": plan.plan.get("BackupPlanId"),
             "vault": normal.vault,
-            "selection": selection.get("SelectionName"),
+            "selection": selection.body.get("SelectionName"),
             "schedule": normal.schedule,
             "vault_lock": None if lock is None else lock.state,
             "completion_window_minutes": rule.get("CompletionWindowMinutes"),
@@ -145,11 +146,13 @@ def _rule_protection(
                     "BackupPlan.Rules[].TargetBackupVaultName": normal.vault,
                     "BackupPlan.Rules[].EnableContinuousBackup": normal.continuous,
                 },
+                request_id=plan.request_id,
             ),
             Evidence(
                 operation="backup:GetBackupSelection",
                 region=region,
-                fields={"BackupSelection.SelectionName": selection.get("SelectionName")},
+                fields={"BackupSelection.SelectionName": selection.body.get("SelectionName")},
+                request_id=selection.request_id,
             ),
         ],
     )
@@ -180,6 +183,7 @@ def _configured_copies(plan: PlanFacts, rule: dict[str, Any], region: str) -> li
                                 action.get("Lifecycle", {}).get("DeleteAfterDays")
                             ),
                         },
+                        request_id=plan.request_id,
                     )
                 ],
             )
@@ -196,16 +200,18 @@ def _apply_points(item: StoreResult, facts: dict[str, RegionBackup]) -> None:
         done = [p for p in region_facts.points.get(store.id, []) if p.get("Status") == "COMPLETED"]
         local = [p for p in done if region == store.region and not p.get("SourceBackupVaultArn")]
         if local:
-            _add_local_points(item, local, region)
+            _add_local_points(item, local, region, region_facts.points_request_id(local))
         if region == store.region and not region_facts.points_gaps:
             item.note_listing(_listing(region_facts, len(local), region))
         for vault_arn in sorted({p["BackupVaultArn"] for p in done if p not in local}):
             copies = [p for p in done if p["BackupVaultArn"] == vault_arn]
-            store.copies.append(_observed_copy(vault_arn, copies, region))
+            request_id = region_facts.points_request_id(copies)
+            store.copies.append(_observed_copy(vault_arn, copies, region, request_id))
 
 
 def _listing(facts: RegionBackup, found: int, region: str) -> Evidence:
-    """What the region's vault listings held for the store — an absence included."""
+    """What the region's vault listings held for the store — an absence included. It
+    cites the request ids of the vault listing and of every vault's point listing."""
     return Evidence(
         operation="backup:ListRecoveryPointsByBackupVault",
         region=region,
@@ -213,6 +219,7 @@ def _listing(facts: RegionBackup, found: int, region: str) -> Evidence:
             "vaults listed": len(facts.vaults),
             "completed recovery points of this resource": found,
         },
+        request_id=facts.listings_request_id(),
     )
 
 
@@ -222,7 +229,9 @@ _VAULT_KEYS: dict[str, KeyType] = {
 }
 
 
-def _add_local_points(item: StoreResult, points: list[dict[str, Any]], region: str) -> None:
+def _add_local_points(
+    item: StoreResult, points: list[dict[str, Any]], region: str, request_id: str | None
+) -> None:
     times = sorted(p["CreationDate"] for p in points)
     delete_at = [p.get("CalculatedLifecycle", {}).get("DeleteAt") for p in points]
     encrypted = all(p.get("IsEncrypted", False) for p in points)
@@ -237,6 +246,7 @@ def _add_local_points(item: StoreResult, points: list[dict[str, Any]], region: s
             "all IsEncrypted": encrypted,
             "RecoveryPoints[].EncryptionKeyType": ",".join(sorted(str(k) for k in key_types)),
         },
+        request_id=request_id,
     )
     details: dict[str, Scalar] = {
         "latest_delete_at": iso(max((d for d in delete_at if d), default=None)),
@@ -254,7 +264,9 @@ def _add_local_points(item: StoreResult, points: list[dict[str, Any]], region: s
     )
 
 
-def _observed_copy(vault_arn: str, points: list[dict[str, Any]], region: str) -> Copy:
+def _observed_copy(
+    vault_arn: str, points: list[dict[str, Any]], region: str, request_id: str | None
+) -> Copy:
     newest = max(p["CreationDate"] for p in points)
     return Copy(
         kind="backup_copy",
@@ -274,6 +286,7 @@ def _observed_copy(vault_arn: str, points: list[dict[str, Any]], region: str) ->
                     "RecoveryPoints[].CreationDate (newest)": iso(newest),
                     "RecoveryPoints[].SourceBackupVaultArn": points[0].get("SourceBackupVaultArn"),
                 },
+                request_id=request_id,
             )
         ],
     )
@@ -302,10 +315,7 @@ def account_plans(facts: dict[str, RegionBackup], now: datetime) -> list[BackupP
                     name=body.get("BackupPlanName", ""),
                     region=region,
                     rules=[plan_rule(r, now) for r in body.get("Rules", [])],
-                    selections=sorted(
-                        s.get("BackupSelection", {}).get("SelectionName", "")
-                        for s in plan.selections
-                    ),
+                    selections=sorted(s.body.get("SelectionName", "") for s in plan.selections),
                     last_execution=plan.plan.get("LastExecutionDate"),
                 )
             )

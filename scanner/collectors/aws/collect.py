@@ -74,6 +74,7 @@ class AwsCollector(Collector):
         self._apis: dict[str, AwsApi] = {}
         self._regions_of: dict[str, list[str]] = {}
         self._closed: dict[str, Gap | None] = {}
+        self._org_request_id: str | None = None
 
     @property
     def home(self) -> str:
@@ -96,7 +97,7 @@ class AwsCollector(Collector):
             self._caller_regions()  # fails now (exit 3), not after a long wait
         return Targets(
             reachable=[Target(a, self.scope.regions or (), name) for a, name in wanted],
-            refused=[_not_active(a) for a in inactive],
+            refused=[_not_active(a, self._org_request_id) for a in inactive],
         )
 
     def _wanted_accounts(self) -> tuple[list[tuple[str, str | None]], list[dict[str, Any]]]:
@@ -104,7 +105,7 @@ class AwsCollector(Collector):
         wanted = sorted(set(self.scope.accounts))
         if not self.scope.org:
             return [(a, None) for a in (wanted or [self._me.account])], []
-        listed = account.organisation_accounts(self._caller_api, self.home)
+        listed, self._org_request_id = account.organisation_accounts(self._caller_api, self.home)
         active = {str(a["Id"]): a.get("Name") for a in listed if account.is_active(a)}
         unknown = sorted(set(wanted) - set(active))
         if unknown:
@@ -197,8 +198,9 @@ class AwsCollector(Collector):
         self.clients.forget(target.account)
 
 
-def _not_active(listed: dict[str, Any]) -> AccountFacts:
-    """An organisation account that is not active (suspended, closing): listed, not read."""
+def _not_active(listed: dict[str, Any], request_id: str | None) -> AccountFacts:
+    """An organisation account that is not active (suspended, closing): listed, not read;
+    the gap cites the listing's request ids."""
     state = str(listed.get("State", listed.get("Status")))
     gap = Gap(
         attribute="inventory",
@@ -207,6 +209,7 @@ def _not_active(listed: dict[str, Any]) -> AccountFacts:
         cause="error",
         message=f"the account is {state} in the organisation, so it was not read",
         resource=str(listed["Id"]),
+        request_id=request_id,
     )
     return AccountFacts(cloud="aws", account=str(listed["Id"]), name=listed.get("Name"), gaps=[gap])
 

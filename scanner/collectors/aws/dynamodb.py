@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -21,7 +22,7 @@ from scanner.collectors.aws.kms import KeyResolver
 from scanner.collectors.aws.tagging import region_tags
 from scanner.collectors.readonly import declare
 from scanner.collectors.tasks import StoreResult, TaskResult, iso
-from scanner.model import Copy, DataStore, Encryption, Evidence, Protection
+from scanner.model import Copy, DataStore, Encryption, Evidence, Gap, Protection
 from scanner.vocabulary import RecoveryKind
 
 KIND = "aws.dynamodb.table"
@@ -44,36 +45,42 @@ OPERATIONS = declare(
 
 def collect_region(api: AwsApi, keys: KeyResolver, ctx: AccountContext, region: str) -> TaskResult:
     """List the region's tables and return one follow-up task per table."""
-    names, gap = api.pages("dynamodb", region, "ListTables", "inventory", "TableNames")
-    if gap:
-        return TaskResult(gaps=[gap])
-    tags, tag_gap = region_tags(api, region, "dynamodb:table")
-    backups, backup_gap = api.pages(
+    names = api.pages("dynamodb", region, "ListTables", "inventory", "TableNames")
+    if names.gap:
+        return TaskResult(gaps=[names.gap])
+    tags = region_tags(api, region, "dynamodb:table")
+    backups = api.pages(
         "dynamodb", region, "ListBackups", "recovery_points", "BackupSummaries", BackupType="ALL"
     )
     by_table: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for summary in backups:
+    for summary in backups.items:
         by_table[summary.get("TableArn", "")].append(summary)
     followups: list[Callable[[], TaskResult]] = []
-    for name in sorted(names):
+    for name in sorted(names.items):
         arn = ctx.arn("dynamodb", region, f"table/{name}")
-        known = None if backup_gap else by_table[arn]
-        shared = _Shared(tags.get(arn, {}) if tag_gap is None else None, known)
-        shared.gaps.extend(gap_for(tag_gap, "tags", resource=arn) if tag_gap else [])
+        shared = _Shared(
+            None if tags.gap else tags.by_arn.get(arn, {}),
+            None if backups.gap else by_table[arn],
+            tags.request_id,
+            backups.request_id,
+        )
+        shared.gaps.extend(gap_for(tags.gap, "tags", resource=arn) if tags.gap else [])
         shared.gaps.extend(
-            gap_for(backup_gap, "recovery_points", resource=arn) if backup_gap else []
+            gap_for(backups.gap, "recovery_points", resource=arn) if backups.gap else []
         )
         followups.append(partial(describe_table, api, keys, ctx, region, name, shared))
     return TaskResult(followups=followups)
 
 
+@dataclass
 class _Shared:
-    """Region-wide answers handed to each table's task."""
+    """Region-wide answers handed to each table's task, with their listings' request ids."""
 
-    def __init__(self, tags: dict[str, str] | None, backups: list[dict[str, Any]] | None) -> None:
-        self.tags = tags
-        self.backups = backups  # None: the listing failed (the gap is in ``gaps``)
-        self.gaps: list[Any] = []
+    tags: dict[str, str] | None
+    backups: list[dict[str, Any]] | None  # None: the listing failed (the gap is in ``gaps``)
+    tags_request_id: str | None = None
+    backups_request_id: str | None = None
+    gaps: list[Gap] = field(default_factory=list)
 
 
 def describe_table(
@@ -93,7 +100,9 @@ def describe_table(
         gaps=list(shared.gaps),
     )
     if shared.tags is not None:
-        store.evidence.append(tag_evidence("tag:GetResources", region, shared.tags))
+        store.evidence.append(
+            tag_evidence("tag:GetResources", region, shared.tags, shared.tags_request_id)
+        )
     result = StoreResult(store)
     described = api.call(
         "dynamodb",
@@ -114,7 +123,7 @@ def describe_table(
         _apply_table(store, table, keys, region, described.request_id)
     _apply_continuous_backups(api, result, region, name)
     if shared.backups is not None:
-        _apply_on_demand(result, shared.backups, region)
+        _apply_on_demand(result, shared.backups, region, shared.backups_request_id)
     return TaskResult(stores=[result])
 
 
@@ -143,15 +152,19 @@ def _apply_table(
     )
     store.attributes["billing_mode"] = table.get("BillingModeSummary", {}).get("BillingMode")
     store.attributes["global_table_version"] = table.get("GlobalTableVersion")
-    _apply_table_encryption(store, table.get("SSEDescription"), keys, region)
+    _apply_table_encryption(store, table.get("SSEDescription"), keys, region, request_id)
     for replica in table.get("Replicas", []):
         replica_region = replica.get("RegionName")
         if replica_region and replica_region != region:
-            store.copies.append(_replica(store, replica, replica_region, region))
+            store.copies.append(_replica(store, replica, replica_region, region, request_id))
 
 
 def _apply_table_encryption(
-    store: DataStore, sse: dict[str, Any] | None, keys: KeyResolver, region: str
+    store: DataStore,
+    sse: dict[str, Any] | None,
+    keys: KeyResolver,
+    region: str,
+    request_id: str | None,
 ) -> None:
     evidence = Evidence(
         operation="dynamodb:DescribeTable",
@@ -160,6 +173,7 @@ def _apply_table_encryption(
             "Table.SSEDescription.SSEType": (sse or {}).get("SSEType"),
             "Table.SSEDescription.KMSMasterKeyArn": (sse or {}).get("KMSMasterKeyArn"),
         },
+        request_id=request_id,
     )
     if sse and sse.get("KMSMasterKeyArn"):
         store.encryption, gaps = keys.encryption(region, sse["KMSMasterKeyArn"], evidence, store.id)
@@ -169,7 +183,13 @@ def _apply_table_encryption(
         store.encryption = Encryption(enabled=True, key_type="provider_owned", evidence=[evidence])
 
 
-def _replica(store: DataStore, replica: dict[str, Any], replica_region: str, region: str) -> Copy:
+def _replica(
+    store: DataStore,
+    replica: dict[str, Any],
+    replica_region: str,
+    region: str,
+    request_id: str | None,
+) -> Copy:
     return Copy(
         kind="replica",
         target=f"{store.id} ({replica_region})",
@@ -186,6 +206,7 @@ def _replica(store: DataStore, replica: dict[str, Any], replica_region: str, reg
                     "Table.Replicas[].RegionName": replica_region,
                     "Table.Replicas[].ReplicaStatus": replica.get("ReplicaStatus"),
                 },
+                request_id=request_id,
             )
         ],
     )
@@ -237,9 +258,15 @@ def _apply_continuous_backups(api: AwsApi, result: StoreResult, region: str, nam
         result.note_listing(evidence)  # no continuous window: the answer says so
 
 
-def _apply_on_demand(result: StoreResult, backups: list[dict[str, Any]], region: str) -> None:
+def _apply_on_demand(
+    result: StoreResult,
+    backups: list[dict[str, Any]],
+    region: str,
+    request_id: str | None = None,
+) -> None:
     """USER (manual) and SYSTEM backups; AWS_BACKUP ones are counted from the Backup vaults.
-    What the listing held for the table is recorded, an absence included."""
+    What the listing held for the table is recorded, an absence included; the evidence
+    cites the listing's request ids (one per page)."""
     store = result.store
     key_type = store.encryption.key_type if store.encryption else None
     counts: dict[str, int] = {}
@@ -261,18 +288,23 @@ def _apply_on_demand(result: StoreResult, backups: list[dict[str, Any]], region:
                 "BackupSummaries[].BackupCreationDateTime (newest)": iso(times[-1]),
                 "count (BackupStatus=AVAILABLE)": len(times),
             },
+            request_id=request_id,
         )
         # DynamoDB encrypts every backup at rest with the table's key (AWS documentation).
         source = f"DynamoDB {backup_type} backups"
         result.add_points(kind, source, times, evidence, True, key_type=key_type)
-    result.note_listing(
-        Evidence(
-            operation="dynamodb:ListBackups",
-            region=region,
-            fields={
-                "BackupType (request)": "ALL",
-                "USER backups AVAILABLE for this table": counts["USER"],
-                "SYSTEM backups AVAILABLE for this table": counts["SYSTEM"],
-            },
-        )
+    result.note_listing(_listing(counts, region, request_id))
+
+
+def _listing(counts: dict[str, int], region: str, request_id: str | None) -> Evidence:
+    """What the ``ListBackups`` listing held for one table — an absence included."""
+    return Evidence(
+        operation="dynamodb:ListBackups",
+        region=region,
+        fields={
+            "BackupType (request)": "ALL",
+            "USER backups AVAILABLE for this table": counts["USER"],
+            "SYSTEM backups AVAILABLE for this table": counts["SYSTEM"],
+        },
+        request_id=request_id,
     )

@@ -9,10 +9,11 @@ Every field comes from the list calls (tags are in ``TagList``): per region
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from scanner.collectors.answers import gap_for, tag_evidence
+from scanner.collectors.answers import Listing, gap_for, tag_evidence
 from scanner.collectors.aws.api import AwsApi
 from scanner.collectors.aws.arn import arn_account, arn_region, hhmm_window
 from scanner.collectors.aws.context import AccountContext
@@ -20,8 +21,8 @@ from scanner.collectors.aws.kms import KeyResolver
 from scanner.collectors.aws.tagging import tag_list
 from scanner.collectors.readonly import declare
 from scanner.collectors.tasks import StoreResult, TaskResult, iso
-from scanner.model import Copy, DataStore, Encryption, Evidence, Gap, Protection, Scalar
-from scanner.vocabulary import CopyKind, KeyType, RecoveryKind, weakest_key
+from scanner.model import Copy, DataStore, Encryption, Evidence, Protection, Scalar
+from scanner.vocabulary import CopyKind, GapAttribute, KeyType, RecoveryKind, weakest_key
 
 OPERATIONS = declare(
     "rds",
@@ -40,19 +41,46 @@ _SNAPSHOT_KINDS: tuple[tuple[RecoveryKind, tuple[str, ...]], ...] = (
 )
 
 
+@dataclass(frozen=True)
+class _Read:
+    """Where evidence comes from: the operation, its region and the request ids."""
+
+    operation: str
+    region: str
+    request_id: str | None
+
+
+@dataclass(frozen=True)
+class _RegionListings:
+    """The region's five RDS listings (items, gap, each page's request id)."""
+
+    instances: Listing
+    clusters: Listing
+    snapshots: Listing
+    cluster_snapshots: Listing
+    global_clusters: Listing
+
+
+def _list_region(api: AwsApi, region: str) -> _RegionListings:
+    def pages(operation: str, attribute: GapAttribute, key: str) -> Listing:
+        return api.pages("rds", region, operation, attribute, key)
+
+    return _RegionListings(
+        pages("DescribeDBInstances", "inventory", "DBInstances"),
+        pages("DescribeDBClusters", "inventory", "DBClusters"),
+        pages("DescribeDBSnapshots", "recovery_points", "DBSnapshots"),
+        pages("DescribeDBClusterSnapshots", "recovery_points", "DBClusterSnapshots"),
+        pages("DescribeGlobalClusters", "copies", "GlobalClusters"),
+    )
+
+
 def collect_region(api: AwsApi, keys: KeyResolver, ctx: AccountContext, region: str) -> TaskResult:
     """Every DB instance (outside clusters) and DB cluster in the region."""
-    instances, i_gap = api.pages("rds", region, "DescribeDBInstances", "inventory", "DBInstances")
-    clusters, c_gap = api.pages("rds", region, "DescribeDBClusters", "inventory", "DBClusters")
-    snaps, s_gap = api.pages("rds", region, "DescribeDBSnapshots", "recovery_points", "DBSnapshots")
-    csnaps, cs_gap = api.pages(
-        "rds", region, "DescribeDBClusterSnapshots", "recovery_points", "DBClusterSnapshots"
-    )
-    globals_, g_gap = api.pages("rds", region, "DescribeGlobalClusters", "copies", "GlobalClusters")
-    result = TaskResult(gaps=[g for g in (i_gap, c_gap) if g])
-    by_instance = _group(snaps, "DBInstanceIdentifier")
-    by_cluster = _group(csnaps, "DBClusterIdentifier")
-    for db in instances:
+    lists = _list_region(api, region)
+    result = TaskResult(gaps=[g for g in (lists.instances.gap, lists.clusters.gap) if g])
+    by_instance = _group(lists.snapshots.items, "DBInstanceIdentifier")
+    by_cluster = _group(lists.cluster_snapshots.items, "DBClusterIdentifier")
+    for db in lists.instances.items:
         if db.get("DBClusterIdentifier"):
             continue  # backed up as part of its cluster
         snapshots = by_instance[db["DBInstanceIdentifier"]]
@@ -65,20 +93,16 @@ def collect_region(api: AwsApi, keys: KeyResolver, ctx: AccountContext, region: 
             if s.get("SnapshotType") == "automated" and s.get("SnapshotCreateTime")
         ]
         # An instance can be restored to any time from its oldest automated snapshot on.
-        item = _instance(db, keys, ctx, region, min(automated, default=None) if not s_gap else None)
-        _add_snapshots(item, snapshots, s_gap, region, "DescribeDBSnapshots", keys)
+        earliest = None if lists.snapshots.gap else min(automated, default=None)
+        item = _instance(db, keys, ctx, region, earliest, lists.instances.request_id)
+        _add_snapshots(item, snapshots, lists.snapshots, region, "DescribeDBSnapshots", keys)
         result.stores.append(item)
-    for cluster in clusters:
-        item = _cluster(cluster, keys, ctx, region)
-        _add_snapshots(
-            item,
-            by_cluster[cluster["DBClusterIdentifier"]],
-            cs_gap,
-            region,
-            "DescribeDBClusterSnapshots",
-            keys,
-        )
-        _add_global_members(item, globals_, g_gap, region)
+    for cluster in lists.clusters.items:
+        item = _cluster(cluster, keys, ctx, region, lists.clusters.request_id)
+        snapshots = by_cluster[cluster["DBClusterIdentifier"]]
+        listing = lists.cluster_snapshots
+        _add_snapshots(item, snapshots, listing, region, "DescribeDBClusterSnapshots", keys)
+        _add_global_members(item, lists.global_clusters, region)
         result.stores.append(item)
     return result
 
@@ -98,6 +122,7 @@ def _base(
     ctx: AccountContext,
     region: str,
     keys: KeyResolver,
+    request_id: str | None = None,
 ) -> DataStore:
     store = DataStore(
         id=db[arn_key],
@@ -126,24 +151,34 @@ def _base(
                 "Engine": db.get("Engine"),
                 "EngineVersion": db.get("EngineVersion"),
             },
+            request_id=request_id,
         ),
-        tag_evidence(operation, region, store.tags or {}),
+        tag_evidence(operation, region, store.tags or {}, request_id),
     ]
+    _apply_encryption(store, db, keys, _Read(operation, region, request_id))
+    return store
+
+
+def _apply_encryption(store: DataStore, db: dict[str, Any], keys: KeyResolver, read: _Read) -> None:
     encrypted = bool(db.get("StorageEncrypted", False))
     # KmsKeyId is read only when StorageEncrypted: some endpoints fill a placeholder otherwise.
     key = db.get("KmsKeyId") if encrypted else None
     evidence = Evidence(
-        operation=operation, region=region, fields={"StorageEncrypted": encrypted, "KmsKeyId": key}
+        operation=read.operation,
+        region=read.region,
+        fields={"StorageEncrypted": encrypted, "KmsKeyId": key},
+        request_id=read.request_id,
     )
     if key:
-        store.encryption, gaps = keys.encryption(region, key, evidence, store.id)
+        store.encryption, gaps = keys.encryption(read.region, key, evidence, store.id)
         store.gaps += gaps
     else:
         store.encryption = Encryption(enabled=encrypted, key_type=None, evidence=[evidence])
-    return store
 
 
-def _automated_backup(db: dict[str, Any], operation: str, region: str) -> Protection:
+def _automated_backup(
+    db: dict[str, Any], operation: str, region: str, request_id: str | None
+) -> Protection:
     retention = int(db.get("BackupRetentionPeriod", 0))
     window = db.get("PreferredBackupWindow")
     # Automated backups restore to any point in their retention window: continuous.
@@ -162,6 +197,7 @@ def _automated_backup(db: dict[str, Any], operation: str, region: str) -> Protec
                 operation=operation,
                 region=region,
                 fields={"BackupRetentionPeriod": retention, "PreferredBackupWindow": window},
+                request_id=request_id,
             )
         ],
     )
@@ -173,6 +209,7 @@ def _pitr(
     region: str,
     earliest: datetime | None,
     latest: datetime | None,
+    request_id: str | None,
 ) -> None:
     if not latest:
         return
@@ -180,6 +217,7 @@ def _pitr(
         operation=operation,
         region=region,
         fields={"EarliestRestorableTime": iso(earliest), "LatestRestorableTime": iso(latest)},
+        request_id=request_id,
     )
     encryption = item.store.encryption
     encrypted = encryption.enabled if encryption else None
@@ -193,63 +231,55 @@ def _instance(
     ctx: AccountContext,
     region: str,
     earliest: datetime | None = None,
+    request_id: str | None = None,
 ) -> StoreResult:
-    store = _base(
-        db, "DBInstanceArn", "DBInstanceIdentifier", "aws.rds.instance", ctx, region, keys
-    )
+    """One DB instance from ``DescribeDBInstances`` (``request_id``: the listing's)."""
+    operation = "rds:DescribeDBInstances"
+    kind = "aws.rds.instance"
+    store = _base(db, "DBInstanceArn", "DBInstanceIdentifier", kind, ctx, region, keys, request_id)
     item = StoreResult(store)
-    protection = _automated_backup(db, "rds:DescribeDBInstances", region)
+    protection = _automated_backup(db, operation, region, request_id)
     store.protections.append(protection)
     if protection.enabled:  # LatestRestorableTime is meaningless with backups off
-        _pitr(item, "rds:DescribeDBInstances", region, earliest, db.get("LatestRestorableTime"))
+        latest = db.get("LatestRestorableTime")
+        _pitr(item, operation, region, earliest, latest, request_id)
+    read = _Read(operation, region, request_id)
     for replication in db.get("DBInstanceAutomatedBackupsReplications", []):
         target = replication.get("DBInstanceAutomatedBackupsArn", "")
+        field = "DBInstanceAutomatedBackupsReplications[].DBInstanceAutomatedBackupsArn"
         store.copies.append(
-            _arn_copy(
-                "backup_copy",
-                target,
-                "automated backup replication",
-                "rds:DescribeDBInstances",
-                region,
-                "DBInstanceAutomatedBackupsReplications[].DBInstanceAutomatedBackupsArn",
-            )
+            _arn_copy("backup_copy", target, "automated backup replication", read, field)
         )
     for replica in db.get("ReadReplicaDBInstanceIdentifiers", []):
         if replica.startswith("arn:") and arn_region(replica) != region:
+            field = "ReadReplicaDBInstanceIdentifiers[]"
             store.copies.append(
-                _arn_copy(
-                    "replica",
-                    replica,
-                    "cross-region read replica",
-                    "rds:DescribeDBInstances",
-                    region,
-                    "ReadReplicaDBInstanceIdentifiers[]",
-                )
+                _arn_copy("replica", replica, "cross-region read replica", read, field)
             )
     return item
 
 
 def _cluster(
-    db: dict[str, Any], keys: KeyResolver, ctx: AccountContext, region: str
+    db: dict[str, Any],
+    keys: KeyResolver,
+    ctx: AccountContext,
+    region: str,
+    request_id: str | None = None,
 ) -> StoreResult:
-    store = _base(db, "DBClusterArn", "DBClusterIdentifier", "aws.rds.cluster", ctx, region, keys)
+    """One DB cluster from ``DescribeDBClusters`` (``request_id``: the listing's)."""
+    operation = "rds:DescribeDBClusters"
+    kind = "aws.rds.cluster"
+    store = _base(db, "DBClusterArn", "DBClusterIdentifier", kind, ctx, region, keys, request_id)
     item = StoreResult(store)
-    store.protections.append(_automated_backup(db, "rds:DescribeDBClusters", region))
-    _pitr(
-        item,
-        "rds:DescribeDBClusters",
-        region,
-        db.get("EarliestRestorableTime"),
-        db.get("LatestRestorableTime"),
-    )
+    store.protections.append(_automated_backup(db, operation, region, request_id))
+    earliest, latest = db.get("EarliestRestorableTime"), db.get("LatestRestorableTime")
+    _pitr(item, operation, region, earliest, latest, request_id)
     if db.get("BacktrackWindow"):
         store.attributes["backtrack_window_seconds"] = db["BacktrackWindow"]
     return item
 
 
-def _arn_copy(
-    kind: CopyKind, target: str, source: str, operation: str, region: str, field: str
-) -> Copy:
+def _arn_copy(kind: CopyKind, target: str, source: str, read: _Read, field: str) -> Copy:
     copy_region = arn_region(target)
     return Copy(
         kind=kind,
@@ -259,33 +289,43 @@ def _arn_copy(
         resolved=copy_region is not None,
         state="observed",
         source=source,
-        evidence=[Evidence(operation=operation, region=region, fields={field: target})],
+        evidence=[
+            Evidence(
+                operation=read.operation,
+                region=read.region,
+                fields={field: target},
+                request_id=read.request_id,
+            )
+        ],
     )
 
 
 def _add_snapshots(
     item: StoreResult,
     snaps: list[dict[str, Any]],
-    gap: Gap | None,
+    listing: Listing,
     region: str,
     operation: str,
     keys: KeyResolver,
 ) -> None:
     """Automated snapshots (native backups) and manual or shared ones; ``awsbackup``
-    snapshots are AWS Backup recovery points, counted from the vaults."""
-    if gap:
-        item.store.gaps += gap_for(gap, "recovery_points", resource=item.store.id)
+    snapshots are AWS Backup recovery points, counted from the vaults. ``snaps`` are the
+    database's own snapshots from ``listing``, whose gap or request ids apply."""
+    if listing.gap:
+        item.store.gaps += gap_for(listing.gap, "recovery_points", resource=item.store.id)
         return
+    read = _Read(f"rds:{operation}", region, listing.request_id)
     ready = [s for s in snaps if s.get("Status") == "available" and s.get("SnapshotCreateTime")]
     for kind, types in _SNAPSHOT_KINDS:
         chosen = [s for s in ready if s.get("SnapshotType") in types]
         if chosen:
-            _add_snapshot_source(item, chosen, kind, region, operation, keys)
+            _add_snapshot_source(item, chosen, kind, read, keys)
     item.note_listing(
         Evidence(
-            operation=f"rds:{operation}",
+            operation=read.operation,
             region=region,
             fields={"snapshots of this database (Status=available)": len(ready)},
+            request_id=read.request_id,
         )
     )
 
@@ -294,24 +334,24 @@ def _add_snapshot_source(
     item: StoreResult,
     snaps: list[dict[str, Any]],
     kind: RecoveryKind,
-    region: str,
-    operation: str,
+    read: _Read,
     keys: KeyResolver,
 ) -> None:
     times = sorted(s["SnapshotCreateTime"] for s in snaps)
     encrypted = all(s.get("Encrypted", s.get("StorageEncrypted", False)) for s in snaps)
     types = ",".join(sorted({str(s.get("SnapshotType")) for s in snaps}))
     evidence = Evidence(
-        operation=f"rds:{operation}",
-        region=region,
+        operation=read.operation,
+        region=read.region,
         fields={
             "SnapshotCreateTime (newest)": iso(times[-1]),
             "count (Status=available)": len(times),
             "SnapshotType": types,
             "all encrypted": encrypted,
         },
+        request_id=read.request_id,
     )
-    key_type = _weakest_key(snaps, keys, region, item.store) if encrypted else None
+    key_type = _weakest_key(snaps, keys, read.region, item.store) if encrypted else None
     source = f"RDS {types} snapshots"
     details: dict[str, Scalar] = {"types": types}
     item.add_points(kind, source, times, evidence, encrypted, details, key_type=key_type)
@@ -331,13 +371,12 @@ def _weakest_key(
     return weakest_key(found)
 
 
-def _add_global_members(
-    item: StoreResult, globals_: list[dict[str, Any]], gap: Gap | None, region: str
-) -> None:
-    if gap:
-        item.store.gaps += gap_for(gap, "copies", resource=item.store.id)
+def _add_global_members(item: StoreResult, listing: Listing, region: str) -> None:
+    if listing.gap:
+        item.store.gaps += gap_for(listing.gap, "copies", resource=item.store.id)
         return
-    for cluster in globals_:
+    read = _Read("rds:DescribeGlobalClusters", region, listing.request_id)
+    for cluster in listing.items:
         members = [m["DBClusterArn"] for m in cluster.get("GlobalClusterMembers", [])]
         if item.store.id not in members:
             continue
@@ -349,8 +388,7 @@ def _add_global_members(
                         "replica",
                         member,
                         f"global cluster {cluster.get('GlobalClusterIdentifier')}",
-                        "rds:DescribeGlobalClusters",
-                        region,
+                        read,
                         "GlobalClusterMembers[].DBClusterArn",
                     )
                 )

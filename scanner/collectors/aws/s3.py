@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from scanner.collectors.answers import gap_for, tag_evidence
+from scanner.collectors.answers import Listing, gap_for, join_request_ids, tag_evidence
 from scanner.collectors.aws.api import AwsApi
 from scanner.collectors.aws.context import AccountContext
 from scanner.collectors.aws.kms import KeyResolver
@@ -43,10 +43,12 @@ OPERATIONS = declare(
 
 
 class BucketRegions:
-    """Where each bucket lives: from the listing, then looked up once per bucket on demand."""
+    """Where each bucket lives: from the listing, then looked up once per bucket on demand
+    (``request_ids`` keeps each lookup's request id)."""
 
     def __init__(self, api: AwsApi, home: str, known: dict[str, str]) -> None:
         self._api, self._home, self._known = api, home, dict(known)
+        self.request_ids: dict[str, str | None] = {}
 
     def resolve(self, bucket: str) -> tuple[str | None, Gap | None]:
         """The bucket's region, or the gap that kept it unknown."""
@@ -57,6 +59,7 @@ class BucketRegions:
             return None, answer.gap
         region = location_region(answer.data.get("LocationConstraint"))
         self._known[bucket] = region
+        self.request_ids[bucket] = answer.request_id
         return region, None
 
 
@@ -67,69 +70,82 @@ def location_region(constraint: str | None) -> str:
     return "eu-west-1" if constraint == "EU" else constraint
 
 
-def collect_account(api: AwsApi, keys: KeyResolver, ctx: AccountContext) -> TaskResult:
-    """List buckets, place them in regions, and return one task per in-scope bucket."""
-    home = ctx.regions[0]
-    buckets, gap = api.pages("s3", home, "ListBuckets", "inventory", "Buckets", MaxBuckets=1000)
-    if gap:
-        return TaskResult(gaps=[gap])
-    placed = {b["Name"]: b["BucketRegion"] for b in buckets if b.get("BucketRegion")}
-    how = dict.fromkeys(placed, "s3:ListBuckets (BucketRegion)")
-    unplaced = {b["Name"] for b in buckets} - placed.keys()
-    gaps: list[Gap] = []
-    if unplaced:
-        complete = _place_by_region_filter(api, ctx, home, placed, gaps)
-        how |= {n: "s3:ListBuckets (BucketRegion= filter)" for n in placed if n not in how}
-        if not complete:
-            regions = BucketRegions(api, home, placed)
-            for name in sorted(unplaced - placed.keys()):
-                region, miss = regions.resolve(name)
-                if region:
-                    placed[name], how[name] = region, "s3:GetBucketLocation"
-                elif miss:
-                    gaps.append(
-                        miss.model_copy(update={"attribute": "inventory", "resource": name})
-                    )
-    resolver = BucketRegions(api, home, placed)
-    created = {b["Name"]: b.get("CreationDate") for b in buckets}
-    followups: list[Callable[[], TaskResult]] = [
-        partial(
-            describe_bucket,
-            api,
-            keys,
-            ctx,
-            resolver,
-            Listed(name, region, how[name], created.get(name)),
-        )
-        for name, region in sorted(placed.items())
-        if region in ctx.regions
-    ]
-    return TaskResult(gaps=gaps, followups=followups)
+@dataclass(frozen=True)
+class Placed:
+    """Where a bucket lives, how that was learned, and the request ids of the calls that
+    told (the bucket listing's, and the filtered listing's or lookup's)."""
+
+    region: str
+    how: str
+    request_id: str | None
 
 
 @dataclass(frozen=True)
 class Listed:
-    """A bucket as the listing placed it: its region, how that was learned, its creation."""
+    """A bucket as the listing placed it, and its creation."""
 
     name: str
-    region: str
-    how: str
+    where: Placed
     created: datetime | None
 
 
+def collect_account(api: AwsApi, keys: KeyResolver, ctx: AccountContext) -> TaskResult:
+    """List buckets, place them in regions, and return one task per in-scope bucket."""
+    home = ctx.regions[0]
+    listing = api.pages("s3", home, "ListBuckets", "inventory", "Buckets", MaxBuckets=1000)
+    if listing.gap:
+        return TaskResult(gaps=[listing.gap])
+    placed, gaps = _place(api, ctx, home, listing)
+    resolver = BucketRegions(api, home, {name: where.region for name, where in placed.items()})
+    created = {b["Name"]: b.get("CreationDate") for b in listing.items}
+    followups: list[Callable[[], TaskResult]] = [
+        partial(describe_bucket, api, keys, ctx, resolver, Listed(name, where, created.get(name)))
+        for name, where in sorted(placed.items())
+        if where.region in ctx.regions
+    ]
+    return TaskResult(gaps=gaps, followups=followups)
+
+
+def _place(
+    api: AwsApi, ctx: AccountContext, home: str, listing: Listing
+) -> tuple[dict[str, Placed], list[Gap]]:
+    """Each bucket's region: the listing's ``BucketRegion``, else one filtered listing per
+    region, else ``GetBucketLocation``; and the gaps of buckets that stayed unplaced."""
+    placed = {
+        b["Name"]: Placed(b["BucketRegion"], "s3:ListBuckets (BucketRegion)", listing.request_id)
+        for b in listing.items
+        if b.get("BucketRegion")
+    }
+    unplaced = {b["Name"] for b in listing.items} - placed.keys()
+    gaps: list[Gap] = []
+    if not unplaced or _place_by_region_filter(api, ctx, home, listing, placed):
+        return placed, gaps
+    regions = BucketRegions(api, home, {name: where.region for name, where in placed.items()})
+    for name in sorted(unplaced - placed.keys()):
+        region, miss = regions.resolve(name)
+        if region:
+            ids = join_request_ids(listing.request_id, regions.request_ids.get(name))
+            placed[name] = Placed(region, "s3:GetBucketLocation", ids)
+        elif miss:
+            gaps.append(miss.model_copy(update={"attribute": "inventory", "resource": name}))
+    return placed, gaps
+
+
 def _place_by_region_filter(
-    api: AwsApi, ctx: AccountContext, home: str, placed: dict[str, str], gaps: list[Gap]
+    api: AwsApi, ctx: AccountContext, home: str, listing: Listing, placed: dict[str, Placed]
 ) -> bool:
     """Place buckets with one filtered listing per region; False if any listing failed."""
     complete = True
     for region in ctx.regions:
-        listed, gap = api.pages(
+        filtered = api.pages(
             "s3", home, "ListBuckets", "inventory", "Buckets", BucketRegion=region, MaxBuckets=1000
         )
-        if gap:
-            complete = False
-            continue
-        placed.update({b["Name"]: region for b in listed})
+        complete = complete and filtered.gap is None
+        ids = join_request_ids(listing.request_id, filtered.request_id)
+        for bucket in filtered.items:
+            placed.setdefault(
+                bucket["Name"], Placed(region, "s3:ListBuckets (BucketRegion= filter)", ids)
+            )
     return complete
 
 
@@ -141,38 +157,60 @@ def describe_bucket(
     listed: Listed,
 ) -> TaskResult:
     """Read one bucket's backup-relevant settings into a DataStore."""
-    name, region = listed.name, listed.region
-    arn = ctx.bucket_arn(name)
+    name, where = listed.name, listed.where
     store = DataStore(
-        id=arn,
+        id=ctx.bucket_arn(name),
         cloud="aws",
         account=ctx.account,
-        region=region,
-        regions=[region],
+        region=where.region,
+        regions=[where.region],
         kind=KIND,
         name=name,
         created_at=listed.created,
     )
     store.evidence.append(
         Evidence(
-            operation=listed.how.split(" ")[0],
-            fields={f"{listed.how}": region, "CreationDate": iso(listed.created)},
+            operation=where.how.split(" ")[0],
+            fields={where.how: where.region, "CreationDate": iso(listed.created)},
+            request_id=where.request_id,
         )
     )
+    _apply_settings(store, _BucketReads(api, store), keys, regions)
+    return TaskResult(stores=[StoreResult(store)])
 
-    def read(
+
+class _BucketReads:
+    """One bucket's reads, each returning the answer (``{}`` when absent, None when
+    unreadable — its gap recorded on the store); ``request_ids`` by operation."""
+
+    def __init__(self, api: AwsApi, store: DataStore) -> None:
+        self._api, self._store = api, store
+        self.request_ids: dict[str, str | None] = {}
+
+    def __call__(
+        self,
         operation: str,
         attribute: Any,
         absent: tuple[str, ...] = (),
         role: ProtectionRole | None = None,
     ) -> dict[str, Any] | None:
-        answer = api.call("s3", region, operation, attribute, absent=absent, Bucket=name)
+        store = self._store
+        answer = self._api.call(
+            "s3", store.region, operation, attribute, absent=absent, Bucket=store.name
+        )
+        self.request_ids[operation] = answer.request_id
         if answer.gap:
             gap = answer.gap.model_copy(update={"role": role})
-            store.gaps.extend(gap_for(gap, attribute, resource=arn))
+            store.gaps.extend(gap_for(gap, attribute, resource=store.id))
             return None
         return {} if answer.absent else answer.data
 
+
+def _apply_settings(
+    store: DataStore, read: _BucketReads, keys: KeyResolver, regions: BucketRegions
+) -> None:
+    """Versioning, lifecycle, Object Lock, replication, encryption and tags, in that order."""
+    region, ids = store.region, read.request_ids
     versioning = read("GetBucketVersioning", "protections", role="versioning")
     lifecycle = read(
         "GetBucketLifecycleConfiguration",
@@ -180,7 +218,7 @@ def describe_bucket(
         ("NoSuchLifecycleConfiguration",),
         role="versioning",
     )
-    apply_versioning(store, versioning, lifecycle, region)
+    apply_versioning(store, versioning, lifecycle, region, ids)
     apply_lifecycle(store, lifecycle)
     lock = read(
         "GetObjectLockConfiguration",
@@ -188,30 +226,34 @@ def describe_bucket(
         ("ObjectLockConfigurationNotFoundError",),
         role="retention_lock",
     )
-    apply_object_lock(store, lock, region)
+    apply_object_lock(store, lock, region, ids)
     replication = read(
         "GetBucketReplication",
         "copies",
         ("ReplicationConfigurationNotFoundError",),
         role="replication",
     )
-    _apply_replication(store, replication, regions, region)
+    _apply_replication(store, replication, regions, ids.get("GetBucketReplication"))
     encryption = read(
         "GetBucketEncryption", "encryption", ("ServerSideEncryptionConfigurationNotFoundError",)
     )
-    _apply_encryption(store, encryption, keys, region)
+    _apply_encryption(store, encryption, keys, ids.get("GetBucketEncryption"))
     tagging = read("GetBucketTagging", "tags", ("NoSuchTagSet",))
     store.tags = None if tagging is None else tag_list(tagging.get("TagSet"))
     if store.tags is not None:
-        store.evidence.append(tag_evidence("s3:GetBucketTagging", region, store.tags))
-    return TaskResult(stores=[StoreResult(store)])
+        tag_id = ids.get("GetBucketTagging")
+        store.evidence.append(tag_evidence("s3:GetBucketTagging", region, store.tags, tag_id))
 
 
 def _apply_replication(
-    store: DataStore, config: dict[str, Any] | None, regions: BucketRegions, region: str
+    store: DataStore,
+    config: dict[str, Any] | None,
+    regions: BucketRegions,
+    request_id: str | None,
 ) -> None:
     if config is None:
         return
+    region = store.region
     rules = config.get("ReplicationConfiguration", {}).get("Rules", [])
     if not rules:  # an absence is evidence too: no replication to another bucket
         store.evidence.append(
@@ -219,6 +261,7 @@ def _apply_replication(
                 operation="s3:GetBucketReplication",
                 region=region,
                 fields={"ReplicationConfiguration.Rules": 0},
+                request_id=request_id,
             )
         )
     enabled = [r for r in rules if r.get("Status") == "Enabled"]
@@ -236,16 +279,17 @@ def _apply_replication(
                         operation="s3:GetBucketReplication",
                         region=region,
                         fields={"Rules[].Status": ",".join(r.get("Status", "") for r in rules)},
+                        request_id=request_id,
                     )
                 ],
             )
         )
     for rule in enabled:
-        store.copies.append(_replication_copy(store, rule, regions, region))
+        store.copies.append(_replication_copy(store, rule, regions, request_id))
 
 
 def _replication_copy(
-    store: DataStore, rule: dict[str, Any], regions: BucketRegions, region: str
+    store: DataStore, rule: dict[str, Any], regions: BucketRegions, request_id: str | None
 ) -> Copy:
     destination = rule.get("Destination", {})
     target = str(destination.get("Bucket", ""))
@@ -264,22 +308,24 @@ def _replication_copy(
         evidence=[
             Evidence(
                 operation="s3:GetBucketReplication",
-                region=region,
+                region=store.region,
                 fields={
                     "Rules[].Destination.Bucket": target,
                     "Rules[].Destination.Account": destination.get("Account"),
                     "destination region (GetBucketLocation or listing)": dest_region,
                 },
+                request_id=request_id,
             )
         ],
     )
 
 
 def _apply_encryption(
-    store: DataStore, config: dict[str, Any] | None, keys: KeyResolver, region: str
+    store: DataStore, config: dict[str, Any] | None, keys: KeyResolver, request_id: str | None
 ) -> None:
     if config is None:
         return
+    region = store.region
     rules = config.get("ServerSideEncryptionConfiguration", {}).get("Rules", [])
     default = rules[0].get("ApplyServerSideEncryptionByDefault", {}) if rules else {}
     algorithm, key = default.get("SSEAlgorithm"), default.get("KMSMasterKeyID")
@@ -291,6 +337,7 @@ def _apply_encryption(
             or "(none: SSE-S3 default)",
             "Rules[].ApplyServerSideEncryptionByDefault.KMSMasterKeyID": key,
         },
+        request_id=request_id,
     )
     if algorithm in ("aws:kms", "aws:kms:dsse") and key:
         store.encryption, gaps = keys.encryption(region, key, evidence, store.id)

@@ -1,11 +1,13 @@
 """Turning S3 versioning, lifecycle and Object Lock answers into protections.
 
 Each function receives the API answer, ``{}`` when the setting is absent (a documented
-not-found error) or ``None`` when it could not be read (the gap is already recorded).
+not-found error) or ``None`` when it could not be read (the gap is already recorded), and
+the request id of each answer by operation, which the evidence cites.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from scanner.model import DataStore, Evidence, Protection
@@ -27,6 +29,7 @@ def apply_versioning(
     versioning: dict[str, Any] | None,
     lifecycle: dict[str, Any] | None,
     region: str,
+    request_ids: Mapping[str, str | None],
 ) -> None:
     """Versioning as a protection; old versions are kept as long as lifecycle allows."""
     if versioning is None:
@@ -40,6 +43,7 @@ def apply_versioning(
             operation="s3:GetBucketVersioning",
             region=region,
             fields={"Status": versioning.get("Status"), "MFADelete": versioning.get("MFADelete")},
+            request_id=request_ids.get("GetBucketVersioning"),
         )
     ]
     days = None if lifecycle is None else noncurrent_retention_days(lifecycle)
@@ -49,6 +53,7 @@ def apply_versioning(
                 operation="s3:GetBucketLifecycleConfiguration",
                 region=region,
                 fields={"Rules[].NoncurrentVersionExpiration.NoncurrentDays (shortest)": days},
+                request_id=request_ids.get("GetBucketLifecycleConfiguration"),
             )
         )
     store.protections.append(
@@ -80,7 +85,12 @@ def apply_lifecycle(store: DataStore, lifecycle: dict[str, Any] | None) -> None:
     store.attributes["current_version_expiration_days"] = min(days) if days else None
 
 
-def apply_object_lock(store: DataStore, config: dict[str, Any] | None, region: str) -> None:
+def apply_object_lock(
+    store: DataStore,
+    config: dict[str, Any] | None,
+    region: str,
+    request_ids: Mapping[str, str | None],
+) -> None:
     """Object Lock: COMPLIANCE mode default retention makes versions immutable."""
     if config is None:
         return
@@ -112,6 +122,7 @@ def apply_object_lock(store: DataStore, config: dict[str, Any] | None, region: s
                         "Rule.DefaultRetention.Days": retention.get("Days"),
                         "Rule.DefaultRetention.Years": retention.get("Years"),
                     },
+                    request_id=request_ids.get("GetObjectLockConfiguration"),
                 )
             ],
         )

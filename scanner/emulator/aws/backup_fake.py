@@ -6,6 +6,7 @@ Backup API reference for: ListBackupPlans, GetBackupPlan, ListBackupSelections,
 GetBackupSelection, ListBackupVaults, GetBackupVaultAccessPolicy,
 ListRecoveryPointsByBackupVault and ListProtectedResources. Timestamps are epoch
 seconds as in the REST-JSON protocol. The region comes from the SigV4 credential scope.
+Every answer, errors included, carries a fresh ``x-amzn-RequestId`` header, as AWS's do.
 
 Tests inject faults per (region, operation): AccessDenied, throttling, or a delay.
 Every request is logged, so a test can prove a refused call never arrived.
@@ -17,6 +18,7 @@ import json
 import re
 import threading
 import time
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -140,6 +142,8 @@ class BackupFakeApp:
     def __call__(self, environ: Any, start_response: Any) -> Any:
         request = Request(environ)
         response = self._dispatch(request)
+        # Like AWS, every answer (an error too) carries the request's id in this header.
+        response.headers["x-amzn-RequestId"] = str(uuid.uuid4())
         return response(environ, start_response)
 
     def _dispatch(self, request: Request) -> Response:
