@@ -24,7 +24,7 @@ from scanner.heap import bulk_objects
 from scanner.inventory import load_snapshot
 from scanner.model import Snapshot
 from scanner.render.report_model import STATUS_LABEL, Report, ReportContext, SignOff, build_report
-from scanner.render.report_sections import evidence_value
+from scanner.render.report_sections import evidence_value, request_ids
 
 FORMATS = ("html", "pdf")
 
@@ -41,6 +41,7 @@ def render_html(report: Report, pack: RulePack) -> str:
         loader=FileSystemLoader(directory), autoescape=True, undefined=StrictUndefined
     )
     env.filters["value"] = evidence_value
+    env.filters["request_ids"] = request_ids
     template = env.get_template("report.html.j2")
     # Our own stylesheet, not data: marked safe so quotes in it are not escaped.
     css = Markup((directory / "report.css").read_text(encoding="utf-8"))

@@ -104,13 +104,21 @@ def evidence_value(value: object) -> str:
     return str(value)
 
 
+def request_ids(joined: str) -> str:
+    """The request id(s) of an evidence item for print: the first, and how many more
+    (findings.json holds every one)."""
+    ids = joined.split(", ")
+    more = f" (+{len(ids) - 1} more in findings.json)" if len(ids) > 1 else ""
+    return f"request {ids[0]}{more}"
+
+
 def evidence_text(item: dict[str, Any]) -> str:
     """One evidence item as a line: operation (region) · request id: field=value; …"""
     head = str(item.get("operation"))
     if item.get("region"):
         head += f" ({item['region']})"
     if item.get("request_id"):
-        head += f" · request {item['request_id']}"
+        head += f" · {request_ids(str(item['request_id']))}"
     fields = "; ".join(f"{k}={evidence_value(v)}" for k, v in item.get("fields", {}).items())
     return f"{head}: {fields}"
 
