@@ -119,8 +119,8 @@ def gate(
     the baseline's was complete, or at all with --min-coverage; a baseline store is
     missing while its listing failed; a store × rule newly fails; a passing result can no
     longer be assessed; or a failure of --fail-on severity exists. Exits 2 when the
-    findings were altered after they were written (their results no longer match the
-    SHA-256 they record). Prints the reasons and the new failures in a few lines.
+    findings were altered after they were written (the file no longer matches the
+    SHA-256 it records). Prints the reasons and the new failures in a few lines.
     """
     from scanner import __version__
     from scanner.findings import load_findings

@@ -68,16 +68,18 @@ def report(
     """
     from scanner import __version__
     from scanner.engine.rules import load_pack
-    from scanner.manifest import write_manifest
+    from scanner.manifest import refresh_manifests
     from scanner.render.report import ReportInputs, ReportOptions, write_reports
     from scanner.render.report_model import SignOff
 
     formats = parse_formats(report_format)
     options = ReportOptions(baseline, SignOff(prepared_by, reviewed_by))
     inputs = ReportInputs.from_files(findings, load_pack(rules), inventory, options)
-    for path in write_reports(inputs, output, formats).values():
+    written = write_reports(inputs, output, formats).values()
+    for path in written:
         typer.echo(f"Wrote {path}")
-    typer.echo(f"Wrote {write_manifest(output, __version__)}")
+    for manifest in refresh_manifests(written, __version__):
+        typer.echo(f"Wrote {manifest}")
 
 
 def verify(
@@ -94,7 +96,7 @@ def verify(
 
     - every listed file is present with its size and SHA-256 (one changed byte is caught);
     - no output was added after the manifest was written;
-    - findings.json is valid and its results match the SHA-256 it records;
+    - findings.json is valid and matches the SHA-256 it records of itself;
     - findings.json was evaluated on the inventory.json beside it;
     - report.html (its meta tags) and report.pdf (its attached files) were made from this
       findings.json and inventory.json;

@@ -165,33 +165,44 @@ def sha256_file(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+#: What precedes the integrity field; the hash covers every byte before it.
+INTEGRITY_MARK: Final = ',\n  "integrity": '
+
+
+class _HashingWriter:
+    """Writes text to a stream and hashes the UTF-8 bytes written."""
+
+    def __init__(self, out: Any) -> None:
+        self._out, self.digest = out, hashlib.sha256()
+
+    def write(self, text: str) -> None:
+        self._out.write(text)
+        self.digest.update(text.encode())
+
+
 def write_findings(path: Path, header: dict[str, Any], results: Any, trailer: Any) -> None:
     """Stream ``header`` fields, every result from the ``results`` iterable, then the
-    fields ``trailer()`` returns (coverage needs all results first) and the SHA-256 of the
-    results (``integrity``), atomically."""
-    digest = hashlib.sha256()
-    with atomic_writer(path) as out:
+    fields ``trailer()`` returns (coverage needs all results first), and last the SHA-256
+    of every byte before it (``integrity.sha256``), atomically."""
+    with atomic_writer(path) as stream:
+        out = _HashingWriter(stream)
         out.write("{\n")
         for key, value in header.items():
             out.write(f"  {json.dumps(key)}: {_compact(value)},\n")
         out.write('  "results": [')
         for index, result in enumerate(results):
-            text = _compact(result)
-            digest.update(text.encode() + b"\n")
-            out.write(("\n    " if index == 0 else ",\n    ") + text)
+            out.write(("\n    " if index == 0 else ",\n    ") + _compact(result))
         out.write("\n  ]")
         for key, value in trailer().items():
             out.write(f",\n  {json.dumps(key)}: {_compact(value)}")
-        out.write(f',\n  "integrity": {_compact({"results_sha256": digest.hexdigest()})}')
-        out.write("\n}\n")
+        stream.write(INTEGRITY_MARK + _compact({"sha256": out.digest.hexdigest()}) + "\n}\n")
 
 
-def results_sha256(results: list[dict[str, Any]]) -> str:
-    """The SHA-256 ``write_findings`` records over the results, recomputed."""
-    digest = hashlib.sha256()
-    for result in results:
-        digest.update(_compact(result).encode() + b"\n")
-    return digest.hexdigest()
+def document_sha256(text: str) -> str | None:
+    """The SHA-256 ``write_findings`` records, recomputed over a findings file's text
+    (None when the text has no integrity field where the writer puts it)."""
+    end = text.rfind(INTEGRITY_MARK)
+    return None if end < 0 else hashlib.sha256(text[:end].encode()).hexdigest()
 
 
 def _compact(value: Any) -> str:
@@ -203,12 +214,12 @@ def _compact(value: Any) -> str:
 def load_findings(path: Path) -> Findings:
     """Read and validate a findings file; problems name the file and line."""
     text, data = read_json_document(path, SCHEMA_ID, "a findings file")
-    recorded = (data.get("integrity") or {}).get("results_sha256")
-    if isinstance(data.get("results"), list) and recorded != results_sha256(data["results"]):
+    recorded = (data.get("integrity") or {}).get("sha256")
+    if recorded is None or recorded != document_sha256(text):
         raise InputFileError(
             path,
-            "the results do not match the SHA-256 the file records (integrity.results_sha256): "
-            "the file was altered or truncated after it was written",
+            "the file does not match the SHA-256 it records (integrity.sha256): it was "
+            "altered or truncated after it was written",
         )
     try:
         return Findings.model_validate(data)

@@ -11,7 +11,7 @@ report → findings and inventory, results.csv → findings). See docs/verify.md
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Final, Literal, get_args
 
@@ -67,19 +67,38 @@ class Manifest(BaseModel):
         return files
 
 
-def manifest_text(folder: Path, tool_version: str) -> str:
-    """The manifest of the known outputs present in ``folder`` (sorted, deterministic)."""
-    files = [
-        {"name": name, "size": path.stat().st_size, "sha256": sha256_file(path)}
-        for name in sorted(OUTPUT_NAMES)
-        if (path := folder / name).is_file()
-    ]
+def manifest_text(
+    folder: Path, tool_version: str, written: Collection[str] | None = None, keep: bool = True
+) -> str:
+    """The manifest of ``folder`` (sorted, deterministic): every known output present
+    there, or — with ``written`` — those files rehashed and (with ``keep``) the other
+    entries of the folder's current manifest as they were. A file this command did not
+    write keeps the hash recorded when it was written, so a later command never blesses
+    a file changed in between; without ``keep`` (a whole new set, as ``scan`` writes)
+    files left from an earlier run are not listed, and ``verify`` names them."""
+    entries = _current_entries(folder) if written is not None and keep else {}
+    for name in sorted(OUTPUT_NAMES):
+        path = folder / name
+        if path.is_file() and (written is None or name in written):
+            entries[name] = {"name": name, "size": path.stat().st_size, "sha256": sha256_file(path)}
+    files = [entries[name] for name in sorted(entries)]
     data = {"schema": SCHEMA_ID, "tool_version": tool_version, "files": files}
     return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
 
-def write_manifest(folder: Path, tool_version: str) -> Path:
-    """Write ``folder/manifest.json`` atomically over the known outputs present there.
+def _current_entries(folder: Path) -> dict[str, dict[str, object]]:
+    """The entries of the folder's manifest (none when it has none or a broken one)."""
+    try:
+        manifest = load_manifest(folder)
+    except InputFileError:
+        return {}
+    return {f.name: f.model_dump() for f in manifest.files}
+
+
+def write_manifest(
+    folder: Path, tool_version: str, written: Collection[str] | None = None, keep: bool = True
+) -> Path:
+    """Write ``folder/manifest.json`` atomically (see :func:`manifest_text`).
 
     A ``manifest.json`` that is not ours (another tool's) is never overwritten: bad input.
     """
@@ -90,7 +109,7 @@ def write_manifest(folder: Path, tool_version: str) -> Path:
             f"exists and is not a {SCHEMA_ID} file: not overwritten"
             " (move it, or write the outputs to another folder)",
         )
-    write_atomic(path, manifest_text(folder, tool_version))
+    write_atomic(path, manifest_text(folder, tool_version, written, keep))
     return path
 
 
@@ -104,10 +123,14 @@ def _ours(path: Path) -> bool:
 
 
 def refresh_manifests(written: Iterable[Path | None], tool_version: str) -> list[Path]:
-    """Rewrite the manifest of each folder a command wrote a known output into (call it
-    after the command's last write); files of other names leave their folder alone."""
-    folders = {p.parent for p in written if p is not None and p.name in OUTPUT_NAMES}
-    return [write_manifest(folder, tool_version) for folder in sorted(folders)]
+    """Update the manifest of each folder a command wrote a known output into (call it
+    after the command's last write): the files written are rehashed, the others keep
+    their entries; files of other names leave their folder alone."""
+    names: dict[Path, set[str]] = {}
+    for path in written:
+        if path is not None and path.name in OUTPUT_NAMES:
+            names.setdefault(path.parent, set()).add(path.name)
+    return [write_manifest(folder, tool_version, names[folder]) for folder in sorted(names)]
 
 
 def load_manifest(folder: Path) -> Manifest:

@@ -82,7 +82,11 @@ def after_collection(
             {(r.resource.id, r.rule) for r in outcome.verdict.new_failures},
         )
         write_summary(findings, out_dir / "summary.md", outcome.verdict)
-    outcome.manifest = write_manifest(out_dir, __version__)  # last: it hashes the others
+    written = [inventory, findings_path, csv, *outcome.reports.values()]
+    if baseline is not None:
+        written += [out_dir / "junit.xml", out_dir / "summary.md"]
+    # Last: it hashes the others. A new set: files of an earlier run are not listed.
+    outcome.manifest = write_manifest(out_dir, __version__, {p.name for p in written}, keep=False)
     return outcome
 
 

@@ -3,13 +3,14 @@
 findings.json must load (its own results SHA-256 included) and name the SHA-256 of the
 inventory.json beside it; report.html carries the SHA-256 of the findings (and inventory)
 it was made from in ``<meta>`` tags, report.pdf carries those files as attachments; and
-results.csv has one row per result. :mod:`scanner.manifest` checks the manifest itself.
+results.csv holds exactly the rows the findings give. :mod:`scanner.manifest` checks the
+manifest itself.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
+import io
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Final
 
 from scanner.errors import InputFileError
 from scanner.findings import Findings, load_findings
-from scanner.render.csv import COLUMNS
+from scanner.render.csv import CsvResults
 
 FINDINGS_META: Final = "backup-audit-findings-sha256"
 INVENTORY_META: Final = "backup-audit-inventory-sha256"
@@ -54,7 +55,7 @@ def check_consistency(folder: Path, digests: dict[str, str], outcome: VerifyOutc
     if "report.pdf" in digests:
         _check_pdf(folder / "report.pdf", digests, outcome)
     if findings is not None and "results.csv" in digests:
-        _check_csv(folder / "results.csv", len(findings.results), outcome)
+        _check_csv(folder / "results.csv", findings, outcome)
 
 
 def _findings(folder: Path, digests: dict[str, str], outcome: VerifyOutcome) -> Findings | None:
@@ -67,7 +68,7 @@ def _findings(folder: Path, digests: dict[str, str], outcome: VerifyOutcome) -> 
         where = "findings.json" + (f":{exc.line}" if exc.line is not None else "")
         outcome.problems.append(f"{where}: {exc.problem}")
         return None
-    outcome.checked.append("findings.json: valid, its results match its integrity SHA-256")
+    outcome.checked.append("findings.json: valid, and it matches its integrity SHA-256")
     return findings
 
 
@@ -144,23 +145,31 @@ def _check_pdf(path: Path, digests: dict[str, str], outcome: VerifyOutcome) -> N
             _compare(outcome, "report.pdf", f"the attached {name}", recorded, name, digests)
 
 
-def _check_csv(path: Path, results: int, outcome: VerifyOutcome) -> None:
-    """results.csv starts with the header ``evaluate`` writes and has one row per result
-    (only the first column is compared: columns are added between versions)."""
+def _check_csv(path: Path, findings: Findings, outcome: VerifyOutcome) -> None:
+    """results.csv holds exactly the rows ``evaluate`` writes for these findings: it is
+    written again from findings.json and compared byte for byte."""
     try:
-        with path.open(encoding="utf-8", newline="") as handle:
-            rows = list(csv.reader(handle))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        text = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
         outcome.problems.append(f"results.csv: cannot read: {exc}")
         return
-    if not rows or rows[0][:1] != COLUMNS[:1]:
-        outcome.problems.append(
-            f"results.csv: not the results CSV backup-audit writes (no {COLUMNS[0]} header)"
-        )
-        return
+    expected = io.StringIO(newline="")
+    rows = CsvResults(expected, findings.period.get("label", ""))
+    for result in findings.results:
+        rows.add(result.model_dump(mode="json"))
+    written = expected.getvalue()
     outcome.check(
-        len(rows) - 1 == results,
-        f"results.csv: one row per result of findings.json ({results})",
-        f"results.csv: {len(rows) - 1} rows, findings.json has {results} results"
-        " — not written by the same evaluation",
+        text == written,
+        f"results.csv: the rows evaluate writes for findings.json ({len(findings.results)})",
+        f"results.csv: differs from the rows findings.json gives "
+        f"({_first_difference(text, written)}) — altered, or not written by the same evaluation",
     )
+
+
+def _first_difference(text: str, expected: str) -> str:
+    """Where two CSV texts first differ, as a line number (or the row counts)."""
+    got, want = text.splitlines(), expected.splitlines()
+    for number, (line, wanted) in enumerate(zip(got, want, strict=False), start=1):
+        if line != wanted:
+            return f"first at line {number}"
+    return f"{len(got) - 1} rows, findings.json has {len(want) - 1} results"

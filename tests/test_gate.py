@@ -10,9 +10,10 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
+from pydantic import ValidationError
 
 from scanner.errors import InputFileError
-from scanner.findings import Findings, load_findings
+from scanner.findings import Findings, Ratio, load_findings
 from scanner.gate import baseline_of, load_baseline, run_gate, write_baseline
 from scanner.render.junit import junit_xml
 from scanner.render.markdown import summary_markdown
@@ -185,7 +186,7 @@ def test_results_altered_after_writing_are_refused(tmp_path: Path) -> None:
     two(tmp_path, "n.json", GOOD_TABLE, {})
     path = tmp_path / "n.json"
     path.write_text(path.read_text().replace('"status":"fail"', '"status":"pass"', 1))
-    with pytest.raises(InputFileError, match=r"integrity\.results_sha256"):
+    with pytest.raises(InputFileError, match=r"integrity\.sha256"):
         load_findings(path)
     refused = _cli("gate", str(path), "--min-coverage", "0")
     assert refused.returncode == 2 and "n.json" in refused.stderr
@@ -193,16 +194,35 @@ def test_results_altered_after_writing_are_refused(tmp_path: Path) -> None:
 
 
 def test_gate_recomputes_coverage_instead_of_reading_it(tmp_path: Path) -> None:
-    two(tmp_path, "n.json", GOOD_TABLE, {})
+    now = two(tmp_path, "n.json", GOOD_TABLE, {})
+    # Edited in the file, the coverage is refused with the rest (the hash covers it all) …
     path = tmp_path / "n.json"
     data = json.loads(path.read_text())
     data["coverage"]["overall"] = {"in_scope": 2, "covered": 2, "ratio": 1.0}
     path.write_text(json.dumps(data))
-    verdict = run_gate(load_findings(path), None, 0.9, None)
+    with pytest.raises(InputFileError, match=r"integrity\.sha256"):
+        load_findings(path)
+    # … and a stored figure that disagrees with the results is never what the gate uses.
+    forged = now.model_copy(
+        update={
+            "coverage": now.coverage.model_copy(
+                update={"overall": Ratio(in_scope=2, covered=2, ratio=1.0)}
+            )
+        }
+    )
+    verdict = run_gate(forged, None, 0.9, None)
     assert verdict.coverage["overall"] == 0.5 and not verdict.passed
     assert any("does not match their results" in reason for reason in verdict.reasons)
     for impossible in (7.5, float("nan")):
-        data["coverage"]["overall"]["ratio"] = impossible
-        path.write_text(json.dumps(data))
-        with pytest.raises(InputFileError, match="ratio"):
-            load_findings(path)
+        with pytest.raises(ValidationError, match="ratio"):
+            Ratio.model_validate({"in_scope": 2, "covered": 1, "ratio": impossible})
+
+
+def test_populations_cannot_be_edited_into_completeness(tmp_path: Path) -> None:
+    evaluate(tmp_path, [store("alpha", **GOOD_TABLE)], name="n.json", accounts=UNLISTED)
+    path = tmp_path / "n.json"
+    text = path.read_text()
+    assert '"complete":false' in text
+    path.write_text(text.replace('"complete":false', '"complete":true'))
+    refused = _cli("gate", str(path), "--min-coverage", "0.05")
+    assert refused.returncode == 2 and "integrity.sha256" in refused.stderr

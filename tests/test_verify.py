@@ -14,7 +14,7 @@ import pytest
 from scanner import __version__
 from scanner.engine.run import evaluate_files
 from scanner.findings import load_findings, sha256_file
-from scanner.manifest import OUTPUT_NAMES, load_manifest, write_manifest
+from scanner.manifest import OUTPUT_NAMES, load_manifest, refresh_manifests, write_manifest
 from scanner.render.junit import write_junit
 from tests.conftest import cli
 from tests.engine_helpers import EVALUATED, GOOD_TABLE, PACK, POLICY, store, write_inputs
@@ -24,8 +24,10 @@ STORES = [store("good", tags={"data-classification": "phi"}, **GOOD_TABLE), stor
 
 
 def _evaluate_cli(folder: Path) -> None:
-    """inventory.json and policy.yaml, then ``backup-audit evaluate`` into ``folder``."""
+    """inventory.json (entered in the manifest, as ``collect`` does) and policy.yaml, then
+    ``backup-audit evaluate`` into ``folder``."""
     inventory, policy = write_inputs(folder, STORES)
+    refresh_manifests([inventory], __version__)
     done = cli(
         "evaluate",
         str(inventory),
@@ -102,6 +104,18 @@ def test_writing_the_manifest_again_gives_the_same_bytes(folder: Path) -> None:
     assert (folder / "manifest.json").read_bytes() == before
 
 
+def test_a_later_command_never_blesses_a_file_changed_before_it(folder: Path) -> None:
+    """results.csv is altered, then ``gate`` writes junit.xml into the folder: the manifest
+    keeps the CSV's hash from when ``evaluate`` wrote it, so verify still catches it."""
+    csv_path = folder / "results.csv"
+    csv_path.write_text(csv_path.read_text().replace(",fail,", ",pass,", 1))
+    gated = cli("gate", str(folder / "findings.json"), "--junit", str(folder / "junit.xml"))
+    assert gated.exit_code == 0, gated.output
+    code, lines = _verify(folder)
+    assert code == 1 and _fails(lines, "results.csv: ")
+    assert "ok    junit.xml: size and SHA-256 as in manifest.json" in lines
+
+
 def test_a_clean_folder_verifies(written: Path) -> None:
     code, lines = _verify(written)
     assert code == 0, lines
@@ -173,9 +187,16 @@ def test_results_of_another_evaluation_are_caught(folder: Path, tmp_path: Path) 
     )
     write_manifest(folder, __version__)
     code, lines = _verify(folder)
-    results = len(load_findings(folder / "findings.json").results)
-    assert code == 1 and _fails(lines, "results.csv: ")
-    assert any(f"findings.json has {results} results" in line for line in lines)
+    assert code == 1 and _fails(lines, "results.csv: differs from the rows findings.json gives")
+
+
+def test_a_csv_row_edited_with_a_fresh_manifest_is_caught(folder: Path) -> None:
+    csv_path = folder / "results.csv"
+    csv_path.write_text(csv_path.read_text().replace(",fail,", ",pass,", 1))
+    write_manifest(folder, __version__)
+    code, lines = _verify(folder)
+    assert code == 1 and _fails(lines, "results.csv: differs")
+    assert "ok    results.csv: size and SHA-256 as in manifest.json" in lines
 
 
 def test_evaluate_and_gate_keep_the_manifest_current(tmp_path: Path) -> None:

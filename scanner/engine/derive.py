@@ -14,7 +14,7 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from scanner.engine.period import Period, period_facts
+from scanner.engine.period import Period, Retention, period_facts
 from scanner.engine.resolve import PolicyResolver, Resolution
 from scanner.engine.windows import BackupWindows
 from scanner.model import DataStore, Vault
@@ -56,7 +56,9 @@ class Deriver:
     ) -> dict[str, Any]:
         derived: dict[str, Any] = {"windows": windows}
         derived |= self._ages(store)
-        derived["period"] = period_facts(store, self.period, _kept_days(store))
+        derived["period"] = period_facts(
+            store, self.period, retention_of(store, resolution.policy.get("rpo_hours")), self.now
+        )
         derived["vaults_holding"] = self._vaults_holding(store)
         derived["vault_states"] = [
             f"{v['vault']} ({v.get('state', 'state unknown')})"
@@ -131,17 +133,36 @@ class Deriver:
         return residency
 
 
-def _kept_days(store: DataStore) -> float | None:
-    """The longest retention the store's backups keep points (None: until deleted, or
-    unknown) — the period is not judged further back than points are kept."""
-    kept = [
+def retention_of(store: DataStore, rpo_hours: float | None) -> Retention:
+    """How far back the store's listed points surely show every backup that ran: the
+    longest retention among its enabled backups scheduled at least as often as the RPO
+    (continuous ones included), else among all of them — within it no point a schedule
+    made has expired. None: nothing expires (kept until deleted, or no retention).
+    Uncertain when a backup's retention or schedule is unknown, a backup protection
+    could not be read, or the RPO is unknown."""
+    backups = [p for p in store.protections if p.enabled and p.role in BACKUP_ROLES]
+    unread = any(
+        g.attribute == "protections" and (g.role is None or g.role in BACKUP_ROLES)
+        for g in store.gaps
+    )
+    unknown = any(
+        (p.retention_days is None and not p.retention_unbounded)
+        or (p.role != "continuous" and p.frequency_hours is None)
+        for p in backups
+    )
+    often = [
         p
-        for p in store.protections
-        if p.enabled and p.role in BACKUP_ROLES and (p.retention_days or p.retention_unbounded)
+        for p in backups
+        if rpo_hours is not None
+        and (p.role == "continuous" or (p.frequency_hours or float("inf")) <= rpo_hours)
     ]
-    if not kept or any(p.retention_unbounded for p in kept):
-        return None
-    return max(float(p.retention_days or 0) for p in kept)
+    chosen = often or backups
+    if any(p.retention_unbounded for p in chosen) or not chosen:
+        days = None
+    else:
+        known = [float(p.retention_days) for p in chosen if p.retention_days]
+        days = max(known) if known else 0.0
+    return Retention(days, not unknown and not unread and rpo_hours is not None)
 
 
 def _outcome(store: DataStore, rpo_hours: float | None, derived: dict[str, Any]) -> dict[str, Any]:

@@ -89,6 +89,8 @@ class Evaluator:
         account: dict[str, Any],
     ) -> StoreVerdicts:
         data, complete = store_variables(store)
+        if derived["period"].get("history_complete"):
+            complete["period_history"] = True
         derived["backups"] = backups(data)
         derived["complete"] = complete
         variables = {

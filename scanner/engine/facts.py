@@ -71,14 +71,21 @@ class PeriodFacts(BaseModel):
     the store's creation, or as far back as its backups keep points — the reason says
     which); points created in it, the largest span in it with no restorable point, and
     the days on which no new restorable copy was made; ``in_period`` False when the
-    store did not exist in the period."""
+    store did not exist in the period. ``visible_from``: from when every point is surely
+    still listed (before it, points may have expired by their retention);
+    ``largest_visible_gap_hours`` is the largest gap from then on;
+    ``restorable_observed``: a point or an open window lies in the period judged."""
 
     start: str
     end: str
     evaluated_from: str
     evaluated_from_reason: str
+    visible_from: str
+    history_complete: bool
     points: int
     largest_gap_hours: float | None = None
+    largest_visible_gap_hours: float | None = None
+    restorable_observed: bool | None = None
     days_without_new_copy: int
     #: False when the store was created after the period ended: nothing to judge
     in_period: bool
@@ -106,6 +113,8 @@ class Complete(BaseModel):
     recovery_points: bool | None = None
     copies: bool | None = None
     attributes: bool | None = None
+    #: the audit period's history is wholly visible (no point in it may have expired)
+    period_history: bool | None = None
 
 
 class Derived(BaseModel):

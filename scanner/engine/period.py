@@ -3,9 +3,20 @@
 ``evaluate --period 2026-07-01..2026-09-30`` (default: the :data:`DEFAULT_LOOKBACK` days
 ending at the collection time) asks, per store: how many points were created in the
 period, the largest span inside it with no restorable point, and the days on which no
-new restorable copy was made. The period is evaluated from the store's creation on, and
-no further back than the store's backups keep points (points past their retention are
-deleted by design, not missing): the facts say from when they were judged and why.
+new restorable copy was made. The period is evaluated from the store's creation on.
+
+Points older than the store's backups keep them are deleted by design, not missing: at
+collection time, complete history reaches back only to the *horizon* (collection time
+minus the retention of the backups scheduled often enough for the RPO, see
+:func:`scanner.engine.derive.retention_of`). The default look-back is cut there. A
+period asked for with ``--period`` that reaches behind the horizon cannot be wholly
+observed: what the visible part shows is decided (a gap over the RPO is a failure),
+and a period whose remaining points still meet the RPO passes, but a gap behind the
+horizon may be expired points —
+``history_complete`` is false and the facts give the largest gap both over the whole
+period and over the part surely still visible, so a rule decides only what both agree
+on. When a retention or schedule is unknown, the visible part is what the known
+backups keep, and the history is never complete.
 """
 
 from __future__ import annotations
@@ -31,6 +42,9 @@ class Period:
     start: datetime
     end: datetime
     label: str
+    #: False for the default look-back, which ends at the collection time and is cut
+    #: at the retention horizon by definition
+    asked: bool = True
 
     def as_dict(self) -> dict[str, str]:
         """The period as findings, the CSV and the report show it."""
@@ -42,7 +56,8 @@ def parse_period(text: str | None, as_of: datetime) -> Period:
     ``as_of``; a reversed, malformed or future period is bad input."""
     if text is None:
         start = as_of - DEFAULT_LOOKBACK
-        return Period(start, as_of, f"{DEFAULT_LOOKBACK.days} days to {as_of:%Y-%m-%d %H:%M} UTC")
+        label = f"{DEFAULT_LOOKBACK.days} days to {as_of:%Y-%m-%d %H:%M} UTC"
+        return Period(start, as_of, label, asked=False)
     match = _PERIOD.match(text.strip())
     if not match:
         raise InputError(f"--period: {text!r} is not FIRST..LAST (e.g. 2026-07-01..2026-09-30)")
@@ -58,17 +73,37 @@ def parse_period(text: str | None, as_of: datetime) -> Period:
         raise InputError(
             f"--period: {text!r} starts after the inventory was collected ({as_of:%Y-%m-%d})"
         )
-    return Period(start, min(end, as_of), f"{first} to {last}")
+    if end <= as_of:
+        return Period(start, end, f"{first} to {last}")
+    cut = f"{first} to {as_of:%Y-%m-%d %H:%M} UTC (the collection time; {last} was asked)"
+    return Period(start, as_of, cut)
 
 
-def period_facts(store: DataStore, period: Period, kept_days: float | None) -> dict[str, Any]:
-    """``derived.period`` for one store (``kept_days``: the longest retention its backups
-    are configured with, None when kept until deleted or unknown)."""
+@dataclass(frozen=True)
+class Retention:
+    """How far back (``days`` before collection) the listed points surely show every
+    backup that ran — None: nothing expires — and whether that is ``certain``."""
+
+    days: float | None
+    certain: bool
+
+
+def period_facts(
+    store: DataStore, period: Period, retention: Retention, as_of: datetime
+) -> dict[str, Any]:
+    """``derived.period`` for one store (see the module docstring): the largest gap over
+    the period judged (``largest_gap_hours``: at most the RPO, and every part of it is
+    covered) and over the part surely still visible at ``as_of``
+    (``largest_visible_gap_hours``: over the RPO, and it is a failure whatever the
+    unknowns)."""
     begin, why = period.start, "period"
     if store.created_at is not None and store.created_at > begin:
         begin, why = store.created_at, "creation"
-    if kept_days is not None and period.end - timedelta(days=kept_days) > begin:
-        begin, why = period.end - timedelta(days=kept_days), "retention"
+    horizon = None if retention.days is None else as_of - timedelta(days=retention.days)
+    judged = begin
+    if not period.asked and retention.certain and horizon is not None and horizon > begin:
+        judged, why = horizon, "retention"
+    visible = judged if horizon is None else max(judged, horizon)
     points = [t for s in store.recovery_points.sources for t in s.points]
     windows = [
         (s.oldest or s.newest, s.newest)
@@ -79,15 +114,29 @@ def period_facts(store: DataStore, period: Period, kept_days: float | None) -> d
     facts: dict[str, Any] = {
         "start": period.start.isoformat(),
         "end": period.end.isoformat(),
-        "evaluated_from": begin.isoformat(),
+        "evaluated_from": judged.isoformat(),
         "evaluated_from_reason": why,
-        "points": sum(1 for t in points if begin <= t < period.end),
-        "days_without_new_copy": _days_without(points, windows, begin, period.end),
+        "visible_from": min(visible, period.end).isoformat(),
+        "history_complete": retention.certain and visible <= judged,
+        "points": sum(1 for t in points if judged <= t < period.end),
+        "days_without_new_copy": _days_without(points, windows, visible, period.end)
+        if visible < period.end
+        else 0,
         "in_period": begin < period.end,  # False: the store did not exist in the period
     }
-    if begin < period.end:
-        facts["largest_gap_hours"] = round(_largest_gap(spans, begin, period.end) / 3600, 3)
+    if judged < period.end:
+        facts["largest_gap_hours"] = _hours(_largest_gap(spans, judged, period.end))
+        facts["largest_visible_gap_hours"] = (
+            _hours(_largest_gap(spans, visible, period.end)) if visible < period.end else 0.0
+        )
+        facts["restorable_observed"] = any(
+            start < period.end and stop >= judged for start, stop in spans
+        )
     return facts
+
+
+def _hours(seconds: float) -> float:
+    return round(seconds / 3600, 3)
 
 
 def _largest_gap(spans: list[Span], begin: datetime, end: datetime) -> float:
