@@ -162,6 +162,12 @@ def _print_verdict(verdict: GateVerdict) -> None:
     )
     for reason in verdict.reasons:
         typer.echo(f"FAIL: {reason}")
+    for what, stores in (("new", verdict.new_stores), ("removed", verdict.removed_stores)):
+        if stores:
+            shown = ", ".join(stores[:5]) + (
+                f" … and {len(stores) - 5} more" if len(stores) > 5 else ""
+            )
+            typer.echo(f"{what} since the baseline: {len(stores)} store(s): {shown}")
     for result in (verdict.new_failures + verdict.lost_evidence)[:10]:
         typer.echo(
             f"  {result.status:<12} {result.rule:<20} {result.resource.id}  {result.message}"

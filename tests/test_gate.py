@@ -226,3 +226,38 @@ def test_populations_cannot_be_edited_into_completeness(tmp_path: Path) -> None:
     path.write_text(text.replace('"complete":false', '"complete":true'))
     refused = _cli("gate", str(path), "--min-coverage", "0.05")
     assert refused.returncode == 2 and "integrity.sha256" in refused.stderr
+
+
+def test_new_and_removed_stores_are_named_in_the_output_and_summary(tmp_path: Path) -> None:
+    two(tmp_path, "b.json", GOOD_TABLE, GOOD_TABLE)
+    evaluate(tmp_path, [store("alpha", **GOOD_TABLE), store("gamma", **GOOD_TABLE)], name="n.json")
+    baseline = tmp_path / "baseline.json"
+    assert (
+        _cli(
+            "gate", str(tmp_path / "b.json"), "--baseline", str(baseline), "--write-baseline"
+        ).returncode
+        == 0
+    )
+    summary = tmp_path / "summary.md"
+    ran = _cli(
+        "gate", str(tmp_path / "n.json"), "--baseline", str(baseline), "--summary", str(summary)
+    )
+    assert ran.returncode == 0, ran.stdout
+    assert (
+        "removed since the baseline: 1 store(s): arn:aws:dynamodb:eu-west-1:111122223333:table/beta"
+        in ran.stdout
+    )
+    assert (
+        "new since the baseline: 1 store(s): arn:aws:dynamodb:eu-west-1:111122223333:table/gamma"
+        in ran.stdout
+    )
+    text = summary.read_text()
+    assert "## Stores removed since the baseline" in text and "table/beta`" in text
+    assert "## New stores since the baseline" in text and "table/gamma`" in text
+
+
+def test_the_summary_says_when_the_population_is_incomplete(tmp_path: Path) -> None:
+    now = evaluate(tmp_path, [store("alpha", **GOOD_TABLE)], name="n.json", accounts=UNLISTED)[0]
+    markdown = summary_markdown(now, run_gate(now, None, None, None))
+    assert "**Population incomplete:** 1 listing(s) failed" in markdown
+    assert "dynamodb:ListTables AccessDeniedException" in markdown

@@ -231,3 +231,12 @@ def test_an_unknown_retention_never_turns_a_hole_into_a_pass(tmp_path: Path) -> 
         "unknown": "not_assessed",
         "unread": "not_assessed",
     }
+
+
+def test_a_period_reaching_past_the_collection_is_cut_and_says_so() -> None:
+    period = parse_period("2025-12-01..2026-03-31", AS_OF)
+    assert period.end == AS_OF
+    assert (
+        period.label
+        == "2025-12-01 to 2026-01-01 12:00 UTC (the collection time; 2026-03-31 was asked)"
+    )

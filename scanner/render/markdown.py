@@ -41,6 +41,14 @@ def summary_markdown(findings: Findings, verdict: GateVerdict | None = None) -> 
             + ("" if verdict.passed else " " + "; ".join(verdict.reasons) + "."),
             "",
         ]
+    if not findings.populations.complete:
+        unlisted = findings.populations.unlisted
+        lines += [
+            f"**Population incomplete:** {len(unlisted)} listing(s) failed "
+            f"(e.g. {unlisted[0].account} {unlisted[0].region or ''} {unlisted[0].operation} "
+            f"{unlisted[0].error_code}); coverage is of the stores that could be listed.",
+            "",
+        ]
     lines += ["| scope | coverage |", "|---|---|", f"| overall | {_pct(cov.overall)} |"]
     lines += [f"| {name} | {_pct(ratio)} |" for name, ratio in cov.by_framework.items()]
     lines += ["", "Results: " + ", ".join(f"{k} {v}" for k, v in cov.by_status.items()), ""]
@@ -48,6 +56,14 @@ def summary_markdown(findings: Findings, verdict: GateVerdict | None = None) -> 
         lines += ["## New failures", "", *_rows(verdict.new_failures), ""]
     if verdict is not None and verdict.lost_evidence:
         lines += ["## No longer assessable", "", *_rows(verdict.lost_evidence), ""]
+    for title, stores in (
+        ("New stores since the baseline", verdict.new_stores if verdict else []),
+        ("Stores removed since the baseline", verdict.removed_stores if verdict else []),
+    ):
+        if stores:
+            listed = [f"- `{_escape(s)}`" for s in stores[:MAX_ROWS]]
+            more = [f"- … and {len(stores) - MAX_ROWS} more"] if len(stores) > MAX_ROWS else []
+            lines += [f"## {title}", "", *listed, *more, ""]
     return "\n".join(lines) + "\n"
 
 
