@@ -101,6 +101,18 @@ def test_catalogs_follow_the_texts() -> None:
     assert not [r.id for r in PACK.rules if "164.316(b)(2)(i)" in r.spec.citations.get("hipaa", [])]
     assert sox.note is not None and "no official control numbering" in sox.note
     assert set(PACK.catalogs) == {"hipaa", "sox", "gdpr", "residency", "policy"}
+    # Mechanisms the texts do not require are cited as support only.
+    for framework, requirement_id, rules in [
+        ("hipaa", "164.312(a)(2)(iv)", {"ENC-CMK"}),
+        ("hipaa", "164.312(c)(1)", {"BKP-IMMUTABLE", "DEL-PROTECTION"}),
+        ("hipaa", "164.308(a)(7)(ii)(B)", {"COPY-CROSS-REGION", "COPY-CROSS-ACCOUNT"}),
+        ("gdpr", "Art. 5(1)(f)", {"BKP-IMMUTABLE"}),
+        ("gdpr", "Art. 32(1)(a)", {"ENC-CMK"}),
+        ("gdpr", "Art. 32(1)(b)", {"COPY-CROSS-REGION"}),
+        ("gdpr", "Art. 44", {"RES-PRIMARY", "RES-COPIES"}),
+    ]:
+        entry = PACK.catalogs[framework].requirement(requirement_id)
+        assert entry is not None and set(entry.supported_by) == rules, requirement_id
     for framework in PACK.catalogs.values():
         ids = [r.id for r in framework.requirements]
         assert len(ids) == len(set(ids)) and all(r.source for r in framework.requirements)

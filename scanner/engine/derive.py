@@ -60,11 +60,7 @@ class Deriver:
             store, self.period, retention_of(store, resolution.policy.get("rpo_hours")), self.now
         )
         derived["vaults_holding"] = self._vaults_holding(store)
-        derived["vault_states"] = [
-            f"{v['vault']} ({v.get('state', 'state unknown')})"
-            for v in derived["vaults_holding"]
-            if "vault" in v
-        ]
+        derived |= _vault_words(store, derived["vaults_holding"])
         derived |= _outcome(store, resolution.policy.get("rpo_hours"), derived)
         derived |= _notes(store)
         zone = resolution.policy.get("residency_zone")
@@ -121,9 +117,15 @@ class Deriver:
                 item["in_zone"] = self.resolver.in_zone(zone, store.cloud, copy.region)
             copies.append(item)
         outside = [f"{c['target']} ({c['region']})" for c in copies if c.get("in_zone") is False]
+        inside = [f"{c['target']} ({c['region']})" for c in copies if c.get("in_zone") is True]
         if any(g.attribute == "copies" for g in store.gaps):
             copies.append({})  # a copy that could not be read: its zone is unknown
-        residency: dict[str, Any] = {"zone": zone, "copies": copies, "copies_outside": outside}
+        residency: dict[str, Any] = {
+            "zone": zone,
+            "copies": copies,
+            "copies_outside": outside,
+            "copies_inside": inside,
+        }
         if store.regions:  # unresolved (None) or empty: both stay unknown, never "inside"
             regions_outside = [
                 r for r in store.regions if not self.resolver.in_zone(zone, store.cloud, r)
@@ -188,6 +190,30 @@ def _outcome(store: DataStore, rpo_hours: float | None, derived: dict[str, Any])
     elif "recovery_points" not in gapped and rpo_hours is not None and "store_age_days" in derived:
         facts["pending_first_backup"] = derived["store_age_days"] * 24 < rpo_hours
     return facts
+
+
+#: How a vault's immutability state reads in a message.
+LOCK_WORDS = {
+    "locked": "locked",
+    "unlocked": "lock set but still removable (governance mode, or before its lock date)",
+    "disabled": "no lock",
+}
+
+
+def _vault_words(store: DataStore, holding: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Vaults and recovery sources as text for messages: lock states and key types."""
+    vaults = [v for v in holding if "vault" in v]
+    return {
+        "vault_states": [
+            f"{v['vault']} ({LOCK_WORDS.get(v.get('state', ''), 'lock state unknown')})"
+            for v in vaults
+        ],
+        "vault_keys": [f"{v['vault']} ({v.get('key_type', 'key type unknown')})" for v in vaults],
+        "source_keys": [
+            f"{s.source} ({s.key_type or 'key type unknown'})"
+            for s in store.recovery_points.sources
+        ],
+    }
 
 
 def _notes(store: DataStore) -> dict[str, Any]:

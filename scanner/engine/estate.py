@@ -84,7 +84,7 @@ class EstateChecks:
             for window in facts["windows"]:
                 if "hour" in window:
                     starts[window["hour"]][store.id] = store.name
-                else:
+                elif "every_hours" not in window:  # several runs a day spread themselves
                     unknown[store.id] = store.name
         scheduled = len({i for stores in starts.values() for i in stores} | set(unknown))
         if windows is None or not scheduled:

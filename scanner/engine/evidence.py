@@ -33,6 +33,7 @@ EVIDENCE_SOURCES: dict[str, Callable[[DataStore], list[Evidence]]] = {
     "encryption": lambda s: s.encryption.evidence if s.encryption else [],
     "encryption_key": lambda s: s.encryption.evidence if s.encryption else [],
     "location": lambda s: s.evidence,
+    "tags": lambda s: s.evidence,
     "deletion_protection": lambda s: s.evidence,
     "attributes": lambda s: s.evidence,
 }

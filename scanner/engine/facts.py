@@ -54,6 +54,8 @@ class Residency(BaseModel):
     regions_outside: list[str] | None = None
     copies: list[CopyLocation]
     copies_outside: list[str] = []
+    #: the copies known to lie inside, as text for messages
+    copies_inside: list[str] = []
 
 
 class BackupWindow(BaseModel):
@@ -64,6 +66,8 @@ class BackupWindow(BaseModel):
     hour: int | None = None
     in_peak: bool | None = None
     hour_share: float | None = None
+    #: a schedule that runs more than once a day (no single start): every N hours
+    every_hours: float | None = None
 
 
 class PeriodFacts(BaseModel):
@@ -140,6 +144,10 @@ class Derived(BaseModel):
     period: PeriodFacts | None = None
     vaults_holding: list[VaultHolding] = []
     vault_states: list[str] = []
+    #: the same vaults with their key type, ``VAULT (KEY_TYPE)``, for messages
+    vault_keys: list[str] = []
+    #: each recovery source with the key type of its points, ``SOURCE (KEY_TYPE)``
+    source_keys: list[str] = []
     copies_configured_unobserved: list[str] = []
     primary_data_locks: list[str] = []
     residency: Residency | None = None

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from scanner.model import DataStore
+from scanner.model import DataStore, Window
 from scanner.policy import Windows
 from scanner.vocabulary import BACKUP_ROLES
 
@@ -68,6 +68,9 @@ class BackupWindows:
             out.append({"protection": "(a protection that could not be read)"})
         for protection in store.protections:
             window = protection.window
+            if _recurring(protection.enabled, protection.frequency_hours, window):
+                out.append(self._recurring(protection.name, protection.frequency_hours or 0.0))
+                continue
             if not protection.enabled or window is None or window.start is None:
                 continue
             source_zone = _zone(window.timezone)
@@ -90,6 +93,13 @@ class BackupWindows:
             )
         return out
 
+    def _recurring(self, name: str, every: float) -> dict[str, Any]:
+        """A schedule running every ``every`` hours starts in the peak hours whenever the
+        peak is at least that long."""
+        assert self.peak is not None
+        peak_minutes = self.peak[1] - self.peak[0]
+        return {"protection": name, "every_hours": every, "in_peak": peak_minutes >= every * 60}
+
     def _overlaps_peak(self, begin: int, duration: int) -> bool:
         """Whether [begin, begin + duration) local minutes touches the peak hours."""
         assert self.peak is not None
@@ -100,3 +110,8 @@ class BackupWindows:
             begin + shift < peak_end and peak_start < end + shift
             for shift in (-DAY_MINUTES, 0, DAY_MINUTES)
         )
+
+
+def _recurring(enabled: bool, every: float | None, window: Window | None) -> bool:
+    """An enabled schedule that runs more than once a day and has no single start."""
+    return enabled and every is not None and 0 < every < 24 and (window is None or not window.start)

@@ -79,6 +79,8 @@ def _state(rules: list[str], tested: int, counts: Counter[str]) -> tuple[str, st
         return f"no failures; {counts['not_assessed']} result(s) not assessed", "not_assessed"
     if counts["excepted"] and not counts["pass"]:
         return "excepted", "excepted"
+    if counts["pending"] and not counts["pass"]:
+        return f"{counts['pending']} result(s) pending — not yet provable", "pending"
     extra = [f"{counts[s]} {s}" for s in ("excepted", "pending") if counts[s]]
     return f"no failures in {tested} tested rule(s)" + "".join(f"; {e}" for e in extra), "pass"
 
