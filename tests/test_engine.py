@@ -242,3 +242,31 @@ def test_stagger_counts_stores_not_names(tmp_path: Path) -> None:
     (crowded,) = [r for r in findings.results if r.rule == "WIN-STAGGER"]
     # Two of three stores (the two named "orders") start at 02:00: more than half.
     assert crowded.status == "fail" and crowded.message.startswith("2 of 3 stores")
+
+
+def test_a_copy_into_an_account_the_scan_listed_fails_when_never_observed(
+    tmp_path: Path,
+) -> None:
+    copy = {
+        "kind": "backup_copy",
+        "target": "arn:aws:backup:eu-west-1:999988887777:backup-vault:a",
+        "region": "eu-west-1",
+        "account": "999988887777",
+        "resolved": True,
+        "state": "configured",
+        "source": "plan",
+    }
+    stores = [store("orders", tags={"backup-tier": "critical"}, copies=[copy], **GOOD_TABLE)]
+    policy = json.loads(json.dumps(POLICY))
+    policy["tiers"]["critical"]["cross_account_copy"] = True
+
+    def verdict(accounts: list[dict[str, object]], name: str) -> tuple[str, str]:
+        findings, _ = evaluate(tmp_path, stores, policy, name=name, accounts=accounts)
+        (result,) = [r for r in findings.results if r.rule == "COPY-CROSS-ACCOUNT"]
+        return result.status, result.message
+
+    unread = verdict([], "unread.json")
+    assert unread[0] == "not_assessed" and "scan that account" in unread[1]
+    listed = [{"cloud": "aws", "account": "999988887777", "regions": ["eu-west-1"]}]
+    status, message = verdict(listed, "listed.json")
+    assert status == "fail" and "999988887777" in message

@@ -17,7 +17,7 @@ from typing import Any
 from scanner.engine.period import Period, Retention, period_facts
 from scanner.engine.resolve import PolicyResolver, Resolution
 from scanner.engine.windows import BackupWindows
-from scanner.model import DataStore, Vault
+from scanner.model import Copy, DataStore, Vault
 from scanner.policy import Policy
 from scanner.vocabulary import BACKUP_ROLES
 
@@ -37,6 +37,8 @@ class Deriver:
     ) -> None:
         self.policy, self.resolver, self.now = policy, resolver, now
         self.period, self.vaults = period, vaults
+        #: (account, region) pairs this snapshot listed: copies elsewhere were not looked for
+        self.scanned: set[tuple[str, str]] = set()
         self.backup_windows = BackupWindows(policy.windows, now)
         #: local hour → stores starting a backup in it (for the estate stagger check)
         self.hours: Counter[int] = Counter()
@@ -62,7 +64,7 @@ class Deriver:
         derived["vaults_holding"] = self._vaults_holding(store)
         derived |= _vault_words(store, derived["vaults_holding"])
         derived |= _outcome(store, resolution.policy.get("rpo_hours"), derived)
-        derived |= _notes(store)
+        derived |= _notes(store, self.scanned)
         zone = resolution.policy.get("residency_zone")
         if zone is not None:
             derived["residency"] = self._residency(store, zone)
@@ -216,16 +218,31 @@ def _vault_words(store: DataStore, holding: list[dict[str, Any]]) -> dict[str, l
     }
 
 
-def _notes(store: DataStore) -> dict[str, Any]:
-    """Words for messages: configured copies never observed, a lock on the primary data."""
+def _notes(store: DataStore, scanned: set[tuple[str, str]]) -> dict[str, Any]:
+    """Words for messages: configured copies never observed — all, those in another
+    region or account, and those whose destination this scan did not read (``scanned``:
+    (account, region) pairs listed), which no scan of these accounts could observe — and
+    a lock on the primary data."""
     observed = {(c.region, c.account) for c in store.copies if c.state == "observed"}
     unobserved = [
-        f"{c.target} ({c.region or 'region unknown'})"
-        for c in store.copies
-        if c.state == "configured" and (c.region, c.account) not in observed
+        c for c in store.copies if c.state == "configured" and (c.region, c.account) not in observed
     ]
+
+    def text(copy: Copy) -> str:
+        account = f", account {copy.account}" if copy.account not in (None, store.account) else ""
+        return f"{copy.target} ({copy.region or 'region unknown'}{account})"
+
+    def unread(copy: Copy) -> bool:
+        return (copy.account or store.account, copy.region or "") not in scanned
+
+    other_region = [c for c in unobserved if c.region not in (store.regions or [])]
+    other_account = [c for c in unobserved if c.account not in (None, store.account)]
     locks = [p.source for p in store.protections if p.enabled and p.role == "retention_lock"]
     return {
-        "copies_configured_unobserved": unobserved,
+        "copies_configured_unobserved": [text(c) for c in unobserved],
+        "copies_unobserved_other_region": [text(c) for c in other_region],
+        "copies_unobserved_other_account": [text(c) for c in other_account],
+        "copies_unread_other_region": [text(c) for c in other_region if unread(c)],
+        "copies_unread_other_account": [text(c) for c in other_account if unread(c)],
         "primary_data_locks": locks,
     }

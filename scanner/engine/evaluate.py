@@ -68,6 +68,7 @@ class Evaluator:
         resolutions = [self.resolver.resolve(s) for s in snapshot.stores]
         self._vaults = {v.id: v for a in snapshot.accounts for v in a.vaults}
         deriver = Deriver(self.policy, self.resolver, self.now, self.period, self._vaults)
+        deriver.scanned = scanned_regions(snapshot)
         derived = deriver.derive_all(snapshot.stores, resolutions)
         accounts = {
             a.account: a.model_dump(mode="json", exclude_none=True) for a in snapshot.accounts
@@ -91,6 +92,9 @@ class Evaluator:
         data, complete = store_variables(store)
         if derived["period"].get("history_complete"):
             complete["period_history"] = True
+        for where in ("other_region", "other_account"):
+            if not derived[f"copies_unread_{where}"]:
+                complete[f"copies_{where}"] = True
         derived["backups"] = backups(data)
         derived["complete"] = complete
         variables = {
@@ -175,6 +179,7 @@ class Evaluator:
         return {
             "reason": "; ".join(why) or reason or "undecidable",
             "missing": missing or [str(reason)],
+            "open": not why,  # nothing unread: the facts read leave it open
         }
 
     def _result(
@@ -197,7 +202,7 @@ class Evaluator:
             "severity": spec.severity,
             "frameworks": required,
             "message": rule.messages[status].render(variables)
-            if status in rule.messages
+            if status in rule.messages and (status != "not_assessed" or detail.get("open"))
             else str(detail.get("reason", "")),
         }
         if supports:
@@ -264,3 +269,14 @@ def copies_seen(store: DataStore) -> dict[str, list[str]]:
             where += f", account {copy.account}"
         described[copy.state].append(f"{copy.kind} {copy.target} ({where})")
     return described
+
+
+def scanned_regions(snapshot: Snapshot) -> set[tuple[str, str]]:
+    """The (account, region) pairs the snapshot listed: each account's own regions, or
+    the scope's regions for an account that records none."""
+    regions = {a.account: a.regions for a in snapshot.accounts}
+    return {
+        (account, region)
+        for account in {*snapshot.scope.accounts, *regions}
+        for region in (regions.get(account) or snapshot.scope.regions)
+    }

@@ -119,6 +119,9 @@ class Complete(BaseModel):
     attributes: bool | None = None
     #: the audit period's history is wholly visible (no point in it may have expired)
     period_history: bool | None = None
+    #: no copy is configured into another region / account this scan did not list
+    copies_other_region: bool | None = None
+    copies_other_account: bool | None = None
 
 
 class Derived(BaseModel):
@@ -149,6 +152,12 @@ class Derived(BaseModel):
     #: each recovery source with the key type of its points, ``SOURCE (KEY_TYPE)``
     source_keys: list[str] = []
     copies_configured_unobserved: list[str] = []
+    #: configured, unobserved copies in another region / account (text for messages)
+    copies_unobserved_other_region: list[str] = []
+    copies_unobserved_other_account: list[str] = []
+    #: of those, the ones whose destination (account, region) this scan did not list
+    copies_unread_other_region: list[str] = []
+    copies_unread_other_account: list[str] = []
     primary_data_locks: list[str] = []
     residency: Residency | None = None
     windows: list[BackupWindow] = []

@@ -75,12 +75,14 @@ class Case(_Spec):
 
 
 class Messages(_Spec):
-    """What a result says when the rule passes, fails, or is pending; ``{path}``
-    placeholders."""
+    """What a result says when the rule passes, fails, or is pending — and, ``unknown``,
+    when the facts that were read leave the verdict open (a gap or an unknown policy
+    value says so itself); ``{path}`` placeholders."""
 
     pass_: str = Field(alias="pass")
     fail: str
     pending: str | None = None
+    unknown: str | None = None
 
 
 class RuleSpec(_Spec):
@@ -236,6 +238,8 @@ def _validate(
         raise InputFileError(path, f"rule {spec.id}: {exc.problem}", where) from None
     texts = {"pass": spec.message.pass_, "fail": spec.message.fail}
     texts["pending"] = spec.message.pending or spec.message.fail
+    if spec.message.unknown:
+        texts["not_assessed"] = spec.message.unknown
     return Rule(
         spec,
         compiled.get("expression"),
@@ -266,7 +270,14 @@ def _compile(spec: RuleSpec) -> dict[str, Expression]:
             raise _RuleProblem(
                 field, f"unknown field path {', '.join(bad)} (see `backup-audit schema inventory`)"
             )
-    messages = " ".join([spec.message.pass_, spec.message.fail, spec.message.pending or ""])
+    messages = " ".join(
+        [
+            spec.message.pass_,
+            spec.message.fail,
+            spec.message.pending or "",
+            spec.message.unknown or "",
+        ]
+    )
     bad = unknown_paths(" ".join(p for p, _ in PLACEHOLDER.findall(messages)), ROOTS)
     if bad:
         raise _RuleProblem("message", f"unknown field path {', '.join(bad)} in message")
