@@ -7,10 +7,12 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 
 from scanner.engine.cases import base_store
 from scanner.engine.period import Retention, parse_period, period_facts
 from scanner.errors import InputError
+from scanner.findings import load_findings
 from scanner.model import DataStore
 from tests.conftest import cli
 from tests.engine_helpers import GOOD_TABLE, evaluate, store, write_inputs
@@ -108,14 +110,19 @@ def _planned(name: str, days: list[int], **plan: object) -> dict[str, object]:
     }
 
 
-def _rpo_gap(tmp_path: Path, stores: list[dict[str, object]], period: str | None) -> dict[str, str]:
+def _evaluate(
+    tmp_path: Path, stores: list[dict[str, object]], period: str | None
+) -> tuple[Result, Path]:
+    """``backup-audit evaluate`` of ``stores`` (with ``--period`` when given)."""
     inventory, policy = write_inputs(tmp_path, stores)
     out = tmp_path / "findings.json"
     args = ["evaluate", str(inventory), "--policy", str(policy), "-o", str(out)]
-    ran = cli(*args, *(["--period", period] if period else []))
-    assert ran.exit_code == 0, ran.output
-    from scanner.findings import load_findings
+    return cli(*args, *(["--period", period] if period else [])), out
 
+
+def _rpo_gap(tmp_path: Path, stores: list[dict[str, object]], period: str | None) -> dict[str, str]:
+    ran, out = _evaluate(tmp_path, stores, period)
+    assert ran.exit_code == 0, ran.output
     return {
         r.resource.name: r.status for r in load_findings(out).results if r.rule == "BKP-RPO-GAP"
     }
@@ -146,49 +153,16 @@ def test_the_period_reaches_findings_csv_and_the_command_line(tmp_path: Path) ->
     assert findings.period["label"].startswith("30 days to 2026-01-01")
     rows = list(csv.DictReader((tmp_path / "results.csv").open()))
     assert {row["period"] for row in rows} == {findings.period["label"]}
-    inventory, policy = write_inputs(tmp_path, [store("good", **GOOD_TABLE)])
-    out = tmp_path / "q4.json"
-    ok = cli(
-        "evaluate",
-        str(inventory),
-        "--policy",
-        str(policy),
-        "-o",
-        str(out),
-        "--period",
-        "2025-10-01..2025-12-31",
-    )
+    ok, _ = _evaluate(tmp_path, [store("good", **GOOD_TABLE)], "2025-10-01..2025-12-31")
     assert ok.exit_code == 0, ok.output
-    bad = cli(
-        "evaluate",
-        str(inventory),
-        "--policy",
-        str(policy),
-        "-o",
-        str(out),
-        "--period",
-        "2025-12-31..2025-10-01",
-    )
+    bad, _ = _evaluate(tmp_path, [store("good", **GOOD_TABLE)], "2025-12-31..2025-10-01")
     assert bad.exit_code == 2 and "--period" in bad.stderr and "ends before it starts" in bad.stderr
 
 
 def test_a_store_created_after_the_period_is_not_judged_over_it(tmp_path: Path) -> None:
     young = store("young", **GOOD_TABLE) | {"created_at": "2025-12-15T00:00:00Z"}
-    inventory, policy = write_inputs(tmp_path, [young])
-    out = tmp_path / "q3.json"
-    ran = cli(
-        "evaluate",
-        str(inventory),
-        "--policy",
-        str(policy),
-        "-o",
-        str(out),
-        "--period",
-        "2025-07-01..2025-09-30",
-    )
+    ran, out = _evaluate(tmp_path, [young], "2025-07-01..2025-09-30")
     assert ran.exit_code == 0, ran.output
-    from scanner.findings import load_findings
-
     (gap,) = [r for r in load_findings(out).results if r.rule == "BKP-RPO-GAP"]
     assert gap.status == "not_applicable" and "in_period" in gap.message
     facts = period_facts(
