@@ -49,6 +49,15 @@ class _Read:
     region: str
     request_id: str | None
 
+    def evidence(self, fields: dict[str, Scalar] | None = None) -> Evidence:
+        """Evidence from this read showing ``fields``."""
+        return Evidence(
+            operation=self.operation,
+            region=self.region,
+            fields=fields or {},
+            request_id=self.request_id,
+        )
+
 
 @dataclass(frozen=True)
 class _RegionListings:
@@ -163,12 +172,7 @@ def _apply_encryption(store: DataStore, db: dict[str, Any], keys: KeyResolver, r
     encrypted = bool(db.get("StorageEncrypted", False))
     # KmsKeyId is read only when StorageEncrypted: some endpoints fill a placeholder otherwise.
     key = db.get("KmsKeyId") if encrypted else None
-    evidence = Evidence(
-        operation=read.operation,
-        region=read.region,
-        fields={"StorageEncrypted": encrypted, "KmsKeyId": key},
-        request_id=read.request_id,
-    )
+    evidence = read.evidence({"StorageEncrypted": encrypted, "KmsKeyId": key})
     if key:
         store.encryption, gaps = keys.encryption(read.region, key, evidence, store.id)
         store.gaps += gaps
@@ -289,14 +293,7 @@ def _arn_copy(kind: CopyKind, target: str, source: str, read: _Read, field: str)
         resolved=copy_region is not None,
         state="observed",
         source=source,
-        evidence=[
-            Evidence(
-                operation=read.operation,
-                region=read.region,
-                fields={field: target},
-                request_id=read.request_id,
-            )
-        ],
+        evidence=[read.evidence({field: target})],
     )
 
 
@@ -320,14 +317,7 @@ def _add_snapshots(
         chosen = [s for s in ready if s.get("SnapshotType") in types]
         if chosen:
             _add_snapshot_source(item, chosen, kind, read, keys)
-    item.note_listing(
-        Evidence(
-            operation=read.operation,
-            region=region,
-            fields={"snapshots of this database (Status=available)": len(ready)},
-            request_id=read.request_id,
-        )
-    )
+    item.note_listing(read.evidence({"snapshots of this database (Status=available)": len(ready)}))
 
 
 def _add_snapshot_source(
@@ -340,32 +330,29 @@ def _add_snapshot_source(
     times = sorted(s["SnapshotCreateTime"] for s in snaps)
     encrypted = all(s.get("Encrypted", s.get("StorageEncrypted", False)) for s in snaps)
     types = ",".join(sorted({str(s.get("SnapshotType")) for s in snaps}))
-    evidence = Evidence(
-        operation=read.operation,
-        region=read.region,
-        fields={
+    evidence = read.evidence(
+        {
             "SnapshotCreateTime (newest)": iso(times[-1]),
             "count (Status=available)": len(times),
             "SnapshotType": types,
             "all encrypted": encrypted,
-        },
-        request_id=read.request_id,
+        }
     )
-    key_type = _weakest_key(snaps, keys, read.region, item.store) if encrypted else None
+    key_type = _weakest_key(snaps, keys, read, item.store) if encrypted else None
     source = f"RDS {types} snapshots"
     details: dict[str, Scalar] = {"types": types}
     item.add_points(kind, source, times, evidence, encrypted, details, key_type=key_type)
 
 
 def _weakest_key(
-    snaps: list[dict[str, Any]], keys: KeyResolver, region: str, store: DataStore
+    snaps: list[dict[str, Any]], keys: KeyResolver, read: _Read, store: DataStore
 ) -> KeyType | None:
     """The least customer-controlled key type among encrypted snapshots (None if any key
     could not be described: the gap says why)."""
     found: set[KeyType | None] = set()
     for key_id in sorted({str(s["KmsKeyId"]) for s in snaps if s.get("KmsKeyId")}):
-        evidence = Evidence(operation="rds:DescribeDBSnapshots", region=region)
-        encryption, gaps = keys.encryption(region, key_id, evidence, store.id)
+        evidence = read.evidence({"KmsKeyId": key_id})
+        encryption, gaps = keys.encryption(read.region, key_id, evidence, store.id)
         store.gaps += gaps
         found.add(encryption.key_type)
     return weakest_key(found)
