@@ -6,6 +6,10 @@ Heavy imports (boto3, moto, pydantic models) happen inside the commands so that
 
 from __future__ import annotations
 
+import errno
+import inspect
+import re
+import sys
 import traceback
 from pathlib import Path
 from typing import Annotated, Any
@@ -33,6 +37,8 @@ class _Commands(TyperGroup):
             return super().invoke(ctx)
         except (typer.Exit, typer.Abort, TyperException):
             raise
+        except BrokenPipeError:  # the reader went away (`| head`): not a bug
+            ctx.exit(1)
         except BackupAuditError as exc:
             typer.echo(f"backup-audit: error: {exc}", err=True)
             ctx.exit(exc.exit_code)
@@ -43,6 +49,97 @@ class _Commands(TyperGroup):
                 err=True,
             )
             ctx.exit(70)
+
+    def main(  # type: ignore[override]
+        self,
+        args: list[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """Click's main, with its usage errors (unknown option, missing argument, a value
+        out of range) said in our one style: ``backup-audit: error: …``, exit 2."""
+        plain_metavars(self)
+        try:
+            code = super().main(
+                args=args,
+                prog_name=prog_name,
+                complete_var=complete_var,
+                standalone_mode=False,
+                **extra,
+            )
+        except TyperException as exc:
+            if str(exc):  # no_args_is_help raises an empty one after printing the help
+                typer.echo(usage_error_text(exc), err=True)
+            sys.exit(getattr(exc, "exit_code", 2))
+        except OSError as exc:
+            if exc.errno != errno.EPIPE:
+                raise
+            sys.exit(1)
+        except typer.Abort:
+            typer.echo("backup-audit: error: aborted", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+_METAVARS = {"path": "PATH", "list[Path]": "PATH", "str": "TEXT", "list[str]": "TEXT"}
+
+
+def plain_metavars(command: Any) -> None:
+    """Help shows PATH, TEXT, NUMBER — never Python types (``<bool>``, ``list[Path]``) —
+    and docstring paragraphs flow to the terminal's width."""
+    command.help = reflow(command.help)
+    help_option = command.get_help_option
+
+    def get_help_option(ctx: Any) -> Any:
+        option = help_option(ctx)
+        if option is not None:
+            option.metavar = ""
+        return option
+
+    command.get_help_option = get_help_option
+    for param in command.params:
+        if param.param_type_name == "argument":  # its name says it; no type beside it
+            param.display_type_rich = lambda ctx: None
+        if param.metavar is not None:
+            continue
+        if getattr(param, "is_flag", False):
+            param.metavar = ""
+        elif param.param_type_name == "argument":
+            param.metavar = param.name.upper()
+        else:
+            label = param.display_type(None).strip("<>")
+            param.metavar = _METAVARS.get(label, "NUMBER" if "range" in label else label.upper())
+    for sub in getattr(command, "commands", {}).values():
+        plain_metavars(sub)
+
+
+def reflow(text: str | None) -> str | None:
+    """Join the lines of each paragraph (bullet items stay one per line)."""
+    if not text:
+        return text
+    paragraphs = []
+    for paragraph in inspect.cleandoc(text).split("\n\n"):
+        lines = paragraph.splitlines()
+        if any(line.lstrip().startswith(("- ", "* ")) for line in lines):
+            items = re.split(r"\n(?=\s*[-*] )", paragraph)
+            paragraphs.append("\n".join(" ".join(i.split()) for i in items))
+        else:
+            paragraphs.append(" ".join(paragraph.split()))
+    return "\n\n".join(paragraphs)
+
+
+def usage_error_text(exc: TyperException) -> str:
+    """One or two lines: the error, naming the command and flag, and where help is."""
+    ctx = getattr(exc, "ctx", None)
+    path = ctx.command_path.split(" ", 1) if ctx is not None else []
+    command = f"{path[1]}: " if len(path) > 1 else ""
+    message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+    text = f"backup-audit: error: {command}{message}"
+    if ctx is not None:
+        text += f"\nTry '{ctx.command_path} --help'."
+    return text
 
 
 app = typer.Typer(

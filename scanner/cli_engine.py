@@ -92,7 +92,7 @@ def gate(
     min_coverage: Annotated[
         float | None,
         typer.Option(
-            min=0.0, max=1.0, help="Fail when overall coverage is below this share (0–1)."
+            help="Fail when overall coverage is below this share (0–1, e.g. 0.9)."
         ),
     ] = None,
     fail_on: Annotated[
@@ -130,6 +130,10 @@ def gate(
     from scanner.render.junit import write_junit
     from scanner.render.markdown import write_summary
 
+    if min_coverage is not None and not 0 <= min_coverage <= 1:
+        raise InputError(
+            f"--min-coverage: {min_coverage:g} is not a share between 0 and 1 (90% is 0.9)"
+        )
     if fail_on is not None and fail_on not in ("low", "medium", "high", "critical"):
         raise InputError(f"--fail-on: {fail_on!r} is not one of low, medium, high, critical")
     loaded = load_findings(findings)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 from typer.testing import Result
 
@@ -29,6 +31,32 @@ def test_help_teaches_commands_and_exit_codes() -> None:
     collect_help = cli("collect", "--help").stdout
     for flag in ("--regions", "--profile", "--org", "--role-name", "--accounts", "--external-id"):
         assert flag in collect_help
+
+
+COMMANDS = [
+    "collect",
+    "scan",
+    "merge",
+    "evaluate",
+    "report",
+    "verify",
+    "gate",
+    "permissions",
+    "summary",
+    "demo",
+    "rules list",
+    "rules show",
+    "rules validate",
+    "schema policy",
+    "",
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_names_values_in_words_not_python_types(command: str) -> None:
+    result = cli(*command.split(), "--help")
+    assert result.exit_code == 0, result.output
+    assert not re.search(r"<[a-z ]+>|list\[|\bstr\b|\bbool\b", result.stdout), result.stdout
 
 
 def test_the_console_script_runs_and_maps_errors_to_exit_codes() -> None:
