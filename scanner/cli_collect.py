@@ -197,7 +197,7 @@ def scan(
 
     formats = cli_report.parse_formats(report_format)
     pack = load_pack(rules)
-    load_policy(policy)
+    load_policy(policy, [rule.id for rule in pack.rules])
     if period is not None:  # checked before anything is read, not after the collection
         parse_period(period, utc_now())
     requests = requests_for(clouds, regions, workers, options)

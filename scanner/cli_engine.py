@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from scanner.errors import InputError
+from scanner.errors import InputError, did_you_mean
 
 if TYPE_CHECKING:
     from scanner.gate import GateVerdict
@@ -91,9 +91,7 @@ def gate(
     ] = None,
     min_coverage: Annotated[
         float | None,
-        typer.Option(
-            help="Fail when overall coverage is below this share (0–1, e.g. 0.9)."
-        ),
+        typer.Option(help="Fail when overall coverage is below this share (0–1, e.g. 0.9)."),
     ] = None,
     fail_on: Annotated[
         str | None,
@@ -209,7 +207,8 @@ def rules_show(
     pack = load_pack(rules)
     rule = pack.rule(rule_id)
     if rule is None:
-        raise InputError(f"no rule {rule_id!r}; `backup-audit rules list` shows them")
+        hint = did_you_mean(rule_id, (r.id for r in pack.rules))
+        raise InputError(f"no rule {rule_id!r}{hint}; `backup-audit rules list` shows them")
     spec = rule.spec
     typer.echo(f"{spec.id} — {spec.title}\nseverity: {spec.severity}    source: {rule.source}\n")
     typer.echo(f"{spec.rationale.strip()}\n\nexpression:\n  {spec.logic}\n")

@@ -11,7 +11,17 @@ Exit codes (documented in the README and ``backup-audit --help``):
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from pathlib import Path
+
+
+def did_you_mean(word: str, known: Iterable[str]) -> str:
+    """`` (did you mean 'BKP-EXISTS'?)`` for the closest known word, or nothing."""
+    choices = list(known)
+    by_upper = {c.upper(): c for c in choices}
+    close = difflib.get_close_matches(word.upper(), list(by_upper), n=1)
+    return f" (did you mean {by_upper[close[0]]!r}?)" if close else ""
 
 
 class BackupAuditError(Exception):

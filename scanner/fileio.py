@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -20,6 +21,78 @@ from pydantic import BaseModel, ValidationError
 from scanner.errors import InputFileError
 
 M = TypeVar("M", bound=BaseModel)
+
+#: The largest YAML input (policies, rules, estates, evidence are kilobytes).
+MAX_YAML_BYTES = 4 * 1024 * 1024
+#: The largest JSON input (an inventory of 100,000 stores is about 500 MB).
+MAX_JSON_BYTES = 4 * 1024 * 1024 * 1024
+#: How deeply a YAML document may nest, and how many aliases (``*name``) it may use.
+MAX_YAML_DEPTH, MAX_YAML_ALIASES = 40, 200
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class DuplicateKeyError(yaml.constructor.ConstructorError):
+    """A mapping names the same key twice (YAML loaders would silently keep the last)."""
+
+
+class StrictLoader(_BaseLoader):  # type: ignore[misc]
+    """PyYAML's safe loader that refuses duplicate keys (merge keys ``<<`` may override)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Any:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            try:
+                first = seen.get(key)
+            except TypeError:  # an unhashable key: PyYAML refuses it itself
+                continue
+            if first is not None:
+                problem = f"duplicate key {key!r} (first on line {first})"
+                raise DuplicateKeyError(None, None, problem, key_node.start_mark)
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep)
+
+
+def read_input_text(path: Path, what: str, max_bytes: int) -> str:
+    """The text of an input file; a folder, a device, a missing, huge or non-UTF-8 file is
+    bad input naming the file (checked before reading a byte)."""
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise InputFileError(path, f"cannot read {what}: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InputFileError(path, f"is a folder, not {what}")
+    if not stat.S_ISREG(info.st_mode):
+        raise InputFileError(path, f"is not a regular file (a device or pipe), not {what}")
+    if info.st_size > max_bytes:
+        raise InputFileError(
+            path, f"{info.st_size:,} bytes: larger than {max_bytes:,}, too large for {what}"
+        )
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputFileError(path, f"not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise InputFileError(path, f"cannot read {what}: {exc.strerror or exc}") from None
+
+
+def parse_json(path: Path, text: str) -> Any:
+    """JSON as the standard allows it (no NaN or Infinity), nesting within Python's limit;
+    anything else is bad input naming the file and line."""
+    try:
+        return json.loads(text, parse_constant=_no_constant)
+    except json.JSONDecodeError as exc:
+        raise InputFileError(path, f"not valid JSON: {exc.msg}", exc.lineno) from None
+    except RecursionError:
+        raise InputFileError(path, "not valid input: JSON nested too deeply") from None
+    except ValueError as exc:
+        raise InputFileError(path, f"not valid JSON: {exc}") from None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
 
 
 @contextmanager
@@ -87,19 +160,41 @@ def json_path(loc: tuple[str | int, ...] | list[str | int]) -> str:
 
 
 def read_yaml(path: Path) -> tuple[str, Any]:
-    """A YAML file's text and data; a syntax error names the file and line."""
+    """A YAML file's text and data. A syntax error, a duplicate key, nesting deeper than
+    :data:`MAX_YAML_DEPTH` or more aliases than :data:`MAX_YAML_ALIASES` (an alias bomb)
+    name the file and line; the limits are checked on the event stream, before building
+    anything."""
+    text = read_input_text(path, "a YAML file", MAX_YAML_BYTES)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputFileError(path, f"cannot read: {exc}") from None
-    try:
-        return text, yaml.safe_load(text)
+        _check_shape(path, text)
+        return text, yaml.load(text, Loader=StrictLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
-        raise InputFileError(
-            path, f"not valid YAML: {problem}", mark.line + 1 if mark else None
-        ) from None
+        if not isinstance(exc, DuplicateKeyError):
+            problem = f"not valid YAML: {problem}"
+        raise InputFileError(path, problem, mark.line + 1 if mark else None) from None
+
+
+def _check_shape(path: Path, text: str) -> None:
+    depth, aliases = 0, 0
+    for event in yaml.parse(text, Loader=_BaseLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                problem = f"nested deeper than {MAX_YAML_DEPTH} levels"
+                raise InputFileError(path, problem, _line(event))
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+        elif isinstance(event, yaml.AliasEvent):
+            aliases += 1
+            if aliases > MAX_YAML_ALIASES:
+                problem = f"more than {MAX_YAML_ALIASES} aliases"
+                raise InputFileError(path, problem, _line(event))
+
+
+def _line(event: yaml.Event) -> int | None:
+    return event.start_mark.line + 1 if event.start_mark else None
 
 
 def validation_error(
@@ -125,13 +220,8 @@ def load_yaml_model(path: Path, model: type[M]) -> M:
 def read_json_document(path: Path, schema: str, what: str) -> tuple[str, dict[str, Any]]:
     """The text and object of a JSON file whose ``schema`` field must be ``schema``;
     unreadable, malformed or foreign files are bad input naming the file (and line)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-        data = json.loads(text)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputFileError(path, f"cannot read {what}: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise InputFileError(path, f"not valid JSON: {exc.msg}", exc.lineno) from None
+    text = read_input_text(path, what, MAX_JSON_BYTES)
+    data = parse_json(path, text)
     if not isinstance(data, dict) or data.get("schema") != schema:
         raise InputFileError(path, f"not {what} (expected schema {schema!r})", 1)
     return text, data

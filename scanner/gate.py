@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from scanner.engine.coverage import recompute
 from scanner.errors import InputFileError
-from scanner.fileio import write_atomic
+from scanner.fileio import MAX_JSON_BYTES, parse_json, read_input_text, write_atomic
 from scanner.findings import Findings, Result, coverage_view
 from scanner.vocabulary import COVERED_STATUSES, SEVERITY_ORDER
 
@@ -74,10 +74,7 @@ def load_baseline(path: Path) -> Baseline:
     """Read a baseline file (or build one from a findings file)."""
     from scanner.findings import SCHEMA_ID, load_findings
 
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise InputFileError(path, f"cannot read baseline: {exc}") from None
+    data = parse_json(path, read_input_text(path, "a baseline", MAX_JSON_BYTES))
     if isinstance(data, dict) and data.get("schema") == SCHEMA_ID:
         return baseline_of(load_findings(path))
     try:

@@ -12,7 +12,14 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from scanner.errors import InputFileError
-from scanner.fileio import json_path, line_of, write_atomic
+from scanner.fileio import (
+    MAX_JSON_BYTES,
+    json_path,
+    line_of,
+    parse_json,
+    read_input_text,
+    write_atomic,
+)
 from scanner.heap import bulk_objects
 from scanner.inventory_v1 import V1_SCHEMA, upgrade
 from scanner.model import SCHEMA_ID, Snapshot
@@ -32,19 +39,13 @@ def write_snapshot(snapshot: Snapshot, path: Path) -> None:
 @bulk_objects()
 def load_snapshot(path: Path) -> Snapshot:
     """Read and validate a snapshot; any problem raises InputFileError with file and line."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputFileError(path, f"cannot read inventory snapshot: {exc}") from None
+    text = read_input_text(path, "an inventory snapshot", MAX_JSON_BYTES)
     try:
         # The fast path: parse and validate in one pass (pydantic's Rust JSON parser).
         return Snapshot.model_validate_json(text)
     except ValidationError:
         pass  # explain the problem below, with the file's line numbers
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputFileError(path, f"not valid JSON: {exc.msg}", exc.lineno) from None
+    data = parse_json(path, text)
     if not isinstance(data, dict) or data.get("schema") not in (SCHEMA_ID, V1_SCHEMA):
         found = data.get("schema") if isinstance(data, dict) else type(data).__name__
         raise InputFileError(

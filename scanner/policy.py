@@ -9,25 +9,33 @@ Schema; a malformed file raises InputFileError naming file, line and problem.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Collection, Iterator
 from datetime import date, timedelta
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
+    ValidationError,
     WithJsonSchema,
     field_validator,
     model_validator,
 )
 
 from scanner.durations import parse_duration
-from scanner.fileio import load_yaml_model
+from scanner.errors import InputFileError, did_you_mean
+from scanner.fileio import json_path, line_of, read_yaml, validation_error
 
+_REGEX_LOOKING = re.compile(r"\.\*|\.\+|[\\^$()|+{}]")
+Loc = tuple[str | int, ...]
 FrameworkId = Literal["hipaa", "sox", "gdpr", "residency"]
 
 
@@ -52,6 +60,16 @@ Duration = Annotated[
 ]
 
 
+def _positive(value: timedelta) -> timedelta:
+    if value <= timedelta(0):
+        raise ValueError("must be longer than zero")
+    return value
+
+
+#: A duration that must be longer than zero (an RPO, a retention, a test interval).
+PositiveDuration = Annotated[Duration, AfterValidator(_positive)]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -59,15 +77,15 @@ class _Strict(BaseModel):
 class Tier(_Strict):
     """What a tier of stores must have."""
 
-    rpo: Duration = Field(description="Largest acceptable data loss, e.g. 1h")
-    rto: Duration = Field(description="Longest acceptable restore time, e.g. 4h")
-    retention: Duration = Field(description="Minimum time backups are kept, e.g. 35d")
+    rpo: PositiveDuration = Field(description="Largest acceptable data loss, e.g. 1h")
+    rto: PositiveDuration = Field(description="Longest acceptable restore time, e.g. 4h")
+    retention: PositiveDuration = Field(description="Minimum time backups are kept, e.g. 35d")
     cross_region_copy: bool = False
     cross_account_copy: bool = False
     immutable: bool = False
     customer_managed_key: bool = False
     deletion_protection: bool = True
-    restore_test_every: Duration | None = None
+    restore_test_every: PositiveDuration | None = None
 
 
 class TagChoice(_Strict):
@@ -84,8 +102,8 @@ class FrameworkScope(_Strict):
     """When a framework applies, and its retention parameters."""
 
     when: dict[Literal["classification"], list[str]]
-    retention: Duration | None = Field(None, description="Minimum retention (SOX: 7y)")
-    max_retention: Duration | None = Field(None, description="Maximum retention (GDPR)")
+    retention: PositiveDuration | None = Field(None, description="Minimum retention (SOX: 7y)")
+    max_retention: PositiveDuration | None = Field(None, description="Maximum retention (GDPR)")
 
 
 class Residency(_Strict):
@@ -102,6 +120,11 @@ class Residency(_Strict):
                 cloud = pattern.split(":", 1)[0]
                 if cloud not in ("aws", "gcp", "azure") or ":" not in pattern:
                     raise ValueError(f"zone {name}: {pattern!r} is not cloud:region-pattern")
+                if _REGEX_LOOKING.search(pattern):
+                    raise ValueError(
+                        f"zone {name}: {pattern!r} looks like a regular expression; zones are "
+                        "shell-style patterns: * any text, ? one character (aws:eu-*)"
+                    )
         return zones
 
 
@@ -175,6 +198,39 @@ class Policy(_Strict):
         return self
 
 
-def load_policy(path: Path) -> Policy:
-    """Read and validate a policy file."""
-    return load_yaml_model(path, Policy)
+def load_policy(path: Path, rule_ids: Collection[str] = ()) -> Policy:
+    """Read and validate a policy file; with ``rule_ids`` (the rule pack's), exceptions
+    must name existing rules (in any case: they are stored as the rule's own id)."""
+    text, data = read_yaml(path)
+    try:
+        policy = Policy.model_validate(data)
+    except ValidationError as exc:
+        raise validation_error(path, text, exc) from None
+    for where, problem in [*_unknown_rules(policy, rule_ids), *_zones_matching_nothing(policy)]:
+        raise InputFileError(path, f"{json_path(where)}: {problem}", line_of(text, where))
+    return policy
+
+
+def _unknown_rules(policy: Policy, rule_ids: Collection[str]) -> Iterator[tuple[Loc, str]]:
+    by_upper = {r.upper(): r for r in rule_ids}
+    for i, exception in enumerate(policy.exceptions if rule_ids else ()):
+        for j, rule in enumerate(exception.rules):
+            if rule != "*" and rule.upper() not in by_upper:
+                hint = did_you_mean(rule, rule_ids)
+                yield ("exceptions", i, "rules", j), f"no rule {rule!r}{hint}"
+            exception.rules[j] = by_upper.get(rule.upper(), rule)
+
+
+def _zones_matching_nothing(policy: Policy) -> Iterator[tuple[Loc, str]]:
+    from scanner.collectors.registry import PLUGINS, plugin
+
+    for name, patterns in (policy.residency.zones if policy.residency else {}).items():
+        for i, pattern in enumerate(patterns):
+            cloud, _, regions = pattern.partition(":")
+            known = plugin(cloud).known_regions() if cloud in PLUGINS else None
+            if known and not any(fnmatchcase(r, regions) for r in known):
+                example = ", ".join(known[:3])
+                yield (
+                    ("residency", "zones", name, i),
+                    f"{pattern!r} matches no {cloud} region (they are named like {example})",
+                )

@@ -87,6 +87,10 @@ class CloudPlugin(ABC):
     options: tuple[CollectorOption, ...]
     kinds: tuple[StoreKind, ...]
 
+    def known_regions(self) -> tuple[str, ...] | None:
+        """Every region name the cloud's SDK knows (None: no list to check against)."""
+        return None
+
     @abstractmethod
     def is_region(self, text: str) -> bool:
         """Whether ``text`` is written the way this cloud writes region names."""

@@ -4,12 +4,11 @@ error naming the rule, never a silent non-match."""
 
 from __future__ import annotations
 
-import difflib
 import re
-from collections.abc import Iterable
 from typing import Any
 
 from scanner.collectors.registry import store_kinds
+from scanner.errors import did_you_mean
 from scanner.vocabulary import (
     CLOUDS,
     COPY_KINDS,
@@ -47,7 +46,9 @@ def check_words(spec: Any) -> None:
     known = store_kinds()
     for kind in spec.applies_to.kinds:
         if kind not in known:
-            raise WordProblem("applies_to", f"unknown store kind {kind!r}{_suggest(kind, known)}")
+            raise WordProblem(
+                "applies_to", f"unknown store kind {kind!r}{did_you_mean(kind, known)}"
+            )
     sources = (
         ("expression", spec.expression),
         ("applies_to", spec.applies_to.when),
@@ -57,7 +58,7 @@ def check_words(spec: Any) -> None:
         for literal in (_literal(m) for m in _LITERAL.finditer(source or "")):
             if _KIND_SHAPE.match(literal) and literal not in known:
                 raise WordProblem(
-                    field, f"unknown store kind {literal!r}{_suggest(literal, known)}"
+                    field, f"unknown store kind {literal!r}{did_you_mean(literal, known)}"
                 )
         _check_compared_words(field, source or "")
     for case in spec.cases:
@@ -76,7 +77,7 @@ def _check_compared_words(field: str, source: str) -> None:
         for literal in (_literal(m) for m in _LITERAL.finditer(match.group("value"))):
             if literal not in words[name]:
                 raise WordProblem(
-                    field, f"{name} is never {literal!r}{_suggest(literal, words[name])}"
+                    field, f"{name} is never {literal!r}{did_you_mean(literal, words[name])}"
                 )
 
 
@@ -91,8 +92,3 @@ def _vocabulary_words() -> dict[str, set[str]]:
         "cause": set(GAP_CAUSES),
         "attribute": set(GAP_ATTRIBUTES),
     }
-
-
-def _suggest(word: str, known: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(known), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -158,8 +158,9 @@ class RulePack:
     directories: tuple[Path, ...]
 
     def rule(self, rule_id: str) -> Rule | None:
-        """The rule with this id."""
-        return next((r for r in self.rules if r.id == rule_id), None)
+        """The rule with this id (in any case: ``bkp-exists`` is BKP-EXISTS)."""
+        wanted = rule_id.upper()
+        return next((r for r in self.rules if r.id.upper() == wanted), None)
 
 
 def builtin_rules_dir() -> Path:

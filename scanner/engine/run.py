@@ -47,7 +47,7 @@ def evaluate_files(
     """Evaluate ``inventory`` under ``policy_path`` over an audit ``period``
     (``FIRST..LAST``; default: the look-back ending at collection) and write findings."""
     snapshot = load_snapshot(inventory)
-    policy = load_policy(policy_path)
+    policy = load_policy(policy_path, [rule.id for rule in pack.rules])
     # Ages, expiries and windows are judged as of collection: re-evaluating last quarter's
     # inventory with this quarter's rules gives last quarter's facts.
     now = snapshot.collected_at

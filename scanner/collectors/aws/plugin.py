@@ -113,6 +113,15 @@ class AwsPlugin(CloudPlugin):
     options = OPTIONS
     kinds = KINDS
 
+    def known_regions(self) -> tuple[str, ...] | None:
+        """Every region of every AWS partition in botocore's endpoint data."""
+        import boto3
+
+        session = boto3.session.Session()
+        partitions = session.get_available_partitions()
+        names = {r for p in partitions for r in session.get_available_regions("ec2", p)}
+        return tuple(sorted(names))
+
     def is_region(self, text: str) -> bool:
         """``eu-west-1``, ``us-gov-west-1``, ``cn-north-1`` …"""
         return _REGION.match(text) is not None
