@@ -150,18 +150,22 @@ def collect(
     from rich.console import Console
 
     from scanner.inventory import write_snapshot
-    from scanner.manifest import refresh_manifests
+    from scanner.outputs import OutputSet, check_outputs
     from scanner.summary import print_summary
 
+    check_outputs({"--output": output})
     snapshot = collect_snapshot(requests_for(clouds, regions, workers, options), "Collecting")
-    write_snapshot(snapshot, output)
-    refresh_manifests([output], __version__)
+    with OutputSet() as outputs:
+        write_snapshot(snapshot, outputs.path(output))
+        written = outputs.commit(__version__)
     print_summary(snapshot, Console())
     calls = sum(c.calls for c in snapshot.api_calls or [])
     retries = sum(c.retries for c in snapshot.api_calls or [])
     typer.echo(
         f"Wrote {output} ({len(snapshot.stores)} stores; {calls} API calls, {retries} retries)"
     )
+    for path in written[1:]:
+        typer.echo(f"Wrote {path}")
 
 
 @with_cloud_options
@@ -192,9 +196,11 @@ def scan(
     """
     from scanner.engine.period import parse_period
     from scanner.engine.rules import load_pack
+    from scanner.outputs import check_outputs
     from scanner.pipeline import PipelineOptions, after_collection, print_outcome
     from scanner.policy import load_policy
 
+    check_outputs(folders={"--output": output}, inputs=(policy, baseline))
     formats = cli_report.parse_formats(report_format)
     pack = load_pack(rules)
     load_policy(policy, [rule.id for rule in pack.rules])
@@ -222,15 +228,19 @@ def merge(
     time is the latest input's; every input is listed under ``parts``.
     """
     from scanner.inventory import load_snapshot, write_snapshot
-    from scanner.manifest import refresh_manifests
     from scanner.merge import merge_snapshots
+    from scanner.outputs import OutputSet, check_outputs
 
     if len(inputs) < 2:
         raise InputError("merge: give at least two snapshots")
+    check_outputs({"--output": output}, inputs=inputs)
     merged = merge_snapshots([(str(p), load_snapshot(p)) for p in inputs])
-    write_snapshot(merged, output)
-    refresh_manifests([output], __version__)
+    with OutputSet() as outputs:
+        write_snapshot(merged, outputs.path(output))
+        written = outputs.commit(__version__)
     typer.echo(f"Wrote {output} ({len(merged.stores)} stores from {len(inputs)} snapshots)")
+    for path in written[1:]:
+        typer.echo(f"Wrote {path}")
 
 
 def permissions(

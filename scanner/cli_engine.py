@@ -62,25 +62,26 @@ def evaluate(
     from scanner.console import RichProgress
     from scanner.engine.rules import load_pack
     from scanner.engine.run import evaluate_files
-    from scanner.manifest import refresh_manifests
+    from scanner.outputs import OutputSet, check_outputs
     from scanner.summary import print_coverage
 
+    check_outputs({"--output": output, "--csv": csv}, inputs=(inventory, policy))
     pack = load_pack(rules)
-    with RichProgress("Evaluating") as progress:
+    with OutputSet() as outputs, RichProgress("Evaluating") as progress:
         summary = evaluate_files(
             inventory,
             policy,
             pack,
-            output,
+            outputs.path(output),
             lambda: datetime.now(timezone.utc),
-            csv,
+            outputs.path(csv) if csv else None,
             progress,
             period,
         )
+        written = outputs.commit(__version__)
     print_coverage(summary.coverage, summary.exceptions, Console())
-    typer.echo(f"Wrote {output}" + (f" and {csv}" if csv else ""))
-    for manifest in refresh_manifests((output, csv), __version__):
-        typer.echo(f"Wrote {manifest}")
+    for path in written:
+        typer.echo(f"Wrote {path}")
 
 
 def gate(
@@ -124,7 +125,7 @@ def gate(
     from scanner.findings import load_findings
     from scanner.gate import baseline_of, load_baseline, run_gate
     from scanner.gate import write_baseline as save_baseline
-    from scanner.manifest import refresh_manifests
+    from scanner.outputs import OutputSet, check_outputs
     from scanner.render.junit import write_junit
     from scanner.render.markdown import write_summary
 
@@ -134,19 +135,25 @@ def gate(
         )
     if fail_on is not None and fail_on not in ("low", "medium", "high", "critical"):
         raise InputError(f"--fail-on: {fail_on!r} is not one of low, medium, high, critical")
+    if write_baseline and baseline is None:
+        raise InputError("--write-baseline needs --baseline PATH to write to")
+    targets = {"--junit": junit, "--summary": summary}
+    check_outputs(targets | ({"--baseline": baseline} if write_baseline else {}), (findings,))
     loaded = load_findings(findings)
-    if write_baseline:
-        if baseline is None:
-            raise InputError("--write-baseline needs --baseline PATH to write to")
-        save_baseline(baseline_of(loaded), baseline)
+    if write_baseline and baseline is not None:
+        with OutputSet() as outputs:
+            save_baseline(baseline_of(loaded), outputs.path(baseline))
+            outputs.commit(__version__)
         typer.echo(f"Wrote baseline {baseline}")
         return
     verdict = run_gate(loaded, load_baseline(baseline) if baseline else None, min_coverage, fail_on)
-    if junit:
-        write_junit(loaded, junit, {(r.resource.id, r.rule) for r in verdict.new_failures})
-    if summary:
-        write_summary(loaded, summary, verdict)
-    refresh_manifests((junit, summary), __version__)
+    with OutputSet() as outputs:
+        if junit:
+            new = {(r.resource.id, r.rule) for r in verdict.new_failures}
+            write_junit(loaded, outputs.path(junit), new)
+        if summary:
+            write_summary(loaded, outputs.path(summary), verdict)
+        outputs.commit(__version__)
     _print_verdict(verdict)
     if not verdict.passed:
         raise typer.Exit(1)

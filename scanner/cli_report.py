@@ -68,18 +68,19 @@ def report(
     """
     from scanner import __version__
     from scanner.engine.rules import load_pack
-    from scanner.manifest import refresh_manifests
+    from scanner.outputs import OutputSet, check_outputs
     from scanner.render.report import ReportInputs, ReportOptions, write_reports
     from scanner.render.report_model import SignOff
 
     formats = parse_formats(report_format)
+    check_outputs(folders={"--output": output}, inputs=(findings, inventory, baseline))
     options = ReportOptions(baseline, SignOff(prepared_by, reviewed_by))
     inputs = ReportInputs.from_files(findings, load_pack(rules), inventory, options)
-    written = write_reports(inputs, output, formats).values()
+    with OutputSet() as outputs:
+        write_reports(inputs, outputs.folder(output), formats)
+        written = outputs.commit(__version__)
     for path in written:
         typer.echo(f"Wrote {path}")
-    for manifest in refresh_manifests(written, __version__):
-        typer.echo(f"Wrote {manifest}")
 
 
 def verify(

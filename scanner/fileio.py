@@ -12,6 +12,7 @@ import stat
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
@@ -95,11 +96,25 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
+#: Temporary files end so, and carry ``.pid<N>.`` so that a later run knows whose they are.
+TEMP_SUFFIX = ".tmp"
+
+
+@cache
+def output_mode() -> int:
+    """The mode of new output files: 0666 less the user's umask (as ``open`` gives)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 @contextmanager
 def atomic_writer(path: Path) -> Iterator[TextIO]:
     """A text stream whose content replaces ``path`` only if the block completes."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    prefix = f".{path.name}.pid{os.getpid()}."
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=TEMP_SUFFIX, dir=path.parent)
+    os.fchmod(fd, output_mode())
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             yield handle

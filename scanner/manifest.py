@@ -11,7 +11,7 @@ report → findings and inventory, results.csv → findings). See docs/verify.md
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from pathlib import Path
 from typing import Final, Literal, get_args
 
@@ -68,17 +68,22 @@ class Manifest(BaseModel):
 
 
 def manifest_text(
-    folder: Path, tool_version: str, written: Collection[str] | None = None, keep: bool = True
+    folder: Path,
+    tool_version: str,
+    written: Collection[str] | None = None,
+    keep: bool = True,
+    source: Path | None = None,
 ) -> str:
     """The manifest of ``folder`` (sorted, deterministic): every known output present
-    there, or — with ``written`` — those files rehashed and (with ``keep``) the other
-    entries of the folder's current manifest as they were. A file this command did not
-    write keeps the hash recorded when it was written, so a later command never blesses
-    a file changed in between; without ``keep`` (a whole new set, as ``scan`` writes)
-    files left from an earlier run are not listed, and ``verify`` names them."""
+    there, or — with ``written`` — those files hashed (from ``source``, the stage they
+    are in, when given) and (with ``keep``) the other entries of the folder's current
+    manifest as they were. A file this command did not write keeps the hash recorded when
+    it was written, so a later command never blesses a file changed in between; without
+    ``keep`` (a whole new set, as ``scan`` writes) files left from an earlier run are not
+    listed, and ``verify`` names them."""
     entries = _current_entries(folder) if written is not None and keep else {}
     for name in sorted(OUTPUT_NAMES):
-        path = folder / name
+        path = (source or folder) / name
         if path.is_file() and (written is None or name in written):
             entries[name] = {"name": name, "size": path.stat().st_size, "sha256": sha256_file(path)}
     files = [entries[name] for name in sorted(entries)]
@@ -95,13 +100,9 @@ def _current_entries(folder: Path) -> dict[str, dict[str, object]]:
     return {f.name: f.model_dump() for f in manifest.files}
 
 
-def write_manifest(
-    folder: Path, tool_version: str, written: Collection[str] | None = None, keep: bool = True
-) -> Path:
-    """Write ``folder/manifest.json`` atomically (see :func:`manifest_text`).
-
-    A ``manifest.json`` that is not ours (another tool's) is never overwritten: bad input.
-    """
+def check_manifest_writable(folder: Path) -> None:
+    """A ``manifest.json`` that is not ours (another tool's) is never overwritten: bad
+    input, said before any work."""
     path = folder / MANIFEST_NAME
     if path.exists() and not _ours(path):
         raise InputFileError(
@@ -109,28 +110,33 @@ def write_manifest(
             f"exists and is not a {SCHEMA_ID} file: not overwritten"
             " (move it, or write the outputs to another folder)",
         )
-    write_atomic(path, manifest_text(folder, tool_version, written, keep))
+
+
+def write_manifest(folder: Path, tool_version: str) -> Path:
+    """Write ``folder/manifest.json`` atomically, listing every known output there."""
+    check_manifest_writable(folder)
+    path = folder / MANIFEST_NAME
+    write_atomic(path, manifest_text(folder, tool_version))
     return path
+
+
+def stage_manifest(folder: Path, stage: Path, tool_version: str, keep: bool) -> None:
+    """Write, into ``stage``, the manifest ``folder`` will have once the stage's known
+    outputs move in (nothing when the stage holds none); see :func:`manifest_text`."""
+    written = {p.name for p in stage.iterdir() if p.name in OUTPUT_NAMES}
+    if written:
+        check_manifest_writable(folder)
+        text = manifest_text(folder, tool_version, written, keep, source=stage)
+        write_atomic(stage / MANIFEST_NAME, text)
 
 
 def _ours(path: Path) -> bool:
     """Whether ``path`` holds a backup-audit manifest (of any validity)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
         return False
     return isinstance(data, dict) and data.get("schema") == SCHEMA_ID
-
-
-def refresh_manifests(written: Iterable[Path | None], tool_version: str) -> list[Path]:
-    """Update the manifest of each folder a command wrote a known output into (call it
-    after the command's last write): the files written are rehashed, the others keep
-    their entries; files of other names leave their folder alone."""
-    names: dict[Path, set[str]] = {}
-    for path in written:
-        if path is not None and path.name in OUTPUT_NAMES:
-            names.setdefault(path.parent, set()).add(path.name)
-    return [write_manifest(folder, tool_version, names[folder]) for folder in sorted(names)]
 
 
 def load_manifest(folder: Path) -> Manifest:

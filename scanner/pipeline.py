@@ -16,8 +16,8 @@ from scanner.engine.run import EvaluationSummary, evaluate_files
 from scanner.findings import load_findings
 from scanner.gate import GateVerdict, load_baseline, run_gate
 from scanner.inventory import write_snapshot
-from scanner.manifest import write_manifest
 from scanner.model import Snapshot
+from scanner.outputs import OutputSet
 from scanner.render.junit import write_junit
 from scanner.render.markdown import write_summary
 from scanner.render.report import ReportInputs, write_reports
@@ -33,7 +33,7 @@ class PipelineOutcome:
     evaluation: EvaluationSummary
     reports: dict[str, Path] = field(default_factory=dict)
     verdict: GateVerdict | None = None
-    manifest: Path | None = None
+    written: list[Path] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,20 @@ def after_collection(
     snapshot: Snapshot, out_dir: Path, options: PipelineOptions, clock: Callable[[], datetime]
 ) -> PipelineOutcome:
     """Write the inventory, evaluate it, render the reports and, with a baseline, gate;
-    last, the folder's manifest.json (the name, size and SHA-256 of every output)."""
+    last, the folder's manifest.json (the name, size and SHA-256 of every output). The
+    files appear in ``out_dir`` as one new set (:class:`OutputSet`): all or none."""
+    with OutputSet() as outputs:
+        outcome = _run_stages(snapshot, outputs.folder(out_dir), options, clock)
+        outcome.written = outputs.commit(__version__, keep=False)
+    outcome.inventory, outcome.findings = out_dir / "inventory.json", out_dir / "findings.json"
+    outcome.csv = out_dir / "results.csv"
+    outcome.reports = {fmt: out_dir / path.name for fmt, path in outcome.reports.items()}
+    return outcome
+
+
+def _run_stages(
+    snapshot: Snapshot, out_dir: Path, options: PipelineOptions, clock: Callable[[], datetime]
+) -> PipelineOutcome:
     inventory = out_dir / "inventory.json"
     write_snapshot(snapshot, inventory)
     findings_path, csv = out_dir / "findings.json", out_dir / "results.csv"
@@ -82,11 +95,6 @@ def after_collection(
             {(r.resource.id, r.rule) for r in outcome.verdict.new_failures},
         )
         write_summary(findings, out_dir / "summary.md", outcome.verdict)
-    written = [inventory, findings_path, csv, *outcome.reports.values()]
-    if baseline is not None:
-        written += [out_dir / "junit.xml", out_dir / "summary.md"]
-    # Last: it hashes the others. A new set: files of an earlier run are not listed.
-    outcome.manifest = write_manifest(out_dir, __version__, {p.name for p in written}, keep=False)
     return outcome
 
 
@@ -97,10 +105,8 @@ def print_outcome(snapshot: Snapshot, outcome: PipelineOutcome) -> None:
     console = Console()
     print_summary(snapshot, console)
     print_coverage(outcome.evaluation.coverage, outcome.evaluation.exceptions, console)
-    written = (outcome.inventory, outcome.findings, outcome.csv, *outcome.reports.values())
-    for path in (*written, outcome.manifest):
-        if path is not None:
-            typer.echo(f"Wrote {path}")
+    for path in outcome.written:
+        typer.echo(f"Wrote {path}")
     if outcome.verdict is not None:
         for reason in outcome.verdict.reasons:
             typer.echo(f"FAIL: {reason}")

@@ -14,7 +14,7 @@ import pytest
 from scanner import __version__
 from scanner.engine.run import evaluate_files
 from scanner.findings import load_findings, sha256_file
-from scanner.manifest import OUTPUT_NAMES, load_manifest, refresh_manifests, write_manifest
+from scanner.manifest import OUTPUT_NAMES, load_manifest, write_manifest
 from scanner.render.junit import write_junit
 from tests.conftest import cli
 from tests.engine_helpers import EVALUATED, GOOD_TABLE, PACK, POLICY, store, write_inputs
@@ -27,7 +27,7 @@ def _evaluate_cli(folder: Path) -> None:
     """inventory.json (entered in the manifest, as ``collect`` does) and policy.yaml, then
     ``backup-audit evaluate`` into ``folder``."""
     inventory, policy = write_inputs(folder, STORES)
-    refresh_manifests([inventory], __version__)
+    write_manifest(folder, __version__)
     done = cli(
         "evaluate",
         str(inventory),
