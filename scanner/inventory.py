@@ -7,6 +7,7 @@ last quarter's inventory can be re-evaluated with this quarter's rules.
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -22,7 +23,7 @@ from scanner.fileio import (
 )
 from scanner.heap import bulk_objects
 from scanner.inventory_v1 import V1_SCHEMA, upgrade
-from scanner.model import SCHEMA_ID, Snapshot
+from scanner.model import CLOCK_SKEW, SCHEMA_ID, Snapshot
 
 
 def dump_snapshot(snapshot: Snapshot) -> str:
@@ -37,9 +38,19 @@ def write_snapshot(snapshot: Snapshot, path: Path) -> None:
 
 
 @bulk_objects()
-def load_snapshot(path: Path) -> Snapshot:
-    """Read and validate a snapshot; any problem raises InputFileError with file and line."""
+def load_snapshot(path: Path, now: datetime | None = None) -> Snapshot:
+    """Read and validate a snapshot; any problem raises InputFileError with file and line.
+    A collection time later than ``now`` (default: the clock) is a damaged file."""
     text = read_input_text(path, "an inventory snapshot", MAX_JSON_BYTES)
+    snapshot = _parse(path, text)
+    if snapshot.collected_at > (now or datetime.now(timezone.utc)) + CLOCK_SKEW:
+        when = snapshot.collected_at.isoformat()
+        line = line_of(text, ["collected_at"])
+        raise InputFileError(path, f"collected_at: {when} is in the future", line)
+    return snapshot
+
+
+def _parse(path: Path, text: str) -> Snapshot:
     try:
         # The fast path: parse and validate in one pass (pydantic's Rust JSON parser).
         return Snapshot.model_validate_json(text)
@@ -52,7 +63,10 @@ def load_snapshot(path: Path) -> Snapshot:
             path, f"not an inventory snapshot: expected schema {SCHEMA_ID!r}, found {found!r}", 1
         )
     if data["schema"] == V1_SCHEMA:
-        data = upgrade(data)
+        try:
+            data = upgrade(data)
+        except (TypeError, KeyError, AttributeError, ValueError) as exc:
+            raise InputFileError(path, f"not a valid version-1 inventory ({exc})") from None
     try:
         return Snapshot.model_validate(data)
     except ValidationError as exc:

@@ -10,10 +10,10 @@ version 1 files are converted on read (:mod:`scanner.inventory_v1`).
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Final, Literal
+from datetime import datetime, timedelta
+from typing import Annotated, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from scanner.vocabulary import (
     Cloud,
@@ -34,8 +34,23 @@ SCHEMA_ID: Final = "backup-audit/inventory/v2"
 Scalar = str | int | float | bool | None
 
 
+#: Bounds that no real answer exceeds: a number outside them is a damaged file.
+Count = Annotated[int, Field(ge=0, le=10**9)]
+Hours = Annotated[float, Field(gt=0, le=1000 * 365 * 24)]
+GapHours = Annotated[float, Field(ge=0, le=1000 * 365 * 24)]
+Days = Annotated[float, Field(ge=0, le=1000 * 365)]
+WholeDays = Annotated[int, Field(ge=0, le=1000 * 365)]
+#: Clock skew tolerated between a collector and the APIs it read.
+CLOCK_SKEW = timedelta(days=1)
+
+
 class _Record(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+def _in_order(oldest: datetime | None, newest: datetime | None) -> None:
+    if oldest is not None and newest is not None and oldest > newest:
+        raise ValueError(f"oldest {oldest.isoformat()} is after newest {newest.isoformat()}")
 
 
 class Evidence(_Record):
@@ -78,7 +93,7 @@ class Window(_Record):
     """When a backup starts (local time in ``timezone``) and how long it may run."""
 
     start: str | None = None
-    duration_minutes: int | None = None
+    duration_minutes: Annotated[int, Field(ge=0, le=7 * 24 * 60)] | None = None
     timezone: str = "UTC"
 
 
@@ -98,8 +113,8 @@ class Protection(_Record):
     source: str
     name: str
     enabled: bool
-    frequency_hours: float | None = None
-    retention_days: float | None = None
+    frequency_hours: Hours | None = None
+    retention_days: Days | None = None
     retention_unbounded: bool = False
     window: Window | None = None
     immutable: bool | None = None
@@ -120,13 +135,18 @@ class RecoverySource(_Record):
     source: str
     newest: datetime | None = None
     oldest: datetime | None = None
-    count: int = 0
+    count: Count = 0
     points: list[datetime] = Field(default_factory=list)
     vaults: list[str] = Field(default_factory=list)
     encrypted: bool | None = None
     key_type: KeyType | None = None
     details: dict[str, Scalar] = Field(default_factory=dict)
     evidence: list[Evidence] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _oldest_first(self) -> RecoverySource:
+        _in_order(self.oldest, self.newest)
+        return self
 
 
 class RecoveryPoints(_Record):
@@ -138,11 +158,16 @@ class RecoveryPoints(_Record):
 
     newest: datetime | None = None
     oldest: datetime | None = None
-    count: int = 0
-    max_gap_hours: float | None = None
+    count: Count = 0
+    max_gap_hours: GapHours | None = None
     sources: list[RecoverySource] = Field(default_factory=list)
     #: what the listings answered, absences included ("returned 0 backups for this table")
     evidence: list[Evidence] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _oldest_first(self) -> RecoveryPoints:
+        _in_order(self.oldest, self.newest)
+        return self
 
 
 class Copy(_Record):
@@ -203,8 +228,8 @@ class BackupPlanRule(_Record):
     name: str
     vault: str
     schedule: str | None = None
-    frequency_hours: float | None = None
-    retention_days: float | None = None
+    frequency_hours: Hours | None = None
+    retention_days: Days | None = None
     continuous: bool = False
     window: Window | None = None
     copy_targets: list[str] = Field(default_factory=list)
@@ -225,8 +250,8 @@ class Immutability(_Record):
     """A vault's immutability: ``locked`` cannot be undone, ``unlocked`` still can."""
 
     state: ImmutabilityState
-    min_retention_days: int | None = None
-    max_retention_days: int | None = None
+    min_retention_days: WholeDays | None = None
+    max_retention_days: WholeDays | None = None
     locked_since: datetime | None = None
 
 
@@ -234,7 +259,7 @@ class SoftDelete(_Record):
     """Whether deleted recovery points can be recovered, and for how long."""
 
     enabled: bool
-    retention_days: int | None = None
+    retention_days: WholeDays | None = None
 
 
 class Vault(_Record):
@@ -254,7 +279,7 @@ class Vault(_Record):
     soft_delete: SoftDelete | None = None
     redundancy: Redundancy | None = None
     denies_recovery_point_deletion: bool | None = None
-    recovery_point_count: int | None = None
+    recovery_point_count: Count | None = None
     evidence: list[Evidence] = Field(default_factory=list)
 
 
@@ -276,8 +301,8 @@ class ApiCalls(_Record):
     cloud: Cloud
     service: str
     operation: str
-    calls: int
-    retries: int = 0
+    calls: Count
+    retries: Count = 0
 
 
 class Principal(_Record):
@@ -322,3 +347,24 @@ class Snapshot(_Record):
     api_calls: list[ApiCalls] | None = None
     principals: list[Principal] = Field(default_factory=list)
     parts: list[SnapshotPart] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _stores_consistent(self) -> Snapshot:
+        """Each store once, in the snapshot's scope, created before the collection."""
+        from scanner.collectors.registry import store_kinds
+
+        kinds = store_kinds()
+        seen: set[str] = set()
+        accounts = set(self.scope.accounts)
+        latest = self.collected_at + CLOCK_SKEW
+        for store in self.stores:
+            if store.id in seen:
+                raise ValueError(f"store {store.id} is listed twice")
+            seen.add(store.id)
+            if store.kind not in kinds:
+                raise ValueError(f"store {store.id}: unknown store kind {store.kind!r}")
+            if accounts and store.account not in accounts:
+                raise ValueError(f"store {store.id}: account {store.account} is not in scope")
+            if store.created_at is not None and store.created_at > latest:
+                raise ValueError(f"store {store.id}: created after the collection")
+        return self
