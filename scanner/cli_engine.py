@@ -138,7 +138,10 @@ def gate(
     if write_baseline and baseline is None:
         raise InputError("--write-baseline needs --baseline PATH to write to")
     targets = {"--junit": junit, "--summary": summary}
-    check_outputs(targets | ({"--baseline": baseline} if write_baseline else {}), (findings,))
+    if write_baseline:
+        check_outputs(targets | {"--baseline": baseline}, (findings,))
+    else:
+        check_outputs(targets, (findings, baseline))
     loaded = load_findings(findings)
     if write_baseline and baseline is not None:
         with OutputSet() as outputs:

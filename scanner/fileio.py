@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -89,7 +90,12 @@ def parse_json(path: Path, text: str) -> Any:
     except RecursionError:
         raise InputFileError(path, "not valid input: JSON nested too deeply") from None
     except ValueError as exc:
-        raise InputFileError(path, f"not valid JSON: {exc}") from None
+        found = _CONSTANT.search(text)
+        line = text.count("\n", 0, found.start()) + 1 if found else None
+        raise InputFileError(path, f"not valid JSON: {exc}", line) from None
+
+
+_CONSTANT = re.compile(r"[:\[,]\s*-?(NaN|Infinity)\b")
 
 
 def _no_constant(name: str) -> Any:

@@ -11,17 +11,22 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from scanner.engine.coverage import recompute
-from scanner.errors import InputFileError
-from scanner.fileio import MAX_JSON_BYTES, parse_json, read_input_text, write_atomic
+from scanner.fileio import (
+    MAX_JSON_BYTES,
+    parse_json,
+    read_input_text,
+    validation_error,
+    write_atomic,
+)
 from scanner.findings import Findings, Result, coverage_view
-from scanner.vocabulary import COVERED_STATUSES, SEVERITY_ORDER
+from scanner.vocabulary import COVERED_STATUSES, SEVERITY_ORDER, Status
 
-BASELINE_SCHEMA = "backup-audit/baseline/v1"
+BASELINE_SCHEMA: Final = "backup-audit/baseline/v1"
 GOOD = COVERED_STATUSES
 
 
@@ -31,10 +36,10 @@ class Baseline(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    schema_id: str = Field(BASELINE_SCHEMA, alias="schema")
+    schema_id: Literal["backup-audit/baseline/v1"] = Field(BASELINE_SCHEMA, alias="schema")
     evaluated_at: str
-    coverage: dict[str, float | None]
-    statuses: dict[str, dict[str, str]]
+    coverage: dict[str, Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] | None]
+    statuses: dict[str, dict[str, Status]]
     complete: bool | None = None
     locations: dict[str, list[str]] = Field(default_factory=dict)
 
@@ -74,13 +79,14 @@ def load_baseline(path: Path) -> Baseline:
     """Read a baseline file (or build one from a findings file)."""
     from scanner.findings import SCHEMA_ID, load_findings
 
-    data = parse_json(path, read_input_text(path, "a baseline", MAX_JSON_BYTES))
+    text = read_input_text(path, "a baseline", MAX_JSON_BYTES)
+    data = parse_json(path, text)
     if isinstance(data, dict) and data.get("schema") == SCHEMA_ID:
         return baseline_of(load_findings(path))
     try:
         return Baseline.model_validate(data)
     except ValidationError as exc:
-        raise InputFileError(path, f"not a baseline: {exc.errors()[0]['msg']}") from None
+        raise validation_error(path, text, exc) from None
 
 
 @dataclass

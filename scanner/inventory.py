@@ -23,7 +23,7 @@ from scanner.fileio import (
 )
 from scanner.heap import bulk_objects
 from scanner.inventory_v1 import V1_SCHEMA, upgrade
-from scanner.model import CLOCK_SKEW, SCHEMA_ID, Snapshot
+from scanner.model import CLOCK_SKEW, SCHEMA_ID, Snapshot, store_problems
 
 
 def dump_snapshot(snapshot: Snapshot) -> str:
@@ -43,6 +43,10 @@ def load_snapshot(path: Path, now: datetime | None = None) -> Snapshot:
     A collection time later than ``now`` (default: the clock) is a damaged file."""
     text = read_input_text(path, "an inventory snapshot", MAX_JSON_BYTES)
     snapshot = _parse(path, text)
+    problem = store_problems(snapshot)
+    if problem is not None:
+        loc, what = problem
+        raise InputFileError(path, f"{json_path(loc)}: {what}", line_of(text, list(loc)))
     if snapshot.collected_at > (now or datetime.now(timezone.utc)) + CLOCK_SKEW:
         when = snapshot.collected_at.isoformat()
         line = line_of(text, ["collected_at"])

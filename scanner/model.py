@@ -348,23 +348,24 @@ class Snapshot(_Record):
     principals: list[Principal] = Field(default_factory=list)
     parts: list[SnapshotPart] = Field(default_factory=list)
 
-    @model_validator(mode="after")
-    def _stores_consistent(self) -> Snapshot:
-        """Each store once, in the snapshot's scope, created before the collection."""
-        from scanner.collectors.registry import store_kinds
 
-        kinds = store_kinds()
-        seen: set[str] = set()
-        accounts = set(self.scope.accounts)
-        latest = self.collected_at + CLOCK_SKEW
-        for store in self.stores:
-            if store.id in seen:
-                raise ValueError(f"store {store.id} is listed twice")
-            seen.add(store.id)
-            if store.kind not in kinds:
-                raise ValueError(f"store {store.id}: unknown store kind {store.kind!r}")
-            if accounts and store.account not in accounts:
-                raise ValueError(f"store {store.id}: account {store.account} is not in scope")
-            if store.created_at is not None and store.created_at > latest:
-                raise ValueError(f"store {store.id}: created after the collection")
-        return self
+def store_problems(snapshot: Snapshot) -> tuple[tuple[str | int, ...], str] | None:
+    """The first inconsistency among the stores (where, what): a store listed twice, out
+    of the snapshot's scope, of an unknown kind or created after the collection."""
+    from scanner.collectors.registry import store_kinds
+
+    kinds = store_kinds()
+    seen: set[str] = set()
+    accounts = set(snapshot.scope.accounts)
+    latest = snapshot.collected_at + CLOCK_SKEW
+    for i, store in enumerate(snapshot.stores):
+        if store.id in seen:
+            return ("stores", i, "id"), f"store {store.id} is listed twice"
+        seen.add(store.id)
+        if store.kind not in kinds:
+            return ("stores", i, "kind"), f"unknown store kind {store.kind!r}"
+        if accounts and store.account not in accounts:
+            return ("stores", i, "account"), f"account {store.account} is not in the scope"
+        if store.created_at is not None and store.created_at > latest:
+            return ("stores", i, "created_at"), "created after the collection"
+    return None

@@ -177,8 +177,21 @@ def check_output_folder(path: Path, flag: str, inputs: Iterable[Path | None] = (
         raise InputError(f"{flag} {path}: is a file; give a folder (it is created if missing)")
     _check_writable_folder(path, flag, path)
     for given in inputs:
-        if given is not None and given.exists() and path.resolve() == given.resolve():
+        if given is None or not given.exists():
+            continue
+        if path.resolve() == given.resolve():
             raise InputError(f"{flag} {path}: is one of the inputs")
+        if given.resolve().parent == path.resolve() and given.name in _set_names():
+            raise InputError(
+                f"{flag} {path}: would overwrite {given.name}, one of the inputs"
+                " (write into another folder)"
+            )
+
+
+def _set_names() -> tuple[str, ...]:
+    from scanner.manifest import MANIFEST_NAME, OUTPUT_NAMES
+
+    return (*OUTPUT_NAMES, MANIFEST_NAME)
 
 
 def _check_writable_folder(folder: Path, flag: str, target: Path) -> None:
