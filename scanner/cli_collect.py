@@ -196,11 +196,12 @@ def scan(
     """
     from scanner.engine.period import parse_period
     from scanner.engine.rules import load_pack
+    from scanner.manifest import OUTPUT_NAMES
     from scanner.outputs import check_outputs
     from scanner.pipeline import PipelineOptions, after_collection, print_outcome
     from scanner.policy import load_policy
 
-    check_outputs(folders={"--output": output}, inputs=(policy, baseline))
+    check_outputs(folders={"--output": output}, inputs=(policy, baseline), produces=OUTPUT_NAMES)
     formats = cli_report.parse_formats(report_format)
     pack = load_pack(rules)
     load_policy(policy, [rule.id for rule in pack.rules])

@@ -244,14 +244,18 @@ def rules_validate(rules: RulesOption = None) -> None:
     pack = load_pack(rules)
     outcomes = run_cases(pack)
     wrong = [o for o in outcomes if not o.ok]
-    for outcome in wrong:
-        typer.echo(
-            f"{outcome.rule}: case {outcome.case!r} expected {outcome.expected}, "
-            f"got {outcome.actual} ({outcome.message})",
-            err=True,
-        )
     if wrong:
-        raise InputError(f"{len(wrong)} of {len(outcomes)} rule cases disagree with the rules")
+        for outcome in wrong:
+            typer.echo(
+                f"{outcome.rule}: case {outcome.case!r} expected {outcome.expected}, "
+                f"got {outcome.actual} ({outcome.message})"
+            )
+        first = wrong[0]
+        raise InputError(
+            f"{len(wrong)} of {len(outcomes)} rule cases disagree with the rules (listed on "
+            f"stdout); first: {first.rule}: case {first.case!r} expected {first.expected}, "
+            f"got {first.actual} ({first.message})"
+        )
     typer.echo(
         f"{len(pack.rules)} rules valid, {len(outcomes)} cases agree (rule pack {pack.sha256[:12]})"
     )

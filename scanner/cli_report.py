@@ -73,7 +73,8 @@ def report(
     from scanner.render.report_model import SignOff
 
     formats = parse_formats(report_format)
-    check_outputs(folders={"--output": output}, inputs=(findings, inventory, baseline))
+    produces = [f"report.{fmt}" for fmt in formats]
+    check_outputs({}, (findings, inventory, baseline), {"--output": output}, produces)
     options = ReportOptions(baseline, SignOff(prepared_by, reviewed_by))
     inputs = ReportInputs.from_files(findings, load_pack(rules), inventory, options)
     with OutputSet() as outputs:

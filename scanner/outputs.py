@@ -171,8 +171,11 @@ def check_output_file(path: Path, flag: str, inputs: Iterable[Path | None] = ())
     _check_not_an_input(path, flag, inputs)
 
 
-def check_output_folder(path: Path, flag: str, inputs: Iterable[Path | None] = ()) -> None:
-    """Refuse, before any work, an output folder that is a file or cannot be written."""
+def check_output_folder(
+    path: Path, flag: str, inputs: Iterable[Path | None] = (), produces: Iterable[str] = ()
+) -> None:
+    """Refuse, before any work, an output folder that is a file, cannot be written, or
+    where one of the files the command ``produces`` would overwrite an input."""
     if path.exists() and not path.is_dir():
         raise InputError(f"{flag} {path}: is a file; give a folder (it is created if missing)")
     _check_writable_folder(path, flag, path)
@@ -181,17 +184,11 @@ def check_output_folder(path: Path, flag: str, inputs: Iterable[Path | None] = (
             continue
         if path.resolve() == given.resolve():
             raise InputError(f"{flag} {path}: is one of the inputs")
-        if given.resolve().parent == path.resolve() and given.name in _set_names():
+        if given.resolve().parent == path.resolve() and given.name in set(produces):
             raise InputError(
                 f"{flag} {path}: would overwrite {given.name}, one of the inputs"
                 " (write into another folder)"
             )
-
-
-def _set_names() -> tuple[str, ...]:
-    from scanner.manifest import MANIFEST_NAME, OUTPUT_NAMES
-
-    return (*OUTPUT_NAMES, MANIFEST_NAME)
 
 
 def _check_writable_folder(folder: Path, flag: str, target: Path) -> None:
@@ -221,11 +218,12 @@ def check_outputs(
     files: dict[str, Path | None] | None = None,
     inputs: Iterable[Path | None] = (),
     folders: dict[str, Path | None] | None = None,
+    produces: Iterable[str] = (),
 ) -> None:
     """Check a command's output files and folders (by flag) before it does any work:
     writable, of the right type, none of them an input, no two the same, and no foreign
-    ``manifest.json`` where ours would go."""
-    from scanner.manifest import OUTPUT_NAMES, check_manifest_writable
+    ``manifest.json`` where ours would go. ``produces``: the names written into folders."""
+    from scanner.manifest import MANIFEST_NAME, OUTPUT_NAMES, check_manifest_writable
 
     inputs = list(inputs)
     seen: dict[Path, str] = {}
@@ -240,5 +238,5 @@ def check_outputs(
             check_manifest_writable(path.parent)
     for flag, path in (folders or {}).items():
         if path is not None:
-            check_output_folder(path, flag, inputs)
+            check_output_folder(path, flag, inputs, [*produces, MANIFEST_NAME])
             check_manifest_writable(path)

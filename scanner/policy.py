@@ -33,6 +33,7 @@ from pydantic import (
 from scanner.durations import parse_duration
 from scanner.errors import InputFileError, did_you_mean
 from scanner.fileio import json_path, line_of, read_yaml, validation_error
+from scanner.vocabulary import REGION_SYNTAX
 
 _REGEX_LOOKING = re.compile(r"\.\*|\.\+|[\\^$()|+{}]")
 Loc = tuple[str | int, ...]
@@ -135,6 +136,14 @@ class Windows(_Strict):
     timezone: str = "UTC"
     max_share_per_hour: float = Field(1.0, gt=0, le=1)
 
+    @field_validator("peak")
+    @classmethod
+    def _not_empty(cls, peak: str) -> str:
+        start, end = peak.split("-")
+        if start == end:
+            raise ValueError(f"{peak} is an empty window (start and end are the same)")
+        return peak
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, name: str) -> str:
@@ -153,7 +162,7 @@ class PolicyException(_Strict):
     when it is reviewed) are optional; the report says "not recorded" for each missing."""
 
     resource: str
-    rules: list[str]
+    rules: list[str] = Field(min_length=1)
     reason: str
     approved_by: str
     expires: date
@@ -190,6 +199,13 @@ class Policy(_Strict):
     windows: Windows | None = None
     ownership: Ownership | None = None
     exceptions: list[PolicyException] = Field(default_factory=list)
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _a_number(cls, version: Any) -> Any:
+        if isinstance(version, bool):  # YAML's true would pass as 1
+            raise ValueError("Input should be 1 (a number, not true/false)")
+        return version
 
     @model_validator(mode="after")
     def _default_tier_exists(self) -> Policy:
@@ -228,7 +244,13 @@ def _zones_matching_nothing(policy: Policy) -> Iterator[tuple[Loc, str]]:
         for i, pattern in enumerate(patterns):
             cloud, _, regions = pattern.partition(":")
             known = plugin(cloud).known_regions() if cloud in PLUGINS else None
-            if known and not any(fnmatchcase(r, regions) for r in known):
+            if not known and not set("*?[") & set(regions):
+                if not re.match(REGION_SYNTAX.get(cloud, ".*"), regions):
+                    yield (
+                        ("residency", "zones", name, i),
+                        f"{pattern!r}: {regions!r} is not a {cloud} region name",
+                    )
+            elif known and not any(fnmatchcase(r, regions) for r in known):
                 example = ", ".join(known[:3])
                 yield (
                     ("residency", "zones", name, i),

@@ -11,6 +11,13 @@ from __future__ import annotations
 from typing import Final, Literal, get_args
 
 Cloud = Literal["aws", "gcp", "azure"]
+#: How each cloud writes its region names (locations on GCP, including multi-regions
+#: such as ``eur3``; Azure's programmatic names such as ``westeurope``).
+REGION_SYNTAX: Final[dict[str, str]] = {
+    "aws": r"^[a-z]{2}(-[a-z]+)+-\d+$",
+    "gcp": r"^([A-Z]+\d*|[a-z]+(-[a-z]+)*\d*)$",
+    "azure": r"^[a-z]+\d*$",
+}
 CLOUDS: Final[tuple[str, ...]] = get_args(Cloud)
 
 #: ``pending``: nothing could be observed yet (a new store before its first backup is

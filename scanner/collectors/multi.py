@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from scanner.collectors.base import collect
-from scanner.collectors.registry import CollectRequest, plugin
+from scanner.collectors.registry import CollectRequest, known_clouds, plugin
 from scanner.errors import InputError
 from scanner.merge import merge_snapshots
 from scanner.model import Snapshot
@@ -27,7 +27,11 @@ def split_regions(values: list[str] | None, clouds: list[str]) -> dict[str, tupl
     for token in tokens:
         cloud, _, region = token.rpartition(":")
         if cloud:
-            plugin(cloud)  # an unknown cloud is bad input of its own
+            if cloud not in known_clouds():
+                raise InputError(
+                    f"--regions: {token} names an unknown cloud {cloud!r}"
+                    f" (this version collects {', '.join(known_clouds())})"
+                )
             if cloud not in chosen:
                 raise InputError(
                     f"--regions: {token} names {cloud!r}, which is not being collected"

@@ -44,7 +44,7 @@ def load_catalogs(directories: list[Path]) -> dict[str, Framework]:
     """Every ``frameworks/*.yaml`` under the given rule directories, by framework id."""
     catalogs: dict[str, Framework] = {}
     for directory in directories:
-        for path in sorted((directory / "frameworks").glob("*.yaml")):
+        for path in sorted([*(directory / "frameworks").glob("*.y*ml")]):
             framework = load_yaml_model(path, Framework)
             if framework.framework in catalogs:
                 raise InputFileError(path, f"framework {framework.framework!r} is defined twice", 1)

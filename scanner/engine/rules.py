@@ -14,7 +14,7 @@ import hashlib
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -108,7 +108,7 @@ class RuleSpec(_Spec):
     )
     message: Messages
     remediation: dict[Cloud, str]
-    citations: dict[str, list[str]]
+    citations: dict[str, Annotated[list[str], Field(min_length=1)]] = Field(min_length=1)
     cases: list[Case] = Field(default_factory=list)
 
     @property
@@ -176,12 +176,15 @@ def load_pack(extra: list[Path] | None = None) -> RulePack:
             raise InputFileError(directory, "rule directory does not exist")
     catalogs = load_catalogs(directories)
     rules: dict[str, Rule] = {}
+    org: dict[str, tuple[Path, str, int]] = {}
     digest = hashlib.sha256()
     for index, directory in enumerate(directories):
-        for path in sorted(directory.glob("*.yaml")):
+        for path in yaml_files(directory):
             digest.update(f"{index}/{path.name}\0".encode() + path.read_bytes())
             text, loaded = _load_file(path, catalogs)
             for position, rule in enumerate(loaded):
+                if index:
+                    org[rule.id] = (path, text, position)
                 if rule.id in rules:
                     where = line_of(text, ["rules", position, "id"])
                     defined = rules[rule.id].source
@@ -189,12 +192,48 @@ def load_pack(extra: list[Path] | None = None) -> RulePack:
                         path, f"rule id {rule.id} is already defined in {defined}", where
                     )
                 rules[rule.id] = rule
-        for path in sorted((directory / "frameworks").glob("*.yaml")):
+        for path in yaml_files(directory / "frameworks"):
             digest.update(f"{index}/frameworks/{path.name}\0".encode() + path.read_bytes())
     _check_support(catalogs, rules)
-    return RulePack(
+    pack = RulePack(
         tuple(rules[k] for k in sorted(rules)), catalogs, digest.hexdigest(), tuple(directories)
     )
+    _check_cases_decide(pack, org)
+    return pack
+
+
+def yaml_files(directory: Path) -> list[Path]:
+    """The YAML files of a folder, ``.yaml`` and ``.yml`` alike, in name order."""
+    return sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+
+
+def _check_cases_decide(pack: RulePack, org: dict[str, tuple[Path, str, int]]) -> None:
+    """An organisation's rule whose every case fails to decide (the expression gives a
+    string, divides by zero …) or whose case is malformed is refused at load, with its
+    line; the built-in rules are held to their cases by the test suite."""
+    from scanner.engine.cases import case_policy, run_case
+
+    policy = case_policy()
+    for rule_id, (path, text, position) in sorted(org.items()):
+        rule = pack.rule(rule_id)
+        assert rule is not None
+        outcomes = []
+        for number, case in enumerate(rule.spec.cases):
+            try:
+                outcomes.append(run_case(pack, rule, case, policy))
+            except ValidationError as exc:
+                case_at: list[str | int] = ["rules", position, "cases", number]
+                problem = f"{rule_id}: case {case.name!r}: {exc.errors()[0]['msg']}"
+                raise InputFileError(path, problem, line_of(text, case_at)) from None
+        undecided = [o for o in outcomes if o.actual == "not_assessed" and _broken(o.message)]
+        if outcomes and len(undecided) == len(outcomes):
+            where: list[str | int] = ["rules", position, "id"]
+            problem = f"{rule_id}: every case: {undecided[0].message}"
+            raise InputFileError(path, problem, line_of(text, where))
+
+
+def _broken(message: str) -> bool:
+    return "not a boolean" in message or message.startswith("cannot be decided")
 
 
 def _check_support(catalogs: dict[str, Framework], rules: dict[str, Rule]) -> None:

@@ -22,15 +22,15 @@ from scanner.collectors.registry import (
     StoreKind,
 )
 from scanner.errors import InputError
-from scanner.vocabulary import Capability, Cloud
+from scanner.vocabulary import REGION_SYNTAX, Capability, Cloud
 
 if TYPE_CHECKING:
     from scanner.collectors.base import Collector
     from scanner.collectors.readonly import ReadOperation
 
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+_ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}\Z")
+_REGION = re.compile(REGION_SYNTAX["aws"])
 _ACCOUNT = re.compile(r"^\d{12}$")
-_URL = re.compile(r"^https?://[^\s/]+")
 _DATABASE: frozenset[Capability] = frozenset({"deletion_protection", "backup", "continuous"})
 _BUCKET: frozenset[Capability] = frozenset(
     {"backup", "continuous", "versioning", "replication", "retention_lock"}
@@ -135,13 +135,18 @@ class AwsPlugin(CloudPlugin):
         from scanner.collectors.aws.collect import AwsCollector, AwsScope
 
         endpoint = request.option("endpoint_url")
-        if endpoint and not _URL.match(endpoint):
+        if endpoint and not _is_url(endpoint):
             raise InputError(f"--endpoint-url: {endpoint!r} is not an http(s) URL")
         accounts = tuple(dict.fromkeys(request.option("accounts") or ()))
         bad = [a for a in accounts if not _ACCOUNT.match(a)]
         if bad:
             raise InputError(f"--accounts: {', '.join(bad)} is not a 12-digit AWS account ID")
         _check_account_options(request, accounts)
+        role = request.option("role_name")
+        if role and not _ROLE_NAME.match(role):
+            raise InputError(
+                f"--role-name: {role!r} is not an IAM role name (letters, digits, +=,.@_-)"
+            )
         if request.option("emulated"):
             from scanner.emulator.aws.server import dummy_session
 
@@ -194,6 +199,18 @@ class AwsPlugin(CloudPlugin):
             Seeder(dummy_session(), emulator.moto_url, estate, now).seed(emulator.backup_state)
             options = {"endpoints": emulator.endpoints, "emulated": True}
             yield Emulated(tuple(estate.regions), options)
+
+
+def _is_url(text: str) -> bool:
+    """An http(s) URL with a host and, if any, a numeric port — nothing botocore refuses."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and not re.search(r"\s", text)
 
 
 def _check_account_options(request: CollectRequest, accounts: tuple[str, ...]) -> None:
