@@ -1,0 +1,150 @@
+"""Outputs appear as a set: a run killed at any point leaves the previous complete set
+(or, once the journal is written, the next run completes the new one); leftovers of a
+killed run are cleaned by the next; files get the user's umask."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from scanner.outputs import JOURNAL, STAGING_PREFIX, OutputSet, recover
+from tests.conftest import cli
+from tests.engine_helpers import GOOD_TABLE, store, write_inputs
+
+STORES = [store("good", **GOOD_TABLE), store("bare", protections=[])]
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def _kill_after(args: list[str], delay: float) -> int:
+    """Start ``backup-audit ARGS``, SIGKILL it after ``delay`` seconds; its return code."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scanner", *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(delay)
+    process.send_signal(signal.SIGKILL)
+    return process.wait(timeout=60)
+
+
+def _verified(folder: Path) -> bool:
+    return cli("verify", str(folder)).exit_code == 0
+
+
+@pytest.mark.parametrize("delay", [0.4, 0.9, 1.4, 2.0, 2.8])
+def test_report_killed_at_any_point_leaves_one_whole_set(tmp_path: Path, delay: float) -> None:
+    inventory, policy = write_inputs(tmp_path, STORES)
+    out = tmp_path / "out"
+    findings = tmp_path / "findings.json"
+    assert (
+        cli("evaluate", str(inventory), "--policy", str(policy), "-o", str(findings)).exit_code == 0
+    )
+    first = cli(
+        "report", str(findings), "--inventory", str(inventory), "-o", str(out), "--prepared-by", "A"
+    )
+    assert first.exit_code == 0, first.output
+    before = _snapshot(out)
+    _kill_after(
+        [
+            "report",
+            str(findings),
+            "--inventory",
+            str(inventory),
+            "-o",
+            str(out),
+            "--prepared-by",
+            "B",
+        ],
+        delay,
+    )
+    recover(out)  # what the next run does first
+    after = _snapshot(out)
+    assert set(after) == set(before), "a file appeared or vanished"
+    changed = {name for name in after if after[name] != before[name]}
+    # the old set, or the new set: the reports and the manifest change together
+    assert changed in (set(), {"report.html", "report.pdf", "manifest.json"}), changed
+    assert not [p for p in out.iterdir() if p.name.startswith(".")], "leftovers"
+
+
+@pytest.mark.parametrize("delay", [0.3, 0.8, 1.5])
+def test_evaluate_killed_leaves_previous_findings_and_csv(tmp_path: Path, delay: float) -> None:
+    inventory, policy = write_inputs(tmp_path, STORES)
+    out = tmp_path / "out"
+    args = [
+        "evaluate",
+        str(inventory),
+        "--policy",
+        str(policy),
+        "-o",
+        str(out / "findings.json"),
+        "--csv",
+        str(out / "results.csv"),
+    ]
+    assert cli(*args).exit_code == 0
+    before = _snapshot(out)
+    _kill_after(args, delay)
+    recover(out)
+    after = _snapshot(out)
+    assert set(after) == set(before)
+    changed = {name for name in after if after[name] != before[name]}
+    # the new findings may give the same CSV bytes: the manifest proves the set is whole
+    assert changed in (
+        set(),
+        {"findings.json", "manifest.json"},
+        {"findings.json", "results.csv", "manifest.json"},
+    ), changed
+    assert _verified(out)
+
+
+def test_a_killed_run_after_its_journal_is_finished_by_the_next(tmp_path: Path) -> None:
+    """Killed between renames: the journal names the set; the next run moves the rest."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "report.html").write_text("old html")
+    (folder / "report.pdf").write_text("old pdf")
+    stage = folder / f"{STAGING_PREFIX}999999999-x"
+    stage.mkdir()
+    (stage / "report.pdf").write_text("new pdf")
+    (stage / JOURNAL).write_text(json.dumps(["report.html", "report.pdf"]))
+    (folder / "report.html").write_text("new html")  # already renamed before the kill
+    done = recover(folder)
+    assert (folder / "report.pdf").read_text() == "new pdf"
+    assert (folder / "report.html").read_text() == "new html"
+    assert not stage.exists() and done and "finished" in done[0]
+
+
+def test_stages_and_temporary_files_of_killed_runs_are_removed(tmp_path: Path) -> None:
+    stage = tmp_path / f"{STAGING_PREFIX}999999999-y"
+    stage.mkdir()
+    (stage / "report.html").write_text("half")
+    temp = tmp_path / ".findings.json.pid999999999.abc.tmp"
+    temp.write_text("half")
+    mine = tmp_path / f"{STAGING_PREFIX}{os.getpid()}-z"  # a running process's: kept
+    mine.mkdir()
+    recover(tmp_path)
+    assert not stage.exists() and not temp.exists() and mine.exists()
+
+
+def test_a_failed_command_leaves_nothing_and_outputs_take_the_umask(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError), OutputSet() as outputs:
+        outputs.path(tmp_path / "findings.json").write_text("x")
+        raise RuntimeError("boom")
+    assert list(tmp_path.iterdir()) == []
+    inventory, policy = write_inputs(tmp_path, STORES)
+    findings = tmp_path / "out" / "findings.json"
+    assert (
+        cli("evaluate", str(inventory), "--policy", str(policy), "-o", str(findings)).exit_code == 0
+    )
+    mask = os.umask(0)
+    os.umask(mask)
+    assert findings.stat().st_mode & 0o777 == 0o666 & ~mask
