@@ -5,6 +5,12 @@
 #            poppler-utils (pdftoppm rasterises the PDF)
 set -euo pipefail
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
+# python3 -m venv needs ensurepip, which Debian ships apart (python3-venv / python3.X-venv)
+if command -v python3 >/dev/null 2>&1 && ! python3 -c "import ensurepip" >/dev/null 2>&1; then
+  packages+=("python3-venv")
+  version=$(python3 -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
+  apt-cache show "python${version}-venv" >/dev/null 2>&1 && packages+=("python${version}-venv")
+fi
 if [ "${1:-}" = "--tests" ]; then packages+=(chromium poppler-utils); fi
 missing=()
 for package in "${packages[@]}"; do
@@ -16,7 +22,17 @@ if ! command -v apt-get >/dev/null 2>&1; then
   exit 1
 fi
 sudo=""
-[ "$(id -u)" -ne 0 ] && sudo="sudo"
+if [ "$(id -u)" -ne 0 ]; then
+  if ! command -v sudo >/dev/null 2>&1; then
+    echo "backup-audit: error: installing ${missing[*]} needs root; run this script as root" \
+      "(or install sudo), or install those packages yourself" >&2
+    exit 1
+  fi
+  sudo="sudo"
+fi
 echo "installing ${missing[*]}" >&2
-$sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Wait for another apt or dpkg (unattended-upgrades on a fresh machine) instead of failing.
+lock=(-o DPkg::Lock::Timeout=600)
+$sudo apt-get "${lock[@]}" update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get "${lock[@]}" install -y -qq \
+  --no-install-recommends "${missing[@]}" >/dev/null
