@@ -40,7 +40,9 @@ class _Commands(TyperGroup):
         except BrokenPipeError:  # the reader went away (`| head`): not a bug
             ctx.exit(1)
         except BackupAuditError as exc:
-            typer.echo(f"backup-audit: error: {exc}", err=True)
+            from scanner.render.inert import for_terminal
+
+            typer.echo(f"backup-audit: error: {for_terminal(str(exc))}", err=True)
             ctx.exit(exc.exit_code)
         except Exception:  # a bug: say so, with the traceback to report
             traceback.print_exc()
@@ -172,7 +174,21 @@ app.command()(cli_collect.permissions)
 @app.callback(invoke_without_command=True)
 def _root(
     version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option("--quiet", "-q", help="Print only errors and failing verdicts."),
+    ] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option("--verbose", "-v", help="Print every result behind a verdict."),
+    ] = False,
 ) -> None:
+    from scanner.console import NORMAL, QUIET, VERBOSE, set_verbosity
+    from scanner.errors import InputError
+
+    if quiet and verbose:
+        raise InputError("-q/--quiet and -v/--verbose contradict each other: give one")
+    set_verbosity(QUIET if quiet else VERBOSE if verbose else NORMAL)
     if version:
         typer.echo(f"backup-audit {__version__}")
         raise typer.Exit()
@@ -181,14 +197,20 @@ def _root(
 @app.command()
 def summary(
     inventory: Annotated[Path, typer.Argument(help="An inventory.json from collect or demo.")],
+    output_format: cli_engine.TextOrJson = "text",
 ) -> None:
     """Print the one-screen summary of an inventory snapshot (validates it first)."""
     from rich.console import Console
 
     from scanner.inventory import load_snapshot
-    from scanner.summary import print_summary
+    from scanner.summary import print_summary, summary_json
 
-    print_summary(load_snapshot(inventory), Console())
+    cli_engine.check_text_or_json(output_format)
+    snapshot = load_snapshot(inventory)
+    if output_format == "json":
+        typer.echo(summary_json(snapshot))
+    else:
+        print_summary(snapshot, Console())
 
 
 @schema_app.command("inventory")

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from scanner.errors import InputError, did_you_mean
-
-if TYPE_CHECKING:
-    from scanner.gate import GateVerdict
 
 RulesOption = Annotated[
     list[Path] | None,
@@ -29,6 +27,21 @@ PeriodOption = Annotated[
     ),
 ]
 
+TextOrJson = Annotated[
+    str,
+    typer.Option(
+        "--format", help="text (for people) or json (one document on stdout, for machines)."
+    ),
+]
+
+
+def check_text_or_json(value: str) -> str:
+    """``--format`` of gate, evaluate and summary."""
+    if value not in ("text", "json"):
+        raise InputError(f"--format: {value!r} — choose text or json")
+    return value
+
+
 rules_app = typer.Typer(
     help="Read, list and validate the rules (controls) and their citations.", no_args_is_help=True
 )
@@ -43,6 +56,7 @@ def evaluate(
     rules: RulesOption = None,
     csv: Annotated[Path | None, typer.Option(help="Also write every result as CSV.")] = None,
     period: PeriodOption = None,
+    output_format: TextOrJson = "text",
 ) -> None:
     """Evaluate an inventory against the policy and every rule: write findings.json.
 
@@ -59,12 +73,13 @@ def evaluate(
     from rich.console import Console
 
     from scanner import __version__
-    from scanner.console import RichProgress
+    from scanner.console import RichProgress, quiet, say
     from scanner.engine.rules import load_pack
     from scanner.engine.run import evaluate_files
     from scanner.outputs import OutputSet, check_outputs
     from scanner.summary import print_coverage
 
+    check_text_or_json(output_format)
     check_outputs({"--output": output, "--csv": csv}, inputs=(inventory, policy))
     pack = load_pack(rules)
     with OutputSet() as outputs, RichProgress("Evaluating") as progress:
@@ -79,9 +94,18 @@ def evaluate(
             period,
         )
         written = outputs.commit(__version__)
-    print_coverage(summary.coverage, summary.exceptions, Console())
+    if output_format == "json":
+        document = {
+            "coverage": summary.coverage,
+            "exceptions": summary.exceptions,
+            "written": [str(p) for p in written],
+        }
+        typer.echo(json.dumps(document, indent=2, sort_keys=True, default=str))
+        return
+    if not quiet():
+        print_coverage(summary.coverage, summary.exceptions, Console())
     for path in written:
-        typer.echo(f"Wrote {path}")
+        say(f"Wrote {path}")
 
 
 def gate(
@@ -109,6 +133,7 @@ def gate(
             help="Record these findings as the baseline (at --baseline) and exit 0.",
         ),
     ] = False,
+    output_format: TextOrJson = "text",
 ) -> None:
     """Fail the build when backup coverage regresses.
 
@@ -122,13 +147,16 @@ def gate(
     SHA-256 it records). Prints the reasons and the new failures in a few lines.
     """
     from scanner import __version__
+    from scanner.console import quiet, verbose
     from scanner.findings import load_findings
     from scanner.gate import baseline_of, load_baseline, run_gate
     from scanner.gate import write_baseline as save_baseline
     from scanner.outputs import OutputSet, check_outputs
     from scanner.render.junit import write_junit
     from scanner.render.markdown import write_summary
+    from scanner.render.verdict import verdict_json, verdict_lines
 
+    check_text_or_json(output_format)
     if min_coverage is not None and not 0 <= min_coverage <= 1:
         raise InputError(
             f"--min-coverage: {min_coverage:g} is not a share between 0 and 1 (90% is 0.9)"
@@ -157,37 +185,12 @@ def gate(
         if summary:
             write_summary(loaded, outputs.path(summary), verdict)
         outputs.commit(__version__)
-    _print_verdict(verdict)
+    if output_format == "json":
+        typer.echo(verdict_json(verdict))
+    elif not quiet() or not verdict.passed:
+        typer.echo("\n".join(verdict_lines(verdict, verbose())))
     if not verdict.passed:
         raise typer.Exit(1)
-
-
-def _print_verdict(verdict: GateVerdict) -> None:
-    overall = verdict.coverage["overall"]
-    typer.echo(
-        f"coverage: {'n/a' if overall is None else f'{overall:.1%}'}"
-        + (
-            ""
-            if verdict.coverage["baseline"] is None
-            else f" (baseline {verdict.coverage['baseline']:.1%})"
-        )
-    )
-    for reason in verdict.reasons:
-        typer.echo(f"FAIL: {reason}")
-    for what, stores in (("new", verdict.new_stores), ("removed", verdict.removed_stores)):
-        if stores:
-            shown = ", ".join(stores[:5]) + (
-                f" … and {len(stores) - 5} more" if len(stores) > 5 else ""
-            )
-            typer.echo(f"{what} since the baseline: {len(stores)} store(s): {shown}")
-    for result in (verdict.new_failures + verdict.lost_evidence)[:10]:
-        typer.echo(
-            f"  {result.status:<12} {result.rule:<20} {result.resource.id}  {result.message}"
-        )
-    extra = len(verdict.new_failures) + len(verdict.lost_evidence) - 10
-    if extra > 0:
-        typer.echo(f"  … and {extra} more (see --junit / --summary)")
-    typer.echo("gate passed" if verdict.passed else "gate FAILED")
 
 
 @rules_app.command("list")

@@ -1,4 +1,5 @@
-"""Terminal output: a rich progress display on stderr, shown only when stderr is a TTY."""
+"""Terminal output: a rich progress display on stderr, shown only when stderr is a TTY,
+and how much to say (``-q``: only errors and failing verdicts; ``-v``: everything)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,32 @@ from types import TracebackType
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+_LEVEL = {"level": 1}
+QUIET, NORMAL, VERBOSE = 0, 1, 2
+
+
+def set_verbosity(level: int) -> None:
+    """Set by the command line's ``-q`` / ``-v`` for this run."""
+    _LEVEL["level"] = level
+
+
+def quiet() -> bool:
+    """Whether only errors and failing verdicts are printed."""
+    return _LEVEL["level"] == QUIET
+
+
+def verbose() -> bool:
+    """Whether every result behind a verdict is printed, not the first few."""
+    return _LEVEL["level"] == VERBOSE
+
+
+def say(text: str) -> None:
+    """Print an informational line on stdout (not with ``-q``)."""
+    if not quiet():
+        import typer
+
+        typer.echo(text)
 
 
 class RichProgress:

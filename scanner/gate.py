@@ -102,6 +102,7 @@ class GateVerdict:
     removed_stores: list[str] = field(default_factory=list)
     coverage: dict[str, Any] = field(default_factory=dict)
     figures: dict[str, Any] = field(default_factory=dict)
+    checked: list[str] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -130,6 +131,7 @@ def run_gate(
             f"results ({_pct(overall)}): the file was altered"
         )
     verdict.figures = figures
+    verdict.checked = _what_is_checked(len(findings.results), baseline, min_coverage, fail_on)
     _check_population(findings, baseline, verdict)
     if min_coverage is not None and (overall is None or overall < min_coverage):
         verdict.reasons.append(
@@ -155,6 +157,24 @@ def run_gate(
     if baseline is not None:
         _compare(findings, baseline, verdict)
     return verdict
+
+
+def _what_is_checked(
+    results: int, baseline: Baseline | None, min_coverage: float | None, fail_on: str | None
+) -> list[str]:
+    checked = [f"the findings' SHA-256 and their coverage, recomputed from {results} results"]
+    if min_coverage is not None:
+        checked.append(f"coverage at least {_pct(min_coverage)} of a complete population")
+    if fail_on is not None:
+        checked.append(f"no failing result of severity {fail_on} or above")
+    if baseline is not None:
+        checked.append(
+            "against the baseline: coverage, new failures, results no longer assessable, "
+            "the population's completeness, new and removed stores"
+        )
+    if min_coverage is None and fail_on is None and baseline is None:
+        checked.append("nothing to fail on: give --baseline, --min-coverage or --fail-on")
+    return checked
 
 
 def _check_population(findings: Findings, baseline: Baseline | None, verdict: GateVerdict) -> None:

@@ -252,8 +252,8 @@ def test_new_and_removed_stores_are_named_in_the_output_and_summary(tmp_path: Pa
         in ran.stdout
     )
     text = summary.read_text()
-    assert "## Stores removed since the baseline" in text and "table/beta`" in text
-    assert "## New stores since the baseline" in text and "table/gamma`" in text
+    assert "## Stores removed since the baseline" in text and "table/beta\n" in text
+    assert "## New stores since the baseline" in text and "table/gamma\n" in text
 
 
 def test_the_summary_says_when_the_population_is_incomplete(tmp_path: Path) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 from typing import Any, TextIO
 
+from scanner.render.inert import for_csv
+
 COLUMNS = [
     "resource_id",
     "cloud",
@@ -41,29 +43,26 @@ class CsvResults:
         """One row."""
         resource, exception = result["resource"], result.get("exception") or {}
         copies = result.get("copies") or {}
-        self._writer.writerow(
-            [
-                resource["id"],
-                resource["cloud"],
-                resource["account"],
-                resource["region"],
-                resource["kind"],
-                resource["name"],
-                resource.get("owner", ""),
-                result["rule"],
-                result["title"],
-                result["status"],
-                result["severity"],
-                "; ".join(
-                    f"{f} {', '.join(ids)}" for f, ids in sorted(result["frameworks"].items())
-                ),
-                result["message"],
-                "; ".join(result.get("missing") or []),
-                exception.get("reason", ""),
-                exception.get("expires", ""),
-                "; ".join(sorted({str(e["operation"]) for e in result.get("evidence") or []})),
-                "; ".join(copies.get("observed", [])),
-                "; ".join(copies.get("configured", [])),
-                self._period,
-            ]
-        )
+        row = [
+            resource["id"],
+            resource["cloud"],
+            resource["account"],
+            resource["region"],
+            resource["kind"],
+            resource["name"],
+            resource.get("owner", ""),
+            result["rule"],
+            result["title"],
+            result["status"],
+            result["severity"],
+            "; ".join(f"{f} {', '.join(ids)}" for f, ids in sorted(result["frameworks"].items())),
+            result["message"],
+            "; ".join(result.get("missing") or []),
+            exception.get("reason", ""),
+            exception.get("expires", ""),
+            "; ".join(sorted({str(e["operation"]) for e in result.get("evidence") or []})),
+            "; ".join(copies.get("observed", [])),
+            "; ".join(copies.get("configured", [])),
+            self._period,
+        ]
+        self._writer.writerow([for_csv(cell) for cell in row])

@@ -12,6 +12,7 @@ from xml.etree import ElementTree as ET
 
 from scanner.fileio import write_atomic
 from scanner.findings import Findings, Result
+from scanner.render.inert import for_xml
 
 
 def junit_xml(findings: Findings, new_failures: set[tuple[str, str]] | None = None) -> str:
@@ -31,16 +32,18 @@ def junit_xml(findings: Findings, new_failures: set[tuple[str, str]] | None = No
             errors=str(sum(r.status == "not_assessed" for r in results)),
         )
         for result in results:
-            case = ET.SubElement(suite, "testcase", classname=rule, name=result.resource.id)
+            case = ET.SubElement(
+                suite, "testcase", classname=rule, name=for_xml(result.resource.id)
+            )
             new = new_failures is not None and (result.resource.id, rule) in new_failures
             if result.status == "fail":
                 ET.SubElement(
-                    case, "failure", type="NEW" if new else "fail", message=result.message
+                    case, "failure", type="NEW" if new else "fail", message=for_xml(result.message)
                 ).text = _citations(result)
             elif result.status == "not_assessed":
-                ET.SubElement(case, "error", type="not_assessed", message=result.message)
+                ET.SubElement(case, "error", type="not_assessed", message=for_xml(result.message))
             elif result.status == "excepted" and result.exception:
-                ET.SubElement(case, "system-out").text = (
+                ET.SubElement(case, "system-out").text = for_xml(
                     f"excepted until {result.exception.expires}: {result.exception.reason} "
                     f"(approved by {result.exception.approved_by})"
                 )

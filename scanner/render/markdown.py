@@ -7,6 +7,7 @@ from pathlib import Path
 from scanner.fileio import write_atomic
 from scanner.findings import Findings, Ratio, Result
 from scanner.gate import GateVerdict
+from scanner.render.inert import for_markdown
 
 MAX_ROWS = 20
 
@@ -15,16 +16,11 @@ def _pct(ratio: Ratio) -> str:
     return "n/a" if ratio.ratio is None else f"{ratio.ratio:.1%} ({ratio.covered}/{ratio.in_scope})"
 
 
-def _escape(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
 def _rows(results: list[Result]) -> list[str]:
     lines = ["| severity | rule | store | message |", "|---|---|---|---|"]
     for r in results[:MAX_ROWS]:
-        lines.append(
-            f"| {r.severity} | {r.rule} | `{_escape(r.resource.id)}` | {_escape(r.message)} |"
-        )
+        store, message = for_markdown(r.resource.id), for_markdown(r.message)
+        lines.append(f"| {r.severity} | {r.rule} | {store} | {message} |")
     if len(results) > MAX_ROWS:
         lines.append(f"| | | … and {len(results) - MAX_ROWS} more | |")
     return lines
@@ -38,7 +34,7 @@ def summary_markdown(findings: Findings, verdict: GateVerdict | None = None) -> 
         state = "passed" if verdict.passed else "FAILED"
         lines += [
             f"**Gate {state}.**"
-            + ("" if verdict.passed else " " + "; ".join(verdict.reasons) + "."),
+            + ("" if verdict.passed else " " + for_markdown("; ".join(verdict.reasons)) + "."),
             "",
         ]
     if not findings.populations.complete:
@@ -54,6 +50,8 @@ def summary_markdown(findings: Findings, verdict: GateVerdict | None = None) -> 
     lines += ["", "Results: " + ", ".join(f"{k} {v}" for k, v in cov.by_status.items()), ""]
     if verdict is not None and verdict.new_failures:
         lines += ["## New failures", "", *_rows(verdict.new_failures), ""]
+    if verdict is not None and verdict.severe:
+        lines += ["## Failing results at or above --fail-on", "", *_rows(verdict.severe), ""]
     if verdict is not None and verdict.lost_evidence:
         lines += ["## No longer assessable", "", *_rows(verdict.lost_evidence), ""]
     for title, stores in (
@@ -61,7 +59,7 @@ def summary_markdown(findings: Findings, verdict: GateVerdict | None = None) -> 
         ("Stores removed since the baseline", verdict.removed_stores if verdict else []),
     ):
         if stores:
-            listed = [f"- `{_escape(s)}`" for s in stores[:MAX_ROWS]]
+            listed = [f"- {for_markdown(s)}" for s in stores[:MAX_ROWS]]
             more = [f"- … and {len(stores) - MAX_ROWS} more"] if len(stores) > MAX_ROWS else []
             lines += [f"## {title}", "", *listed, *more, ""]
     return "\n".join(lines) + "\n"
