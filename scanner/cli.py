@@ -244,6 +244,31 @@ def schema_findings() -> None:
 
 
 @app.command()
+def init(
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Where to write the starter policy.")
+    ] = Path("policy.yaml"),
+    force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented starter policy (tiers, frameworks, residency, windows,
+    exceptions) to edit before the first evaluation."""
+    from importlib.resources import files
+
+    from scanner import __version__
+    from scanner.errors import InputError
+    from scanner.outputs import OutputSet, check_outputs
+
+    check_outputs({"--output": output})
+    if output.exists() and not force:
+        raise InputError(f"--output {output}: exists; give --force to overwrite it")
+    text = files("scanner.samples").joinpath("starter-policy.yaml").read_text(encoding="utf-8")
+    with OutputSet() as outputs:
+        outputs.path(output).write_text(text, encoding="utf-8")
+        outputs.commit(__version__)
+    typer.echo(f"Wrote {output}: edit it, then `backup-audit evaluate … --policy {output}`")
+
+
+@app.command()
 def demo(
     output: Annotated[
         Path, typer.Option("--output", "-o", help="Folder for the demo's outputs.")

@@ -63,3 +63,22 @@ def test_quiet_prints_only_failing_verdicts(tmp_path: Path) -> None:
     )
     assert quiet.exit_code == 0 and quiet.stdout == ""
     assert cli("-q", "-v", "gate", str(findings)).exit_code == 2
+
+
+def test_init_writes_a_commented_starter_policy_that_evaluates(tmp_path: Path) -> None:
+    policy = tmp_path / "starter" / "policy.yaml"
+    assert cli("init", "-o", str(policy)).exit_code == 0
+    assert policy.read_text().count("#") > 20
+    evaluate(tmp_path, STORES)  # an inventory beside it
+    run = cli(
+        "evaluate",
+        str(tmp_path / "inventory.json"),
+        "--policy",
+        str(policy),
+        "-o",
+        str(tmp_path / "starter.json"),
+    )
+    assert run.exit_code == 0, run.output
+    again = cli("init", "-o", str(policy))
+    assert again.exit_code == 2 and "--force" in again.stderr
+    assert cli("init", "-o", str(policy), "--force").exit_code == 0
