@@ -148,3 +148,24 @@ def test_a_failed_command_leaves_nothing_and_outputs_take_the_umask(tmp_path: Pa
     mask = os.umask(0)
     os.umask(mask)
     assert findings.stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def test_demo_killed_while_collecting_or_rendering_leaves_a_verified_set(tmp_path: Path) -> None:
+    """``demo`` runs ``scan``'s stages: kill it (and its emulators) at several points."""
+    out = tmp_path / "demo"
+    assert cli("demo", "-o", str(out)).exit_code == 0
+    names = set(_snapshot(out))
+    for delay in (2.0, 6.0, 10.0):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "scanner", "demo", "-o", str(out)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        time.sleep(delay)
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=60)
+        recover(out)
+        assert set(_snapshot(out)) == names
+        assert _verified(out), cli("verify", str(out)).output
+        assert not [p for p in out.iterdir() if p.name.startswith(".")]
