@@ -76,3 +76,12 @@ def test_bad_input_gets_one_clear_error(path: Path, tmp_path: Path, valid: Path)
     assert {p.name: p.read_bytes() for p in valid.iterdir()} == before, "an input was changed"
     for name in case.get("not_written", []):
         assert not (tmp_path / name).exists(), f"{name} was written despite the error"
+
+
+def test_a_40_mb_policy_is_refused_by_its_size_without_parsing(tmp_path: Path, valid: Path) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("version: 1\n# " + "x" * (40 * 1024 * 1024) + "\n")
+    out = tmp_path / "f.json"
+    result = cli("evaluate", str(valid / "inventory.json"), "--policy", str(policy), "-o", str(out))
+    assert result.exit_code == 2 and not out.exists()
+    assert result.stderr.startswith(f"{PREFIX}{policy}: 41,943,054 bytes: larger than")
