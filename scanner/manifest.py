@@ -165,6 +165,7 @@ def verify_folder(folder: Path) -> VerifyOutcome:
     outcome = VerifyOutcome()
     intact = _check_listed(folder, manifest, outcome)
     _check_unlisted(folder, manifest, outcome)
+    _check_interrupted(folder, outcome)
     check_consistency(folder, intact, outcome)
     return outcome
 
@@ -192,6 +193,18 @@ def _check_listed(folder: Path, manifest: Manifest, outcome: VerifyOutcome) -> d
             f" in {MANIFEST_NAME} — changed after it was written",
         )
     return digests
+
+
+def _check_interrupted(folder: Path, outcome: VerifyOutcome) -> None:
+    """A staging folder left by a killed run: its set is not (yet) the folder's."""
+    from scanner.outputs import JOURNAL, STAGING_PREFIX
+
+    for entry in sorted(folder.glob(f"{STAGING_PREFIX}*")):
+        state = "committed, not all moved in" if (entry / JOURNAL).exists() else "unfinished"
+        outcome.problems.append(
+            f"{entry.name}: outputs of an interrupted run ({state}); the next backup-audit"
+            " command writing here completes or removes them"
+        )
 
 
 def _check_unlisted(folder: Path, manifest: Manifest, outcome: VerifyOutcome) -> None:

@@ -243,8 +243,10 @@ def _zones_matching_nothing(policy: Policy) -> Iterator[tuple[Loc, str]]:
     for name, patterns in (policy.residency.zones if policy.residency else {}).items():
         for i, pattern in enumerate(patterns):
             cloud, _, regions = pattern.partition(":")
+            # A region named outright is checked by its syntax (a region newer than the
+            # SDK's list is still a region); a pattern must match a region the SDK knows.
             known = plugin(cloud).known_regions() if cloud in PLUGINS else None
-            if not known and not set("*?[") & set(regions):
+            if not set("*?[") & set(regions):
                 if not re.match(REGION_SYNTAX.get(cloud, ".*"), regions):
                     yield (
                         ("residency", "zones", name, i),

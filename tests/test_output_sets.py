@@ -169,3 +169,21 @@ def test_demo_killed_while_collecting_or_rendering_leaves_a_verified_set(tmp_pat
         assert set(_snapshot(out)) == names
         assert _verified(out), cli("verify", str(out)).output
         assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_verify_names_the_leftovers_of_an_interrupted_run(tmp_path: Path) -> None:
+    inventory, policy = write_inputs(tmp_path, STORES)
+    out = tmp_path / "out"
+    assert (
+        cli(
+            "evaluate", str(inventory), "--policy", str(policy), "-o", str(out / "findings.json")
+        ).exit_code
+        == 0
+    )
+    stage = out / f"{STAGING_PREFIX}999999999-k"
+    stage.mkdir()
+    (stage / JOURNAL).write_text("[]")
+    result = cli("verify", str(out))
+    assert result.exit_code == 1 and "outputs of an interrupted run (committed" in result.stdout
+    recover(out)
+    assert cli("verify", str(out)).exit_code == 0
