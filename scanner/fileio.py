@@ -30,6 +30,8 @@ MAX_YAML_BYTES = 4 * 1024 * 1024
 MAX_JSON_BYTES = 4 * 1024 * 1024 * 1024
 #: How deeply a YAML document may nest, and how many aliases (``*name``) it may use.
 MAX_YAML_DEPTH, MAX_YAML_ALIASES = 40, 200
+#: How many values a YAML document may hold with its aliases expanded.
+MAX_YAML_VALUES = 1_000_000
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -198,20 +200,36 @@ def read_yaml(path: Path) -> tuple[str, Any]:
 
 
 def _check_shape(path: Path, text: str) -> None:
-    depth, aliases = 0, 0
+    """Depth, aliases and the size of the document once aliases are expanded (an alias
+    bomb is small on disk and billions of values in memory), from the event stream."""
+    stack: list[list[Any]] = [[None, 0]]  # per open collection: its anchor, its size
+    sizes: dict[str, int] = {}
+    aliases = 0
     for event in yaml.parse(text, Loader=_BaseLoader):
+        size = 0
         if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_YAML_DEPTH:
+            stack.append([event.anchor, 1])
+            if len(stack) - 1 > MAX_YAML_DEPTH:
                 problem = f"nested deeper than {MAX_YAML_DEPTH} levels"
                 raise InputFileError(path, problem, _line(event))
         elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
+            anchor, size = stack.pop()
+            if anchor:
+                sizes[anchor] = size
+        elif isinstance(event, yaml.ScalarEvent):
+            size = 1
+            if event.anchor:
+                sizes[event.anchor] = 1
         elif isinstance(event, yaml.AliasEvent):
             aliases += 1
+            size = sizes.get(str(event.anchor), 1)
             if aliases > MAX_YAML_ALIASES:
                 problem = f"more than {MAX_YAML_ALIASES} aliases"
                 raise InputFileError(path, problem, _line(event))
+        stack[-1][1] += size
+        if stack[-1][1] > MAX_YAML_VALUES:
+            problem = f"more than {MAX_YAML_VALUES:,} values once its aliases are expanded"
+            raise InputFileError(path, problem, _line(event))
 
 
 def _line(event: yaml.Event) -> int | None:
