@@ -256,7 +256,8 @@ def init(
 
     from scanner import __version__
     from scanner.errors import InputError
-    from scanner.outputs import OutputSet, check_outputs
+    from scanner.output_checks import check_outputs
+    from scanner.outputs import OutputSet
 
     check_outputs({"--output": output})
     if output.exists() and not force:

@@ -150,7 +150,8 @@ def collect(
     from rich.console import Console
 
     from scanner.inventory import write_snapshot
-    from scanner.outputs import OutputSet, check_outputs
+    from scanner.output_checks import check_outputs
+    from scanner.outputs import OutputSet
     from scanner.summary import print_summary
 
     check_outputs({"--output": output})
@@ -197,7 +198,7 @@ def scan(
     from scanner.engine.period import parse_period
     from scanner.engine.rules import load_pack
     from scanner.manifest import OUTPUT_NAMES
-    from scanner.outputs import check_outputs
+    from scanner.output_checks import check_outputs
     from scanner.pipeline import PipelineOptions, after_collection, print_outcome
     from scanner.policy import load_policy
 
@@ -230,7 +231,8 @@ def merge(
     """
     from scanner.inventory import load_snapshot, write_snapshot
     from scanner.merge import merge_snapshots
-    from scanner.outputs import OutputSet, check_outputs
+    from scanner.output_checks import check_outputs
+    from scanner.outputs import OutputSet
 
     if len(inputs) < 2:
         raise InputError("merge: give at least two snapshots")

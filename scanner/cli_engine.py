@@ -76,7 +76,8 @@ def evaluate(
     from scanner.console import RichProgress, quiet, say
     from scanner.engine.rules import load_pack
     from scanner.engine.run import evaluate_files
-    from scanner.outputs import OutputSet, check_outputs
+    from scanner.output_checks import check_outputs
+    from scanner.outputs import OutputSet
     from scanner.summary import print_coverage
 
     check_text_or_json(output_format)
@@ -151,7 +152,8 @@ def gate(
     from scanner.findings import load_findings
     from scanner.gate import baseline_of, load_baseline, run_gate
     from scanner.gate import write_baseline as save_baseline
-    from scanner.outputs import OutputSet, check_outputs
+    from scanner.output_checks import check_outputs
+    from scanner.outputs import OutputSet
     from scanner.render.junit import write_junit
     from scanner.render.markdown import write_summary
     from scanner.render.verdict import verdict_json, verdict_lines

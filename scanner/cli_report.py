@@ -68,7 +68,8 @@ def report(
     """
     from scanner import __version__
     from scanner.engine.rules import load_pack
-    from scanner.outputs import OutputSet, check_outputs
+    from scanner.output_checks import check_outputs
+    from scanner.outputs import OutputSet
     from scanner.render.report import ReportInputs, ReportOptions, write_reports
     from scanner.render.report_model import SignOff
 

@@ -104,8 +104,9 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
-#: Temporary files end so, and carry ``.pid<N>.`` so that a later run knows whose they are.
-TEMP_SUFFIX = ".tmp"
+#: Temporary files start so, followed by the writer's pid (``…-pid123-``): a later run
+#: removes those of a process that no longer runs.
+TEMP_PREFIX = ".backup-audit-tmp-pid"
 
 
 @cache
@@ -120,8 +121,7 @@ def output_mode() -> int:
 def atomic_writer(path: Path) -> Iterator[TextIO]:
     """A text stream whose content replaces ``path`` only if the block completes."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    prefix = f".{path.name}.pid{os.getpid()}."
-    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=TEMP_SUFFIX, dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", dir=path.parent)
     os.fchmod(fd, output_mode())
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:

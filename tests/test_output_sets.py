@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from scanner.outputs import JOURNAL, STAGING_PREFIX, OutputSet, recover
+from scanner.fileio import TEMP_PREFIX
+from scanner.outputs import JOURNAL, STAGING_PREFIX, CommitInterrupted, OutputSet, recover
 from tests.conftest import cli
 from tests.engine_helpers import GOOD_TABLE, store, write_inputs
 
@@ -112,10 +113,11 @@ def test_a_killed_run_after_its_journal_is_finished_by_the_next(tmp_path: Path) 
     folder.mkdir()
     (folder / "report.html").write_text("old html")
     (folder / "report.pdf").write_text("old pdf")
-    stage = folder / f"{STAGING_PREFIX}999999999-x"
+    stage = folder / f"{STAGING_PREFIX}x"
     stage.mkdir()
     (stage / "report.pdf").write_text("new pdf")
-    (stage / JOURNAL).write_text(json.dumps(["report.html", "report.pdf"]))
+    journal = {"move": ["report.html", "report.pdf"], "remove": [], "manifest_before": None}
+    (stage / JOURNAL).write_text(json.dumps(journal))
     (folder / "report.html").write_text("new html")  # already renamed before the kill
     done = recover(folder)
     assert (folder / "report.pdf").read_text() == "new pdf"
@@ -124,15 +126,48 @@ def test_a_killed_run_after_its_journal_is_finished_by_the_next(tmp_path: Path) 
 
 
 def test_stages_and_temporary_files_of_killed_runs_are_removed(tmp_path: Path) -> None:
-    stage = tmp_path / f"{STAGING_PREFIX}999999999-y"
+    stage = tmp_path / f"{STAGING_PREFIX}y"
     stage.mkdir()
     (stage / "report.html").write_text("half")
-    temp = tmp_path / ".findings.json.pid999999999.abc.tmp"
+    temp = tmp_path / f"{TEMP_PREFIX}999999999-abc"
     temp.write_text("half")
-    mine = tmp_path / f"{STAGING_PREFIX}{os.getpid()}-z"  # a running process's: kept
-    mine.mkdir()
-    recover(tmp_path)
-    assert not stage.exists() and not temp.exists() and mine.exists()
+    with OutputSet() as running:  # another run still going: its stage is locked, kept
+        running.path(tmp_path / "report.html").write_text("in progress")
+        recover(tmp_path)
+        assert not stage.exists() and not temp.exists()
+        assert len(list(tmp_path.glob(f"{STAGING_PREFIX}*"))) == 1
+
+
+def test_a_stale_journal_never_replaces_a_newer_set(tmp_path: Path) -> None:
+    """A stage committed, stopped, and found only after another run committed a set:
+    the folder's manifest changed since, so the stale stage is dropped, not moved in."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "manifest.json").write_text('{"schema": "backup-audit/manifest/v1"}')
+    stage = folder / f"{STAGING_PREFIX}old"
+    stage.mkdir()
+    (stage / "report.html").write_text("older run")
+    journal = {"move": ["report.html"], "remove": [], "manifest_before": "0" * 64}
+    (stage / JOURNAL).write_text(json.dumps(journal))
+    (folder / "report.html").write_text("newer run")
+    assert "removed" in recover(folder)[0]
+    assert (folder / "report.html").read_text() == "newer run" and not stage.exists()
+
+
+def test_a_disk_error_during_the_renames_is_finished_by_the_next_run(tmp_path: Path) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    outputs = OutputSet()
+    outputs.path(folder / "report.html").write_text("new html")
+    outputs.path(folder / "results.csv").write_text("new csv")
+    (folder / "results.csv").mkdir()  # the rename of the second file fails
+    with pytest.raises(CommitInterrupted):
+        outputs.commit("0")
+    outputs.discard()  # what leaving the block does: a committed stage must survive it
+    assert (folder / "report.html").read_text() == "new html"
+    (folder / "results.csv").rmdir()
+    assert "finished" in recover(folder)[0]
+    assert (folder / "results.csv").read_text() == "new csv"
 
 
 def test_a_failed_command_leaves_nothing_and_outputs_take_the_umask(tmp_path: Path) -> None:
@@ -180,9 +215,12 @@ def test_verify_names_the_leftovers_of_an_interrupted_run(tmp_path: Path) -> Non
         ).exit_code
         == 0
     )
-    stage = out / f"{STAGING_PREFIX}999999999-k"
+    stage = out / f"{STAGING_PREFIX}k"
     stage.mkdir()
-    (stage / JOURNAL).write_text("[]")
+    manifest = (out / "manifest.json").read_bytes()
+    digest = __import__("hashlib").sha256(manifest).hexdigest()
+    journal = {"move": [], "remove": [], "manifest_before": digest}
+    (stage / JOURNAL).write_text(json.dumps(journal))
     result = cli("verify", str(out))
     assert result.exit_code == 1 and "outputs of an interrupted run (committed" in result.stdout
     recover(out)
