@@ -85,7 +85,14 @@ class _Commands(TyperGroup):
         sys.exit(code if isinstance(code, int) else 0)
 
 
-_METAVARS = {"path": "PATH", "list[Path]": "PATH", "str": "TEXT", "list[str]": "TEXT"}
+_METAVARS = {
+    "path": "PATH",
+    "list[Path]": "PATH",
+    "str": "TEXT",
+    "list[str]": "TEXT",
+    "float": "NUMBER",
+    "int": "NUMBER",
+}
 
 
 def plain_metavars(command: Any) -> None:
@@ -255,6 +262,7 @@ def init(
     from importlib.resources import files
 
     from scanner import __version__
+    from scanner.console import say
     from scanner.errors import InputError
     from scanner.output_checks import check_outputs
     from scanner.outputs import OutputSet
@@ -266,7 +274,7 @@ def init(
     with OutputSet() as outputs:
         outputs.path(output).write_text(text, encoding="utf-8")
         outputs.commit(__version__)
-    typer.echo(f"Wrote {output}: edit it, then `backup-audit evaluate … --policy {output}`")
+    say(f"Wrote {output}: edit it, then `backup-audit evaluate … --policy {output}`")
 
 
 @app.command()
@@ -288,15 +296,18 @@ def demo(
     samples/policy.yaml and writes inventory.json, findings.json, results.csv,
     report.html and report.pdf. Nothing leaves this machine.
     """
-    from scanner.console import RichProgress
+    from scanner.console import RichProgress, say
     from scanner.demo import default_estate, run_demo
     from scanner.emulator.estate import load_estate
+    from scanner.manifest import OUTPUT_NAMES
+    from scanner.output_checks import check_outputs
     from scanner.pipeline import print_outcome
 
+    check_outputs(folders={"--output": output}, produces=OUTPUT_NAMES)
     chosen = load_estate(estate) if estate else default_estate()
     with RichProgress("Collecting the emulated estate") as progress:
         snapshot, outcome = run_demo(output, chosen, cli_collect.utc_now, progress)
-    typer.echo(f"{chosen.organisation}: {len(snapshot.stores)} stores emulated and collected")
+    say(f"{chosen.organisation}: {len(snapshot.stores)} stores emulated and collected")
     print_outcome(snapshot, outcome)
 
 

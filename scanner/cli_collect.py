@@ -18,6 +18,7 @@ import typer
 
 from scanner import __version__, cli_engine, cli_report
 from scanner.collectors.registry import CollectorOption, CollectRequest, known_clouds, plugins
+from scanner.console import say
 from scanner.errors import InputError
 
 CloudsArgument = Annotated[
@@ -162,11 +163,9 @@ def collect(
     print_summary(snapshot, Console())
     calls = sum(c.calls for c in snapshot.api_calls or [])
     retries = sum(c.retries for c in snapshot.api_calls or [])
-    typer.echo(
-        f"Wrote {output} ({len(snapshot.stores)} stores; {calls} API calls, {retries} retries)"
-    )
+    say(f"Wrote {output} ({len(snapshot.stores)} stores; {calls} API calls, {retries} retries)")
     for path in written[1:]:
-        typer.echo(f"Wrote {path}")
+        say(f"Wrote {path}")
 
 
 @with_cloud_options
@@ -241,9 +240,9 @@ def merge(
     with OutputSet() as outputs:
         write_snapshot(merged, outputs.path(output))
         written = outputs.commit(__version__)
-    typer.echo(f"Wrote {output} ({len(merged.stores)} stores from {len(inputs)} snapshots)")
+    say(f"Wrote {output} ({len(merged.stores)} stores from {len(inputs)} snapshots)")
     for path in written[1:]:
-        typer.echo(f"Wrote {path}")
+        say(f"Wrote {path}")
 
 
 def permissions(

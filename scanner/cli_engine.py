@@ -148,7 +148,7 @@ def gate(
     SHA-256 it records). Prints the reasons and the new failures in a few lines.
     """
     from scanner import __version__
-    from scanner.console import quiet, verbose
+    from scanner.console import quiet, say, verbose
     from scanner.findings import load_findings
     from scanner.gate import baseline_of, load_baseline, run_gate
     from scanner.gate import write_baseline as save_baseline
@@ -177,7 +177,10 @@ def gate(
         with OutputSet() as outputs:
             save_baseline(baseline_of(loaded), outputs.path(baseline))
             outputs.commit(__version__)
-        typer.echo(f"Wrote baseline {baseline}")
+        if output_format == "json":
+            typer.echo(json.dumps({"written": [str(baseline)]}))
+        else:
+            say(f"Wrote baseline {baseline}")
         return
     verdict = run_gate(loaded, load_baseline(baseline) if baseline else None, min_coverage, fail_on)
     with OutputSet() as outputs:
@@ -218,6 +221,7 @@ def rules_show(
 ) -> None:
     """One rule in full: rationale, expression, citations with the requirement texts."""
     from scanner.engine.rules import load_pack
+    from scanner.render.inert import for_text
 
     pack = load_pack(rules)
     rule = pack.rule(rule_id)
@@ -225,19 +229,21 @@ def rules_show(
         hint = did_you_mean(rule_id, (r.id for r in pack.rules))
         raise InputError(f"no rule {rule_id!r}{hint}; `backup-audit rules list` shows them")
     spec = rule.spec
-    typer.echo(f"{spec.id} — {spec.title}\nseverity: {spec.severity}    source: {rule.source}\n")
-    typer.echo(f"{spec.rationale.strip()}\n\nexpression:\n  {spec.logic}\n")
+    lines = [
+        f"{spec.id} — {spec.title}\nseverity: {spec.severity}    source: {rule.source}\n",
+        f"{spec.rationale.strip()}\n\nexpression:\n  {spec.logic}\n",
+    ]
     if spec.applies_to.kinds or spec.applies_to.frameworks or spec.applies_to.when:
-        typer.echo(f"applies to: {spec.applies_to.model_dump(exclude_defaults=True)}")
-    typer.echo(f"requires: {', '.join(spec.requires) or '-'}\n\ncitations:")
+        lines.append(f"applies to: {spec.applies_to.model_dump(exclude_defaults=True)}")
+    lines.append(f"requires: {', '.join(spec.requires) or '-'}\n\ncitations:")
     for framework, ids in sorted(spec.citations.items()):
         for requirement_id in ids:
             req = pack.catalogs[framework].requirement(requirement_id)
             assert req is not None
-            typer.echo(f"  {framework} {req.id} — {req.title}: {req.summary}")
-    typer.echo("\nremediation:")
-    for cloud, text in spec.remediation.items():
-        typer.echo(f"  {cloud}: {text}")
+            lines.append(f"  {framework} {req.id} — {req.title}: {req.summary}")
+    lines.append("\nremediation:")
+    lines += [f"  {cloud}: {text}" for cloud, text in spec.remediation.items()]
+    typer.echo(for_text("\n".join(lines)))
 
 
 @rules_app.command("validate")

@@ -67,6 +67,7 @@ def report(
     which. Last, the --output folder's manifest.json is rewritten (see verify).
     """
     from scanner import __version__
+    from scanner.console import say
     from scanner.engine.rules import load_pack
     from scanner.output_checks import check_outputs
     from scanner.outputs import OutputSet
@@ -82,7 +83,7 @@ def report(
         write_reports(inputs, outputs.folder(output), formats)
         written = outputs.commit(__version__)
     for path in written:
-        typer.echo(f"Wrote {path}")
+        say(f"Wrote {path}")
 
 
 def verify(
@@ -111,15 +112,17 @@ def verify(
     Exit codes: 0 every file verified · 1 verification failed (each problem is printed) ·
     2 bad input (no such folder, no manifest.json or a malformed one).
     """
+    from scanner.console import say
     from scanner.manifest import verify_folder
+    from scanner.render.inert import for_terminal
 
     outcome = verify_folder(folder)
     for line in outcome.checked:
-        typer.echo(f"ok    {line}")
+        say(for_terminal(f"ok    {line}"))
     for line in outcome.notes:
-        typer.echo(f"note  {line}")
+        say(for_terminal(f"note  {line}"))
     for line in outcome.problems:
-        typer.echo(f"FAIL  {line}")
+        typer.echo(for_terminal(f"FAIL  {line}"))
     if outcome.problems:
         typer.echo(f"verification FAILED: {len(outcome.problems)} problem(s) in {folder}")
         raise typer.Exit(1)

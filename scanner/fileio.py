@@ -59,9 +59,28 @@ class StrictLoader(_BaseLoader):  # type: ignore[misc]
         return super().construct_mapping(node, deep)
 
 
+def read_input_bytes(path: Path, what: str, max_bytes: int = MAX_JSON_BYTES) -> bytes:
+    """The bytes of an input file, checked as :func:`read_input_text` checks."""
+    _check_input_file(path, what, max_bytes)
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputFileError(path, f"cannot read {what}: {exc.strerror or exc}") from None
+
+
 def read_input_text(path: Path, what: str, max_bytes: int) -> str:
     """The text of an input file; a folder, a device, a missing, huge or non-UTF-8 file is
     bad input naming the file (checked before reading a byte)."""
+    _check_input_file(path, what, max_bytes)
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputFileError(path, f"not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise InputFileError(path, f"cannot read {what}: {exc.strerror or exc}") from None
+
+
+def _check_input_file(path: Path, what: str, max_bytes: int) -> None:
     try:
         info = path.stat()
     except OSError as exc:
@@ -74,30 +93,33 @@ def read_input_text(path: Path, what: str, max_bytes: int) -> str:
         raise InputFileError(
             path, f"{info.st_size:,} bytes: larger than {max_bytes:,}, too large for {what}"
         )
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputFileError(path, f"not UTF-8 text (byte {exc.start})") from None
-    except OSError as exc:
-        raise InputFileError(path, f"cannot read {what}: {exc.strerror or exc}") from None
 
 
 def parse_json(path: Path, text: str) -> Any:
     """JSON as the standard allows it (no NaN or Infinity), nesting within Python's limit;
     anything else is bad input naming the file and line."""
     try:
-        return json.loads(text, parse_constant=_no_constant)
+        return json.loads(text, parse_constant=_no_constant, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
         raise InputFileError(path, f"not valid JSON: {exc.msg}", exc.lineno) from None
     except RecursionError:
         raise InputFileError(path, "not valid input: JSON nested too deeply") from None
     except ValueError as exc:
-        found = _CONSTANT.search(text)
+        found = _CONSTANT.search(text) if "allows" in str(exc) else None
         line = text.count("\n", 0, found.start()) + 1 if found else None
         raise InputFileError(path, f"not valid JSON: {exc}", line) from None
 
 
 _CONSTANT = re.compile(r"[:\[,]\s*-?(NaN|Infinity)\b")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        seen: set[str] = set()
+        twice = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+        raise ValueError(f"duplicate key {twice!r} (a reader would keep only the last)")
+    return data
 
 
 def _no_constant(name: str) -> Any:

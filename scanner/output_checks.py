@@ -30,6 +30,7 @@ def check_outputs(
 
     given = [p for p in inputs if p is not None]
     seen: dict[Path, str] = {}
+    flag = "output path"
     try:
         for flag, path in (files or {}).items():
             if path is None:
@@ -46,18 +47,18 @@ def check_outputs(
             if path is not None:
                 check_output_folder(path, flag, given, [*produces, MANIFEST_NAME])
                 check_manifest_writable(path)
-    except (OSError, RuntimeError) as exc:  # a name too long, a symlink loop …
-        raise InputError(f"output path: {exc}") from None
+    except (OSError, RuntimeError) as exc:  # a path too long, a symlink loop …
+        raise InputError(f"{flag}: {exc}") from None
 
 
 def check_output_file(path: Path, flag: str, inputs: Iterable[Path] = ()) -> None:
     """Refuse an output file that cannot be written: a folder or a device at its place,
     a name too long, an unwritable folder, or one of the command's own inputs."""
+    if len(os.fsencode(path.name)) > NAME_MAX:
+        raise InputError(f"{flag} {path.name[:40]}…: the name is longer than {NAME_MAX} bytes")
     if path.exists() and not path.is_file():
         kind = "a folder" if path.is_dir() else "not a regular file"
         raise InputError(f"{flag} {path}: is {kind}; give a file path")
-    if len(os.fsencode(path.name)) > NAME_MAX:
-        raise InputError(f"{flag} {path.name[:40]}…: the name is longer than {NAME_MAX} bytes")
     _check_writable_folder(path.parent, flag, path)
     for given in inputs:
         if path.exists() and given.exists() and path.samefile(given):

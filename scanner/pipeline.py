@@ -100,14 +100,20 @@ def _run_stages(
 
 def print_outcome(snapshot: Snapshot, outcome: PipelineOutcome) -> None:
     """The inventory summary, coverage, the files written and the gate's verdict."""
+    from scanner.console import quiet, say
+    from scanner.render.inert import for_terminal
     from scanner.summary import print_coverage, print_summary
 
     console = Console()
-    print_summary(snapshot, console)
-    print_coverage(outcome.evaluation.coverage, outcome.evaluation.exceptions, console)
+    if not quiet():
+        print_summary(snapshot, console)
+        print_coverage(outcome.evaluation.coverage, outcome.evaluation.exceptions, console)
     for path in outcome.written:
-        typer.echo(f"Wrote {path}")
+        say(f"Wrote {path}")
     if outcome.verdict is not None:
         for reason in outcome.verdict.reasons:
-            typer.echo(f"FAIL: {reason}")
-        typer.echo("gate passed" if outcome.verdict.passed else "gate FAILED")
+            typer.echo(for_terminal(f"FAIL: {reason}"))
+        if outcome.verdict.passed:
+            say("gate passed")
+        else:
+            typer.echo("gate FAILED")

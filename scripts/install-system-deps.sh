@@ -14,7 +14,7 @@ fi
 if [ "${1:-}" = "--tests" ]; then packages+=(chromium poppler-utils); fi
 missing=()
 for package in "${packages[@]}"; do
-  dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+  [ "$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null)" = "install ok installed" ] || missing+=("$package")
 done
 [ "${#missing[@]}" -eq 0 ] && exit 0
 if ! command -v apt-get >/dev/null 2>&1; then
@@ -31,8 +31,18 @@ if [ "$(id -u)" -ne 0 ]; then
   sudo="sudo"
 fi
 echo "installing ${missing[*]}" >&2
-# Wait for another apt or dpkg (unattended-upgrades on a fresh machine) instead of failing.
+# Wait for another apt or dpkg (unattended-upgrades on a fresh machine) instead of failing:
+# DPkg::Lock::Timeout covers dpkg's lock; `update` takes the lists lock, so it is retried.
 lock=(-o DPkg::Lock::Timeout=600)
-$sudo apt-get "${lock[@]}" update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get "${lock[@]}" install -y -qq \
+deadline=$((SECONDS + 600))
+until $sudo apt-get "${lock[@]}" update -qq; do
+  if [ "$SECONDS" -ge "$deadline" ]; then
+    echo "backup-audit: error: apt-get update kept failing for 10 minutes" >&2
+    exit 1
+  fi
+  echo "apt is busy (another package manager runs?); retrying in 10 s" >&2
+  sleep 10
+done
+# env, not a prefix: sudo's env_reset would drop DEBIAN_FRONTEND
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get "${lock[@]}" install -y -qq \
   --no-install-recommends "${missing[@]}" >/dev/null

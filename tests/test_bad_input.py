@@ -8,6 +8,7 @@ folder of valid inputs: inventory.json, policy.yaml, findings.json, baseline.jso
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -85,3 +86,14 @@ def test_a_40_mb_policy_is_refused_by_its_size_without_parsing(tmp_path: Path, v
     result = cli("evaluate", str(valid / "inventory.json"), "--policy", str(policy), "-o", str(out))
     assert result.exit_code == 2 and not out.exists()
     assert result.stderr.startswith(f"{PREFIX}{policy}: 41,943,054 bytes: larger than")
+
+
+def test_a_rule_path_that_is_a_folder_or_a_pipe_is_refused(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    (rules / "x.yaml").mkdir(parents=True)
+    result = cli("rules", "validate", "--rules", str(rules))
+    assert result.exit_code == 2 and "is a folder" in result.stderr.splitlines()[0]
+    (rules / "x.yaml").rmdir()
+    os.mkfifo(rules / "x.yaml")  # reading it would block for ever
+    result = cli("rules", "validate", "--rules", str(rules))
+    assert result.exit_code == 2 and "not a regular file" in result.stderr.splitlines()[0]

@@ -44,3 +44,14 @@ def test_a_hostile_store_name_is_inert_in_csv_junit_markdown_and_terminal(tmp_pa
     assert not any("\x1b" in c for c in cells)
     markdown = summary.read_text()
     assert "\x1b" not in markdown and "\\|" in markdown and "\\`" in markdown
+
+
+def test_the_html_report_shows_control_characters_instead_of_carrying_them(
+    tmp_path: Path,
+) -> None:
+    evaluate(tmp_path, [store(HOSTILE, protections=[])])
+    out = tmp_path / "report"
+    result = cli("report", str(tmp_path / "findings.json"), "--format", "html", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    html = (out / "report.html").read_text()
+    assert "\x1b" not in html and "\u202e" not in html and "\\x1b]0;pwned" in html

@@ -180,8 +180,8 @@ def load_pack(extra: list[Path] | None = None) -> RulePack:
     digest = hashlib.sha256()
     for index, directory in enumerate(directories):
         for path in yaml_files(directory):
-            digest.update(f"{index}/{path.name}\0".encode() + path.read_bytes())
             text, loaded = _load_file(path, catalogs)
+            digest.update(f"{index}/{path.name}\0".encode() + text.encode("utf-8"))
             for position, rule in enumerate(loaded):
                 if index:
                     org[rule.id] = (path, text, position)

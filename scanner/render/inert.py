@@ -30,6 +30,20 @@ def for_terminal(text: str) -> str:
     return _CONTROL.sub(_visible, text)
 
 
+def for_text(text: str) -> str:
+    """Several lines (a rule's rationale, a page of HTML text): line breaks kept, every
+    other control character shown."""
+    return "\n".join(for_terminal(line) for line in text.split("\n"))
+
+
+def for_html(value: object) -> object:
+    """Jinja's ``finalize`` for the report: strings from outside keep their line breaks
+    and show their other control characters (autoescaping then escapes the markup)."""
+    if isinstance(value, str) and not hasattr(value, "__html__") and _CONTROL.search(value):
+        return for_text(value)
+    return value
+
+
 def for_rich(text: str) -> str:
     """For rich's console: controls shown and ``[markup]`` printed as written."""
     from rich.markup import escape

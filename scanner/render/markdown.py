@@ -40,9 +40,12 @@ def summary_markdown(findings: Findings, verdict: GateVerdict | None = None) -> 
     if not findings.populations.complete:
         unlisted = findings.populations.unlisted
         lines += [
-            f"**Population incomplete:** {len(unlisted)} listing(s) failed "
-            f"(e.g. {unlisted[0].account} {unlisted[0].region or ''} {unlisted[0].operation} "
-            f"{unlisted[0].error_code}); coverage is of the stores that could be listed.",
+            f"**Population incomplete:** {len(unlisted)} listing(s) failed (e.g. "
+            + for_markdown(
+                f"{unlisted[0].account} {unlisted[0].region or ''} {unlisted[0].operation} "
+                f"{unlisted[0].error_code}"
+            )
+            + "); coverage is of the stores that could be listed.",
             "",
         ]
     lines += ["| scope | coverage |", "|---|---|", f"| overall | {_pct(cov.overall)} |"]

@@ -17,12 +17,13 @@ from markupsafe import Markup
 
 from scanner.engine.rules import RulePack
 from scanner.errors import InputFileError
-from scanner.fileio import write_atomic
+from scanner.fileio import read_input_bytes, write_atomic
 from scanner.findings import Findings, load_findings
 from scanner.gate import Baseline, load_baseline
 from scanner.heap import bulk_objects
 from scanner.inventory import load_snapshot
 from scanner.model import Snapshot
+from scanner.render.inert import for_html
 from scanner.render.report_model import STATUS_LABEL, Report, ReportContext, SignOff, build_report
 from scanner.render.report_sections import evidence_value, request_ids
 
@@ -38,7 +39,10 @@ def render_html(report: Report, pack: RulePack) -> str:
     """The report as one self-contained HTML document (inline CSS, SVG and script)."""
     directory = templates_dir()
     env = Environment(
-        loader=FileSystemLoader(directory), autoescape=True, undefined=StrictUndefined
+        loader=FileSystemLoader(directory),
+        autoescape=True,
+        undefined=StrictUndefined,
+        finalize=for_html,
     )
     env.filters["value"] = evidence_value
     env.filters["request_ids"] = request_ids
@@ -136,10 +140,7 @@ class ReportOptions:
 
 
 def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InputFileError(path, f"cannot read: {exc.strerror}") from None
+    return read_input_bytes(path, "an input")
 
 
 def called_operations(findings: Findings) -> list[dict[str, object]] | None:
