@@ -63,6 +63,7 @@ class _Commands(TyperGroup):
         """Click's main, with its usage errors (unknown option, missing argument, a value
         out of range) said in our one style: ``backup-audit: error: …``, exit 2."""
         plain_metavars(self)
+        args = hoist_verbosity(list(sys.argv[1:] if args is None else args))
         try:
             code = super().main(
                 args=args,
@@ -83,6 +84,18 @@ class _Commands(TyperGroup):
             typer.echo("backup-audit: error: aborted", err=True)
             sys.exit(1)
         sys.exit(code if isinstance(code, int) else 0)
+
+
+_VERBOSITY_FLAGS = ("-q", "--quiet", "-v", "--verbose")
+
+
+def hoist_verbosity(args: list[str]) -> list[str]:
+    """``-q``/``-v`` are accepted after the command too (``gate -q``): moved to the front,
+    where the root command reads them. Nothing after ``--`` is touched."""
+    end = args.index("--") if "--" in args else len(args)
+    flags = [a for a in args[:end] if a in _VERBOSITY_FLAGS]
+    rest = [a for a in args[:end] if a not in _VERBOSITY_FLAGS]
+    return flags + rest + args[end:]
 
 
 _METAVARS = {
@@ -183,11 +196,11 @@ def _root(
     version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
     quiet: Annotated[
         bool,
-        typer.Option("--quiet", "-q", help="Print only errors and failing verdicts."),
+        typer.Option("--quiet", "-q", help="Print only errors and failing verdicts (any command)."),
     ] = False,
     verbose: Annotated[
         bool,
-        typer.Option("--verbose", "-v", help="Print every result behind a verdict."),
+        typer.Option("--verbose", "-v", help="Print every result behind a verdict (any command)."),
     ] = False,
 ) -> None:
     from scanner.console import NORMAL, QUIET, VERBOSE, set_verbosity

@@ -63,6 +63,7 @@ def test_quiet_prints_only_failing_verdicts(tmp_path: Path) -> None:
     )
     assert quiet.exit_code == 0 and quiet.stdout == ""
     assert cli("-q", "-v", "gate", str(findings)).exit_code == 2
+    assert cli("gate", str(findings), "-q").stdout == ""  # after the command, too
 
 
 def test_init_writes_a_commented_starter_policy_that_evaluates(tmp_path: Path) -> None:
