@@ -24,7 +24,7 @@ _DENIED = re.compile(
 _NOT_FOUND = re.compile(r"NotFound|NoSuch|NOT_FOUND|^404$|DoesNotExist", re.IGNORECASE)
 _THROTTLED = re.compile(
     r"Throttl|TooManyRequests|RequestLimitExceeded|SlowDown|RESOURCE_EXHAUSTED|^429$|"
-    r"RateExceeded",
+    r"RateExceeded|rateLimitExceeded",
     re.IGNORECASE,
 )
 _TIMEOUT = re.compile(r"Timeout|DEADLINE_EXCEEDED", re.IGNORECASE)
