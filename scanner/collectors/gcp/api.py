@@ -67,7 +67,7 @@ class GcpApi:
 
     def storage_client(self, project: str) -> Any:
         """A Cloud Storage client for ``project`` whose session is guarded."""
-        from google.cloud import storage
+        from google.cloud import storage  # type: ignore[attr-defined]
 
         options = {"api_endpoint": self.settings.endpoint} if self.settings.endpoint else None
         client = storage.Client(
@@ -77,6 +77,43 @@ class GcpApi:
         )
         guard_session(client._http, self.routes, self.counter)
         return client
+
+    def firestore_admin(self) -> Any:
+        """A Firestore admin client (REST) whose session is guarded."""
+        from google.cloud import firestore_admin_v1
+
+        client = firestore_admin_v1.FirestoreAdminClient(
+            transport="rest",
+            credentials=self.settings.resolved_credentials(),
+            client_options=self._options(),
+        )
+        session = client._transport._session  # type: ignore[attr-defined]
+        guard_session(session, self.routes, self.counter)
+        return client
+
+    def _options(self) -> Any:
+        from google.api_core.client_options import ClientOptions
+
+        endpoint = self.settings.endpoint
+        return ClientOptions(api_endpoint=endpoint) if endpoint else None
+
+    def call(
+        self,
+        service: str,
+        operation: str,
+        attribute: GapAttribute,
+        send: Callable[[], Any],
+        location: str | None = None,
+    ) -> tuple[dict[str, Any] | None, Gap | None]:
+        """One call's answer as REST JSON (camelCase fields, enums as names, durations as
+        ``"604800s"``), or the gap it leaves."""
+        self.guard.check(service, operation)
+        self.counter.call(service, operation)
+        try:
+            answer = send()
+        except Exception as exc:
+            return None, self.gap_from(exc, service, operation, attribute, location)
+        return as_json(answer), None
 
     def retry(self) -> Any:
         """google-api-core's retry on transient errors, within the settings."""
@@ -158,3 +195,13 @@ def _error_code(exc: Exception) -> str:
 def _message(exc: Exception) -> str:
     message = getattr(exc, "message", None) or str(exc)
     return " ".join(str(message).split())[:500]
+
+
+def as_json(message: Any) -> dict[str, Any]:
+    """A proto-plus message as the REST API writes it (camelCase, JSON encodings)."""
+    if isinstance(message, dict):
+        return message
+    converted: dict[str, Any] = type(message).to_dict(
+        message, preserving_proto_field_name=False, use_integers_for_enums=False
+    )
+    return converted

@@ -1,17 +1,20 @@
 """A REST fake of the Google Cloud APIs backup-audit reads, on 127.0.0.1.
 
-Answers are shaped as the REST references give them: field names in camelCase, paging
-with ``pageToken`` / ``nextPageToken``, and errors as ``{"error": {"code", "message",
-"errors": [{"reason", "domain", "message"}]}}`` (Cloud Storage's JSON API). A project can
-be made to refuse (403), to throttle a number of times before answering (429), or to
-fail (503). Every request is recorded, so tests can prove what was (not) sent.
+Answers are shaped as the REST references give them: field names in camelCase, enums as
+names, durations as ``"604800s"``, paging with ``pageToken`` / ``nextPageToken``. Errors
+follow each API: Cloud Storage's JSON API answers ``{"error": {"code", "message",
+"errors": [{"reason", "domain", "message"}]}}``; the other APIs answer the standard
+``{"error": {"code", "message", "status"}}``. A project (or one service of it) can be
+made to refuse (403), to throttle a number of times (429) or to fail (503). Every
+request is recorded, so tests can prove what was, and was not, sent.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,30 +22,116 @@ from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
 FaultKind = Literal["denied", "throttled", "unavailable"]
-_FAULTS: dict[str, tuple[int, str, str]] = {
-    "denied": (403, "forbidden", "does not have storage.buckets.list access to the project"),
-    "throttled": (429, "rateLimitExceeded", "The project exceeded the rate limit"),
-    "unavailable": (503, "backendError", "Backend Error"),
+_FAULTS: dict[str, tuple[int, str, str, str]] = {
+    "denied": (403, "forbidden", "PERMISSION_DENIED", "The caller does not have permission"),
+    "throttled": (429, "rateLimitExceeded", "RESOURCE_EXHAUSTED", "Quota exceeded"),
+    "unavailable": (503, "backendError", "UNAVAILABLE", "The service is unavailable"),
 }
 
 
 @dataclass
 class Fault:
-    """How a project misbehaves: ``times`` answers of this kind, then normal ones."""
+    """How a project misbehaves: ``times`` answers of this kind (for ``service`` only,
+    e.g. ``firestore``, or every service; for paths ending with ``path_end`` only, e.g.
+    ``/backups``), then normal ones."""
 
     kind: FaultKind
     times: int = 1_000_000
+    service: str | None = None
+    path_end: str | None = None
+
+
+@dataclass
+class FirestoreDatabase:
+    """A Firestore database (``Database`` JSON) with its schedules and backups."""
+
+    database: dict[str, Any]
+    schedules: list[dict[str, Any]] = field(default_factory=list)
+    backups: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
 class GcpState:
-    """What the fake holds: buckets per project (as ``buckets.list`` items), faults."""
+    """What the fake holds, per project, and how it misbehaves."""
 
     buckets: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    firestore: dict[str, list[FirestoreDatabase]] = field(default_factory=dict)
     faults: dict[str, Fault] = field(default_factory=dict)
     page_size: int = 50
     requests: list[tuple[str, str]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+Answer = tuple[int, dict[str, Any]]
+Handler = Callable[[GcpState, dict[str, str], dict[str, str]], Answer]
+
+
+def _storage_buckets(state: GcpState, path: dict[str, str], query: dict[str, str]) -> Answer:
+    items = sorted(state.buckets.get(query.get("project", ""), []), key=lambda b: b["name"])
+    page = _page(items, query, state.page_size, "items")
+    return 200, {"kind": "storage#buckets", **page}
+
+
+def _databases(state: GcpState, path: dict[str, str], query: dict[str, str]) -> Answer:
+    found = state.firestore.get(path["project"], [])
+    return 200, {"databases": [d.database for d in found]}
+
+
+def _schedules(state: GcpState, path: dict[str, str], query: dict[str, str]) -> Answer:
+    name = f"projects/{path['project']}/databases/{path['database']}"
+    for found in state.firestore.get(path["project"], []):
+        if found.database["name"] == name:
+            return 200, {"backupSchedules": found.schedules}
+    return _status(404, "NOT_FOUND", f"Database {name} not found")
+
+
+def _backups(state: GcpState, path: dict[str, str], query: dict[str, str]) -> Answer:
+    location = path["location"]
+    backups = [
+        b
+        for found in state.firestore.get(path["project"], [])
+        for b in found.backups
+        if location == "-" or f"/locations/{location}/" in b["name"]
+    ]
+    return 200, {"backups": sorted(backups, key=lambda b: b["name"])}
+
+
+ROUTES: tuple[tuple[str, str, re.Pattern[str], Handler], ...] = (
+    ("storage", "GET", re.compile(r"/storage/v1/b"), _storage_buckets),
+    (
+        "firestore",
+        "GET",
+        re.compile(r"/v1/projects/(?P<project>[^/]+)/databases"),
+        _databases,
+    ),
+    (
+        "firestore",
+        "GET",
+        re.compile(
+            r"/v1/projects/(?P<project>[^/]+)/databases/(?P<database>[^/]+)/backupSchedules"
+        ),
+        _schedules,
+    ),
+    (
+        "firestore",
+        "GET",
+        re.compile(r"/v1/projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)/backups"),
+        _backups,
+    ),
+)
+
+
+def _page(items: list[Any], query: dict[str, str], page_size: int, key: str) -> dict[str, Any]:
+    start = int(query.get("pageToken") or 0)
+    size = min(int(query.get("maxResults") or query.get("pageSize") or page_size), page_size)
+    page: dict[str, Any] = {key: items[start : start + size]}
+    if start + size < len(items):
+        page["nextPageToken"] = str(start + size)
+    return page
+
+
+def _status(code: int, status: str, message: str) -> Answer:
+    return code, {"error": {"code": code, "message": message, "status": status}}
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -52,51 +141,48 @@ class _Handler(BaseHTTPRequestHandler):
         return
 
     def do_GET(self) -> None:
-        self._record()
-        url = urlsplit(self.path)
-        if url.path != "/storage/v1/b":
-            return self._error(404, "notFound", f"No such route: GET {url.path}")
-        query = {k: v[0] for k, v in parse_qs(url.query).items()}
-        project = query.get("project", "")
-        if self._faulted(project):
-            return None
-        items = sorted(self.state.buckets.get(project, []), key=lambda b: b["name"])
-        start = int(query.get("pageToken") or 0)
-        size = min(int(query.get("maxResults") or self.state.page_size), self.state.page_size)
-        page: dict[str, Any] = {"kind": "storage#buckets", "items": items[start : start + size]}
-        if start + size < len(items):
-            page["nextPageToken"] = str(start + size)
-        return self._json(200, page)
+        self._answer("GET")
 
     def do_POST(self) -> None:
-        self._record()
-        self._error(405, "methodNotAllowed", "The fake answers reads only")
+        self._answer("POST")
 
-    do_PUT = do_PATCH = do_DELETE = do_POST
+    def do_PUT(self) -> None:
+        self._answer("PUT")
 
-    def _record(self) -> None:
+    def do_PATCH(self) -> None:
+        self._answer("PATCH")
+
+    def do_DELETE(self) -> None:
+        self._answer("DELETE")
+
+    def _answer(self, method: str) -> None:
+        url = urlsplit(self.path)
         with self.state.lock:
-            self.state.requests.append((self.command, urlsplit(self.path).path))
+            self.state.requests.append((method, url.path))
+        query = {k: v[0] for k, v in parse_qs(url.query).items()}
+        for service, verb, pattern, handler in ROUTES:
+            found = pattern.fullmatch(url.path)
+            if found and verb == method:
+                project = found.groupdict().get("project") or query.get("project", "")
+                fault = self._fault(project, service, url.path)
+                code, body = fault or handler(self.state, found.groupdict(), query)
+                return self._json(code, body)
+        return self._json(*_status(404, "NOT_FOUND", f"No such route: {method} {url.path}"))
 
-    def _faulted(self, project: str) -> bool:
+    def _fault(self, project: str, service: str, path: str) -> Answer | None:
         with self.state.lock:
             fault = self.state.faults.get(project)
-            if fault is None or fault.times <= 0:
-                return False
+            if fault is None or fault.times <= 0 or fault.service not in (None, service):
+                return None
+            if fault.path_end is not None and not path.endswith(fault.path_end):
+                return None
             fault.times -= 1
-        code, reason, message = _FAULTS[fault.kind]
-        self._error(code, reason, f"{message} ({project})")
-        return True
-
-    def _error(self, code: int, reason: str, message: str) -> None:
-        body = {
-            "error": {
-                "code": code,
-                "message": message,
-                "errors": [{"message": message, "domain": "global", "reason": reason}],
-            }
-        }
-        self._json(code, body)
+        code, reason, status, message = _FAULTS[fault.kind]
+        text = f"{message} ({project})"
+        if service == "storage":
+            errors = [{"message": text, "domain": "global", "reason": reason}]
+            return code, {"error": {"code": code, "message": text, "errors": errors}}
+        return _status(code, status, text)
 
     def _json(self, code: int, body: dict[str, Any]) -> None:
         data = json.dumps(body).encode()

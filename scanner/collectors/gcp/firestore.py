@@ -1,0 +1,252 @@
+"""Firestore databases, their backup schedules and backups (REST, Firestore Admin API v1).
+
+Per project: ``databases.list`` (location, point-in-time recovery and its earliest
+version, delete protection, CMEK), ``backupSchedules.list`` per database (daily or
+weekly, retention) and one ``backups.list`` over every location (``locations/-``): each
+READY backup is a recovery point of its database, kept where the database is. PITR is a
+continuous window from ``earliestVersionTime`` to the collection.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+from scanner.collectors.answers import gap_for
+from scanner.collectors.gcp.api import GcpApi
+from scanner.collectors.gcp.guard import Route, route
+from scanner.collectors.readonly import declare
+from scanner.collectors.tasks import StoreResult
+from scanner.model import DataStore, Encryption, Evidence, Gap, Protection
+
+OPERATIONS = declare(
+    "firestore",
+    {
+        "ListDatabases": "datastore.databases.list",
+        "ListBackupSchedules": "datastore.backupSchedules.list",
+        "ListBackups": "datastore.backups.list",
+    },
+)
+_P = r"/v1/projects/[^/]+"
+ROUTES: tuple[Route, ...] = (
+    route(OPERATIONS[0], "GET", _P + r"/databases"),
+    route(OPERATIONS[1], "GET", _P + r"/databases/[^/]+/backupSchedules"),
+    route(OPERATIONS[2], "GET", _P + r"/locations/[^/]+/backups"),
+)
+KIND = "gcp.firestore.database"
+
+#: Multi-region locations and their regions (Firestore locations page): the two
+#: read-write regions and the witness.
+MULTI_REGIONS = {
+    "eur3": ("europe-west1", "europe-west4", "europe-north1"),
+    "nam5": ("us-central1", "us-central2", "us-east1"),
+    "nam7": ("us-central1", "us-east4", "us-central2"),
+}
+_WEEK_HOURS, _DAY_HOURS = 168.0, 24.0
+
+
+def list_databases(
+    api: GcpApi, project: str, now: datetime
+) -> tuple[list[StoreResult], Gap | None]:
+    """Every database of ``project`` with its schedules and backups, or the gap that
+    stopped the listing of databases."""
+    client = api.firestore_admin()
+    answer, gap = api.call(
+        "firestore",
+        "ListDatabases",
+        "inventory",
+        lambda: client.list_databases(parent=f"projects/{project}", retry=api.retry()),
+    )
+    if answer is None:
+        return [], gap
+    items = [StoreResult(database_store(d, project)) for d in answer.get("databases", [])]
+    backups, backups_gap = api.call(
+        "firestore",
+        "ListBackups",
+        "recovery_points",
+        lambda: client.list_backups(parent=f"projects/{project}/locations/-", retry=api.retry()),
+    )
+    for item in items:
+        send = partial(client.list_backup_schedules, parent=item.store.id, retry=api.retry())
+        schedules, schedules_gap = api.call("firestore", "ListBackupSchedules", "protections", send)
+        add_schedules(item, schedules, schedules_gap)
+        add_backups(item, backups, backups_gap)
+        add_pitr(item, now)
+    return items, None
+
+
+def database_store(database: dict[str, Any], project: str) -> DataStore:
+    """One ``Database`` as ``databases.list`` returned it."""
+    name = str(database["name"])
+    location = str(database.get("locationId", ""))
+    protected = database.get("deleteProtectionState")
+    store = DataStore(
+        id=name,
+        cloud="gcp",
+        account=project,
+        region=location,
+        regions=list(MULTI_REGIONS.get(location, (location,))),
+        kind=KIND,
+        name=name.rsplit("/", 1)[-1],
+        created_at=database.get("createTime"),
+        tags={},  # databases carry no labels: classification and tier take the defaults
+        deletion_protection=protected == "DELETE_PROTECTION_ENABLED",
+        attributes={
+            "type": database.get("type"),
+            "edition": database.get("databaseEdition"),
+            "pitr": database.get("pointInTimeRecoveryEnablement"),
+            "version_retention_period": database.get("versionRetentionPeriod"),
+            "earliest_version_time": database.get("earliestVersionTime"),
+        },
+    )
+    fields = {
+        "name": name,
+        "locationId": location,
+        "createTime": database.get("createTime"),
+        "deleteProtectionState": protected,
+        "type": database.get("type"),
+        "labels": "(Firestore databases have none)",
+    }
+    store.evidence.append(
+        Evidence(operation="firestore:ListDatabases", region=location, fields=fields)
+    )
+    store.encryption = _encryption(database, location)
+    return store
+
+
+def _encryption(database: dict[str, Any], location: str) -> Encryption:
+    key = (database.get("cmekConfig") or {}).get("kmsKeyName")
+    evidence = Evidence(
+        operation="firestore:ListDatabases",
+        region=location,
+        fields={"cmekConfig.kmsKeyName": key},
+    )
+    key_type = "customer_managed" if key else "provider_managed"
+    return Encryption(enabled=True, key_type=key_type, key_id=key, evidence=[evidence])
+
+
+def add_pitr(item: StoreResult, now: datetime) -> None:
+    """Point-in-time recovery: a continuous protection, and its window when enabled."""
+    store = item.store
+    enabled = store.attributes.get("pitr") == "POINT_IN_TIME_RECOVERY_ENABLED"
+    retention = _days(store.attributes.get("version_retention_period"))
+    earliest = store.attributes.get("earliest_version_time")
+    evidence = Evidence(
+        operation="firestore:ListDatabases",
+        region=store.region,
+        fields={
+            "pointInTimeRecoveryEnablement": store.attributes.get("pitr"),
+            "versionRetentionPeriod": store.attributes.get("version_retention_period"),
+            "earliestVersionTime": earliest,
+        },
+    )
+    store.protections.append(
+        Protection(
+            role="continuous",
+            origin="native",
+            source="Firestore point-in-time recovery",
+            name="Point-in-time recovery",
+            enabled=enabled,
+            immutable=False,
+            retention_days=retention if enabled else None,
+            evidence=[evidence],
+        )
+    )
+    if enabled and isinstance(earliest, str):
+        oldest = datetime.fromisoformat(earliest.replace("Z", "+00:00"))
+        encryption = store.encryption
+        key_type = encryption.key_type if encryption else None
+        item.add_window("Firestore point-in-time recovery", oldest, now, evidence, True, key_type)
+
+
+def add_schedules(item: StoreResult, answer: dict[str, Any] | None, gap: Gap | None) -> None:
+    """Backup schedules: each a scheduled native backup (daily or weekly, retention)."""
+    store = item.store
+    if answer is None:
+        if gap is not None:
+            store.gaps += gap_for(
+                gap.model_copy(update={"role": "backup"}), "protections", resource=store.id
+            )
+        return
+    for schedule in answer.get("backupSchedules", []):
+        weekly = "weeklyRecurrence" in schedule
+        store.protections.append(
+            Protection(
+                role="backup",
+                origin="native",
+                source="Firestore scheduled backups",
+                name=str(schedule.get("name", "")).rsplit("/", 1)[-1] or "backup schedule",
+                enabled=True,
+                immutable=False,
+                frequency_hours=_WEEK_HOURS if weekly else _DAY_HOURS,
+                retention_days=_days(schedule.get("retention")),
+                details={"day": (schedule.get("weeklyRecurrence") or {}).get("day")},
+                evidence=[
+                    Evidence(
+                        operation="firestore:ListBackupSchedules",
+                        region=store.region,
+                        fields={
+                            "name": schedule.get("name"),
+                            "recurrence": "weekly" if weekly else "daily",
+                            "retention": schedule.get("retention"),
+                        },
+                    )
+                ],
+            )
+        )
+    if not answer.get("backupSchedules"):
+        item.note_listing(
+            Evidence(
+                operation="firestore:ListBackupSchedules",
+                region=store.region,
+                fields={"backupSchedules": "returned 0 schedules for this database"},
+            )
+        )
+
+
+def add_backups(item: StoreResult, answer: dict[str, Any] | None, gap: Gap | None) -> None:
+    """READY backups of this database as native recovery points; unreachable locations
+    leave the points unknown."""
+    store = item.store
+    if answer is None or answer.get("unreachable"):
+        unreachable = ", ".join((answer or {}).get("unreachable", []))
+        failed = gap or Gap(
+            attribute="recovery_points",
+            operation="firestore:ListBackups",
+            error_code="UNREACHABLE",
+            cause="unreachable",
+            message=f"backups.list could not reach these locations: {unreachable}",
+            permission="datastore.backups.list",
+        )
+        store.gaps += gap_for(failed, "recovery_points", resource=store.id)
+        return
+    mine = [b for b in answer.get("backups", []) if b.get("database") == store.id]
+    ready = sorted(
+        datetime.fromisoformat(str(b["snapshotTime"]).replace("Z", "+00:00"))
+        for b in mine
+        if b.get("state") == "READY" and b.get("snapshotTime")
+    )
+    evidence = Evidence(
+        operation="firestore:ListBackups",
+        region=store.region,
+        fields={
+            "backups of this database (state=READY)": len(ready),
+            "snapshotTime (newest)": ready[-1].isoformat() if ready else None,
+            "expireTime (latest)": max((str(b.get("expireTime")) for b in mine), default=None),
+        },
+    )
+    if ready:
+        key_type = store.encryption.key_type if store.encryption else None
+        item.add_points(
+            "native_backup", "Firestore backups", ready, evidence, True, key_type=key_type
+        )
+    else:
+        item.note_listing(evidence)
+
+
+def _days(duration: object) -> float | None:
+    """``"604800s"`` → 7.0."""
+    if not isinstance(duration, str) or not duration.endswith("s"):
+        return None
+    return timedelta(seconds=float(duration[:-1])).total_seconds() / 86400
