@@ -82,13 +82,16 @@ class GcpApi:
         """A Firestore admin client (REST) whose session is guarded."""
         from google.cloud import firestore_admin_v1
 
-        client = firestore_admin_v1.FirestoreAdminClient(
+        return self.gapic(firestore_admin_v1.FirestoreAdminClient)
+
+    def gapic(self, client_class: Any) -> Any:
+        """A GAPIC client over REST whose session is guarded."""
+        client = client_class(
             transport="rest",
             credentials=self.settings.resolved_credentials(),
             client_options=self._options(),
         )
-        session = client._transport._session  # type: ignore[attr-defined]
-        guard_session(session, self.routes, self.counter)
+        guard_session(client._transport._session, self.routes, self.counter)
         return client
 
     def _options(self) -> Any:

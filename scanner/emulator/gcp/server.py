@@ -56,6 +56,8 @@ class GcpState:
 
     buckets: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     firestore: dict[str, list[FirestoreDatabase]] = field(default_factory=dict)
+    sql_instances: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    sql_backup_runs: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     faults: dict[str, Fault] = field(default_factory=dict)
     page_size: int = 50
     requests: list[tuple[str, str]] = field(default_factory=list)
@@ -96,6 +98,21 @@ def _backups(state: GcpState, path: dict[str, str], query: dict[str, str]) -> An
     return 200, {"backups": sorted(backups, key=lambda b: b["name"])}
 
 
+def _sql_instances(state: GcpState, path: dict[str, str], query: dict[str, str]) -> Answer:
+    items = sorted(state.sql_instances.get(path["project"], []), key=lambda i: i["name"])
+    return 200, {"kind": "sql#instancesList", **_page(items, query, state.page_size, "items")}
+
+
+def _sql_backup_runs(state: GcpState, path: dict[str, str], query: dict[str, str]) -> Answer:
+    runs = [
+        r
+        for r in state.sql_backup_runs.get(path["project"], [])
+        if path["instance"] == "-" or r["instance"] == path["instance"]
+    ]
+    runs.sort(key=lambda r: (r["instance"], r.get("startTime", "")), reverse=True)
+    return 200, {"kind": "sql#backupRunsList", **_page(runs, query, state.page_size, "items")}
+
+
 ROUTES: tuple[tuple[str, str, re.Pattern[str], Handler], ...] = (
     ("storage", "GET", re.compile(r"/storage/v1/b"), _storage_buckets),
     (
@@ -103,6 +120,20 @@ ROUTES: tuple[tuple[str, str, re.Pattern[str], Handler], ...] = (
         "GET",
         re.compile(r"/v1/projects/(?P<project>[^/]+)/databases"),
         _databases,
+    ),
+    (
+        "sqladmin",
+        "GET",
+        re.compile(r"/sql/v1beta4/projects/(?P<project>[^/]+)/instances"),
+        _sql_instances,
+    ),
+    (
+        "sqladmin",
+        "GET",
+        re.compile(
+            r"/sql/v1beta4/projects/(?P<project>[^/]+)/instances/(?P<instance>[^/]+)/backupRuns"
+        ),
+        _sql_backup_runs,
     ),
     (
         "firestore",

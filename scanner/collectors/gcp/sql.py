@@ -1,0 +1,274 @@
+"""Cloud SQL instances and their backup runs (REST, Cloud SQL Admin API v1beta4 — the
+REST surface of the maintained GAPIC client; its v1 surface is gRPC-only, decision 44).
+
+Per project: ``instances.list`` (region, automated backup configuration — enabled, start
+time, retained backups, transaction-log retention for point-in-time recovery, backup
+location — deletion protection, CMEK, labels, replicas) and one ``backupRuns.list``
+over every instance (``instance=-``): each SUCCESSFUL run is a recovery point, and where
+runs were stored is where the backups live (by default the multi-region nearest the
+instance — a residency question, recorded as an observed backup copy).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+from scanner.collectors.answers import Listing, gap_for
+from scanner.collectors.gcp.api import GcpApi, as_json
+from scanner.collectors.gcp.guard import Route, route
+from scanner.collectors.readonly import declare
+from scanner.collectors.tasks import StoreResult
+from scanner.model import Copy, DataStore, Encryption, Evidence, Gap, Protection, Window
+
+OPERATIONS = declare(
+    "sqladmin",
+    {"ListInstances": "cloudsql.instances.list", "ListBackupRuns": "cloudsql.backupRuns.list"},
+)
+_P = r"/sql/v1beta4/projects/[^/]+"
+ROUTES: tuple[Route, ...] = (
+    route(OPERATIONS[0], "GET", _P + r"/instances"),
+    route(OPERATIONS[1], "GET", _P + r"/instances/[^/]+/backupRuns"),
+)
+KIND = "gcp.sql.instance"
+#: Automated backups start within a four-hour window from ``startTime`` (UTC).
+BACKUP_WINDOW_MINUTES = 240
+
+
+def list_instances(api: GcpApi, project: str) -> tuple[list[StoreResult], Gap | None]:
+    """Every instance of ``project`` with its backup runs, or the gap that stopped the
+    listing of instances."""
+    from google.cloud import sqladmin_v1beta4 as sql
+
+    instances = api.gapic(sql.SqlInstancesServiceClient)
+    runs = api.gapic(sql.SqlBackupRunsServiceClient)
+    listing = api.pages(
+        "sqladmin",
+        "ListInstances",
+        "inventory",
+        # the instances pager iterates warnings, not items: read its pages
+        lambda: (
+            p.items for p in instances.list(request={"project": project}, retry=api.retry()).pages
+        ),
+    )
+    if listing.gap is not None:
+        return [], listing.gap
+    found = [as_json(i) for i in listing.items]
+    regions = {i["name"]: i.get("region") for i in found}
+    run_listing = api.pages(
+        "sqladmin",
+        "ListBackupRuns",
+        "recovery_points",
+        partial(_run_pages, runs, project, api),
+    )
+    items = []
+    for instance in found:
+        item = StoreResult(instance_store(instance, project, regions))
+        add_runs(item, run_listing)
+        items.append(item)
+    return items, None
+
+
+def _instance_pages(client: Any, project: str, api: GcpApi) -> Any:
+    # the instances pager iterates warnings, not items: read its pages
+    pager = client.list(request={"project": project}, retry=api.retry())
+    return (page.items for page in pager.pages)
+
+
+def _run_pages(client: Any, project: str, api: GcpApi) -> Any:
+    request = {"project": project, "instance": "-"}
+    return (page.items for page in client.list(request=request, retry=api.retry()).pages)
+
+
+def instance_store(instance: dict[str, Any], project: str, regions: dict[str, Any]) -> DataStore:
+    """One ``DatabaseInstance`` as ``instances.list`` returned it."""
+    settings = instance.get("settings") or {}
+    name = str(instance["name"])
+    region = str(instance.get("region", ""))
+    store = DataStore(
+        id=f"projects/{project}/instances/{name}",
+        cloud="gcp",
+        account=project,
+        region=region,
+        regions=[region],
+        kind=KIND,
+        name=name,
+        created_at=instance.get("createTime"),
+        tags=dict(settings.get("userLabels") or {}),
+        deletion_protection=bool(settings.get("deletionProtectionEnabled")),
+        attributes={
+            "database_version": instance.get("databaseVersion"),
+            "availability_type": settings.get("availabilityType"),
+            "master_instance": instance.get("masterInstanceName"),
+        },
+    )
+    store.evidence.append(
+        Evidence(
+            operation="sqladmin:ListInstances",
+            region=region,
+            fields={
+                "name": name,
+                "region": region,
+                "createTime": instance.get("createTime"),
+                "settings.deletionProtectionEnabled": settings.get("deletionProtectionEnabled"),
+                "settings.userLabels": ", ".join(sorted(settings.get("userLabels") or {})),
+            },
+        )
+    )
+    store.encryption = _encryption(instance, region)
+    backup = settings.get("backupConfiguration") or {}
+    store.protections += [_automated(backup, region), _pitr(backup, instance, region)]
+    store.copies += _replicas(instance, project, regions)
+    return store
+
+
+def _encryption(instance: dict[str, Any], region: str) -> Encryption:
+    key = (instance.get("diskEncryptionConfiguration") or {}).get("kmsKeyName")
+    evidence = Evidence(
+        operation="sqladmin:ListInstances",
+        region=region,
+        fields={"diskEncryptionConfiguration.kmsKeyName": key},
+    )
+    key_type = "customer_managed" if key else "provider_managed"
+    return Encryption(enabled=True, key_type=key_type, key_id=key, evidence=[evidence])
+
+
+def _automated(backup: dict[str, Any], region: str) -> Protection:
+    enabled = bool(backup.get("enabled"))
+    retention = backup.get("backupRetentionSettings") or {}
+    retained = retention.get("retainedBackups")
+    by_count = retention.get("retentionUnit") in (None, "COUNT")
+    start = backup.get("startTime")
+    return Protection(
+        role="backup",
+        origin="native",
+        source="Cloud SQL automated backups",
+        name="Automated backups",
+        enabled=enabled,
+        immutable=False,
+        frequency_hours=24.0 if enabled else None,
+        # one automated backup a day: keeping N backups keeps about N days
+        retention_days=float(retained) if enabled and retained and by_count else None,
+        window=Window(start=start, duration_minutes=BACKUP_WINDOW_MINUTES) if start else None,
+        details={"retained_backups": retained, "location": backup.get("location")},
+        evidence=[
+            Evidence(
+                operation="sqladmin:ListInstances",
+                region=region,
+                fields={
+                    "settings.backupConfiguration.enabled": enabled,
+                    "settings.backupConfiguration.startTime": start,
+                    "backupRetentionSettings.retainedBackups": retained,
+                    "backupRetentionSettings.retentionUnit": retention.get("retentionUnit"),
+                    "settings.backupConfiguration.location": backup.get("location"),
+                },
+            )
+        ],
+    )
+
+
+def _pitr(backup: dict[str, Any], instance: dict[str, Any], region: str) -> Protection:
+    """Point-in-time recovery: ``pointInTimeRecoveryEnabled`` (PostgreSQL, SQL Server) or
+    binary logging (MySQL), kept ``transactionLogRetentionDays``."""
+    mysql = str(instance.get("databaseVersion", "")).startswith("MYSQL")
+    flag = "binaryLogEnabled" if mysql else "pointInTimeRecoveryEnabled"
+    enabled = bool(backup.get("enabled")) and bool(backup.get(flag))
+    days = backup.get("transactionLogRetentionDays")
+    return Protection(
+        role="continuous",
+        origin="native",
+        source="Cloud SQL point-in-time recovery",
+        name="Point-in-time recovery",
+        enabled=enabled,
+        immutable=False,
+        retention_days=float(days) if enabled and days else None,
+        evidence=[
+            Evidence(
+                operation="sqladmin:ListInstances",
+                region=region,
+                fields={
+                    f"settings.backupConfiguration.{flag}": backup.get(flag),
+                    "settings.backupConfiguration.transactionLogRetentionDays": days,
+                },
+            )
+        ],
+    )
+
+
+def _replicas(instance: dict[str, Any], project: str, regions: dict[str, Any]) -> list[Copy]:
+    """Read replicas; a replica outside the listing (another project) is unresolved."""
+    copies = []
+    for replica in instance.get("replicaNames") or []:
+        region = regions.get(replica)
+        copies.append(
+            Copy(
+                kind="replica",
+                target=f"projects/{project}/instances/{replica}",
+                region=region,
+                account=project if region else None,
+                resolved=region is not None,
+                state="observed",
+                source="read replica",
+                evidence=[
+                    Evidence(
+                        operation="sqladmin:ListInstances",
+                        region=instance.get("region"),
+                        fields={"replicaNames[]": replica, "replica region": region},
+                    )
+                ],
+            )
+        )
+    return copies
+
+
+def add_runs(item: StoreResult, listing: Listing) -> None:
+    """SUCCESSFUL backup runs of this instance as recovery points, and where they are
+    stored as observed backup copies; an unreadable listing leaves both unknown."""
+    store = item.store
+    if listing.gap is not None:
+        store.gaps += gap_for(listing.gap, "recovery_points", "copies", resource=store.id)
+        return
+    runs = [as_json(r) for r in listing.items]
+    mine = [r for r in runs if r.get("instance") == store.name and r.get("status") == "SUCCESSFUL"]
+    times = sorted(_time(r["startTime"]) for r in mine if r.get("startTime"))
+    evidence = Evidence(
+        operation="sqladmin:ListBackupRuns",
+        region=store.region,
+        fields={
+            "backup runs of this instance (status=SUCCESSFUL)": len(times),
+            "startTime (newest)": times[-1].isoformat() if times else None,
+        },
+    )
+    if not times:
+        item.note_listing(evidence)
+        return
+    key_type = store.encryption.key_type if store.encryption else None
+    item.add_points("native_backup", "Cloud SQL backups", times, evidence, True, key_type=key_type)
+    for location in sorted({str(r["location"]) for r in mine if r.get("location")}):
+        store.copies.append(_stored_in(store, location))
+
+
+def _stored_in(store: DataStore, location: str) -> Copy:
+    """Backups kept in ``location`` (a region, or a multi-region written as GCS does: EU)."""
+    region = location if "-" in location else location.upper()
+    return Copy(
+        kind="backup_copy",
+        target=f"{store.id} backups in {location}",
+        region=region,
+        account=store.account,
+        resolved=True,
+        state="observed",
+        source="Cloud SQL backup storage location",
+        evidence=[
+            Evidence(
+                operation="sqladmin:ListBackupRuns",
+                region=store.region,
+                fields={"items[].location (SUCCESSFUL runs)": location},
+            )
+        ],
+    )
+
+
+def _time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))

@@ -1,0 +1,125 @@
+"""Cloud SQL instances and backup runs read with the real Cloud SQL Admin client (REST,
+v1beta4) from the fake on 127.0.0.1."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from scanner.collectors.base import finish_store
+from scanner.collectors.gcp.api import GcpApi, GcpSettings, RetrySettings
+from scanner.collectors.gcp.sql import ROUTES, list_instances
+from scanner.collectors.readonly import CallCounter
+from scanner.emulator.gcp.server import Fault, GcpState, gcp_fake
+from scanner.model import DataStore
+
+PROJECT = "northwind-prod"
+FAST = RetrySettings(initial=0.01, maximum=0.02, timeout=2.0)
+
+
+def instance(name: str, version: str = "POSTGRES_15", **settings: Any) -> dict[str, Any]:
+    """A ``DatabaseInstance`` as ``instances.list`` returns it."""
+    return {
+        "kind": "sql#instance",
+        "name": name,
+        "project": PROJECT,
+        "region": "europe-west1",
+        "gceZone": "europe-west1-b",
+        "databaseVersion": version,
+        "createTime": "2025-02-01T08:00:00Z",
+        "state": "RUNNABLE",
+        "settings": {"tier": "db-custom-2-7680", **settings},
+    }
+
+
+def run(name: str, start: str, status: str = "SUCCESSFUL", location: str = "eu") -> dict[str, Any]:
+    return {
+        "kind": "sql#backupRun",
+        "id": f"{abs(hash((name, start))) % 10**12}",
+        "instance": name,
+        "status": status,
+        "type": "AUTOMATED",
+        "startTime": start,
+        "endTime": start.replace(":00:00Z", ":07:00Z"),
+        "location": location,
+    }
+
+
+BILLING = instance(
+    "billing",
+    deletionProtectionEnabled=True,
+    userLabels={"data-classification": "financial"},
+    backupConfiguration={
+        "enabled": True,
+        "startTime": "02:00",
+        "pointInTimeRecoveryEnabled": True,
+        "transactionLogRetentionDays": 7,
+        "backupRetentionSettings": {"retainedBackups": 30, "retentionUnit": "COUNT"},
+    },
+) | {
+    "replicaNames": ["billing-replica"],
+    "diskEncryptionConfiguration": {
+        "kmsKeyName": "projects/p/locations/europe-west1/keyRings/r/cryptoKeys/k"
+    },
+}
+REPLICA = instance("billing-replica") | {"region": "europe-west4", "masterInstanceName": "billing"}
+BARE = instance("legacy", "MYSQL_8_0", backupConfiguration={"enabled": False})
+RUNS = [
+    run("billing", "2026-11-19T02:00:00Z"),
+    run("billing", "2026-11-20T02:00:00Z"),
+    run("billing", "2026-11-20T03:00:00Z", status="FAILED"),
+]
+
+
+def _collect(state: GcpState) -> tuple[list[DataStore], Any, CallCounter]:
+    counter = CallCounter()
+    with gcp_fake(state) as endpoint:
+        api = GcpApi(GcpSettings(endpoint=endpoint, retry=FAST), ROUTES, counter)
+        items, gap = list_instances(api, PROJECT)
+    return [finish_store(i) for i in items], gap, counter
+
+
+def test_a_well_and_a_badly_protected_instance() -> None:
+    state = GcpState(
+        sql_instances={PROJECT: [BILLING, REPLICA, BARE]}, sql_backup_runs={PROJECT: RUNS}
+    )
+    stores, gap, counter = _collect(state)
+    assert gap is None
+    by_name = {s.name: s for s in stores}
+    billing, legacy = by_name["billing"], by_name["legacy"]
+    roles = {p.role: p for p in billing.protections}
+    assert roles["backup"].enabled and roles["backup"].retention_days == 30
+    assert roles["backup"].window is not None and roles["backup"].window.start == "02:00"
+    assert roles["continuous"].enabled and roles["continuous"].retention_days == 7
+    assert billing.deletion_protection and billing.tags == {"data-classification": "financial"}
+    assert billing.recovery_points.count == 2
+    assert billing.recovery_points.newest == datetime(2026, 11, 20, 2, tzinfo=timezone.utc)
+    copies = {(c.kind, c.region) for c in billing.copies}
+    assert copies == {("replica", "europe-west4"), ("backup_copy", "EU")}
+    assert billing.encryption and billing.encryption.key_type == "customer_managed"
+    assert not [p for p in legacy.protections if p.enabled]
+    assert legacy.recovery_points.count == 0 and legacy.copies == []
+    assert counter.counts()[("sqladmin", "ListBackupRuns")] == (1, 0)  # one call, instance=-
+
+
+def test_paging_of_instances_and_runs() -> None:
+    many = [instance(f"db{i}") for i in range(5)]
+    runs = [run(f"db{i}", f"2026-11-2{i % 2}T02:00:00Z") for i in range(5)]
+    state = GcpState(sql_instances={PROJECT: many}, sql_backup_runs={PROJECT: runs}, page_size=2)
+    stores, gap, counter = _collect(state)
+    assert gap is None and len(stores) == 5
+    assert all(s.recovery_points.count == 1 for s in stores)
+    assert counter.counts()[("sqladmin", "ListInstances")] == (3, 0)
+
+
+def test_unreadable_backup_runs_leave_points_and_copies_unknown() -> None:
+    fault = Fault("denied", service="sqladmin", path_end="/backupRuns")
+    state = GcpState(
+        sql_instances={PROJECT: [BILLING]}, sql_backup_runs={PROJECT: RUNS}, faults={PROJECT: fault}
+    )
+    stores, gap, _ = _collect(state)
+    assert gap is None
+    unread = {g.attribute: g for g in stores[0].gaps}
+    assert set(unread) == {"recovery_points", "copies"}
+    assert unread["recovery_points"].permission == "cloudsql.backupRuns.list"
+    assert unread["recovery_points"].cause == "denied"
