@@ -114,7 +114,7 @@ class GcpApi:
         self.counter.call(service, operation)
         try:
             answer = send()
-        except Exception as exc:
+        except api_errors() as exc:
             return None, self.gap_from(exc, service, operation, attribute, location)
         return as_json(answer), None
 
@@ -146,7 +146,7 @@ class GcpApi:
             for page in pages():
                 self.counter.call(service, operation)
                 items.extend(page)
-        except Exception as exc:
+        except api_errors() as exc:
             self.counter.call(service, operation)
             return Listing(gap=self.gap_from(exc, service, operation, attribute, location))
         return Listing(items=items)
@@ -200,11 +200,24 @@ def _message(exc: Exception) -> str:
     return " ".join(str(message).split())[:500]
 
 
+def api_errors() -> tuple[type[Exception], ...]:
+    """What a call can fail with that is an answer about the cloud (a gap), not a bug:
+    the API's errors (retries exhausted included) and the transport's."""
+    import requests
+    from google.api_core.exceptions import GoogleAPIError
+
+    return (GoogleAPIError, requests.exceptions.RequestException)
+
+
 def as_json(message: Any) -> dict[str, Any]:
-    """A proto-plus message as the REST API writes it (camelCase, JSON encodings)."""
+    """A proto-plus message as the REST API writes it (camelCase, JSON encodings, and
+    fields the answer did not carry left out rather than filled with defaults)."""
     if isinstance(message, dict):
         return message
     converted: dict[str, Any] = type(message).to_dict(
-        message, preserving_proto_field_name=False, use_integers_for_enums=False
+        message,
+        preserving_proto_field_name=False,
+        use_integers_for_enums=False,
+        always_print_fields_with_no_presence=False,
     )
     return converted

@@ -51,6 +51,18 @@ class FirestoreDatabase:
 
 
 @dataclass
+class BackupDrState:
+    """Backup and DR in one project: vaults, plans and associations (JSON as listed),
+    each vault's data sources and each data source's backups, by parent name."""
+
+    vaults: list[dict[str, Any]] = field(default_factory=list)
+    plans: list[dict[str, Any]] = field(default_factory=list)
+    associations: list[dict[str, Any]] = field(default_factory=list)
+    data_sources: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    backups: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+@dataclass
 class GcpState:
     """What the fake holds, per project, and how it misbehaves."""
 
@@ -58,6 +70,7 @@ class GcpState:
     firestore: dict[str, list[FirestoreDatabase]] = field(default_factory=dict)
     sql_instances: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     sql_backup_runs: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    backupdr: dict[str, BackupDrState] = field(default_factory=dict)
     faults: dict[str, Fault] = field(default_factory=dict)
     page_size: int = 50
     requests: list[tuple[str, str]] = field(default_factory=list)
@@ -113,6 +126,35 @@ def _sql_backup_runs(state: GcpState, path: dict[str, str], query: dict[str, str
     return 200, {"kind": "sql#backupRunsList", **_page(runs, query, state.page_size, "items")}
 
 
+def _in_location(items: list[dict[str, Any]], location: str) -> list[dict[str, Any]]:
+    return sorted(
+        (i for i in items if location == "-" or f"/locations/{location}/" in i["name"]),
+        key=lambda i: i["name"],
+    )
+
+
+def _bdr_list(key: str, attribute: str) -> Handler:
+    def answer(state: GcpState, path: dict[str, str], query: dict[str, str]) -> Answer:
+        found = state.backupdr.get(path["project"], BackupDrState())
+        items = _in_location(getattr(found, attribute), path["location"])
+        return 200, {**_page(items, query, state.page_size, key), "unreachable": []}
+
+    return answer
+
+
+def _bdr_children(key: str, attribute: str) -> Handler:
+    def answer(state: GcpState, path: dict[str, str], query: dict[str, str]) -> Answer:
+        found = state.backupdr.get(path["project"], BackupDrState())
+        parent = path["parent"]
+        items = sorted(getattr(found, attribute).get(parent, []), key=lambda i: i["name"])
+        return 200, _page(items, query, state.page_size, key)
+
+    return answer
+
+
+_BDR = r"/v1/(?P<parent>projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)"
+
+
 ROUTES: tuple[tuple[str, str, re.Pattern[str], Handler], ...] = (
     ("storage", "GET", re.compile(r"/storage/v1/b"), _storage_buckets),
     (
@@ -126,6 +168,26 @@ ROUTES: tuple[tuple[str, str, re.Pattern[str], Handler], ...] = (
         "GET",
         re.compile(r"/sql/v1beta4/projects/(?P<project>[^/]+)/instances"),
         _sql_instances,
+    ),
+    ("backupdr", "GET", re.compile(_BDR + r")/backupVaults"), _bdr_list("backupVaults", "vaults")),
+    ("backupdr", "GET", re.compile(_BDR + r")/backupPlans"), _bdr_list("backupPlans", "plans")),
+    (
+        "backupdr",
+        "GET",
+        re.compile(_BDR + r")/backupPlanAssociations"),
+        _bdr_list("backupPlanAssociations", "associations"),
+    ),
+    (
+        "backupdr",
+        "GET",
+        re.compile(_BDR + r"/backupVaults/[^/]+)/dataSources"),
+        _bdr_children("dataSources", "data_sources"),
+    ),
+    (
+        "backupdr",
+        "GET",
+        re.compile(_BDR + r"/backupVaults/[^/]+/dataSources/[^/]+)/backups"),
+        _bdr_children("backups", "backups"),
     ),
     (
         "sqladmin",

@@ -1,0 +1,154 @@
+"""Backup and DR vaults, plans, associations and backups read with the real BackupDR
+client (REST) from the fake on 127.0.0.1, and applied to a Cloud SQL instance."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from scanner.collectors.base import finish_store
+from scanner.collectors.gcp.api import GcpApi, GcpSettings, RetrySettings
+from scanner.collectors.gcp.backupdr import ROUTES, apply_backupdr, read_backupdr
+from scanner.collectors.gcp.sql import instance_store
+from scanner.collectors.readonly import CallCounter
+from scanner.collectors.tasks import StoreResult
+from scanner.emulator.gcp.server import BackupDrState, Fault, GcpState, gcp_fake
+
+PROJECT = "northwind-prod"
+FAST = RetrySettings(initial=0.01, maximum=0.02, timeout=2.0)
+LOC = f"projects/{PROJECT}/locations/europe-west1"
+LOCKED, OPEN = f"{LOC}/backupVaults/locked", f"{LOC}/backupVaults/open"
+SOURCE = f"{LOCKED}/dataSources/ds-billing"
+BILLING = f"//sqladmin.googleapis.com/projects/{PROJECT}/instances/billing"
+
+
+def _bdr() -> BackupDrState:
+    return BackupDrState(
+        vaults=[
+            {
+                "name": LOCKED,
+                "state": "ACTIVE",
+                "backupMinimumEnforcedRetentionDuration": "2592000s",
+                "effectiveTime": "2025-06-01T00:00:00Z",
+                "accessRestriction": "WITHIN_PROJECT",
+                "backupCount": "2",
+            },
+            {"name": OPEN, "state": "ACTIVE", "backupMinimumEnforcedRetentionDuration": "604800s"},
+        ],
+        plans=[
+            {
+                "name": f"{LOC}/backupPlans/daily",
+                "resourceType": "sqladmin.googleapis.com/Instance",
+                "backupVault": LOCKED,
+                "state": "ACTIVE",
+                "backupRules": [
+                    {
+                        "ruleId": "daily-30",
+                        "backupRetentionDays": 30,
+                        "standardSchedule": {
+                            "recurrenceType": "DAILY",
+                            "timeZone": "UTC",
+                            "backupWindow": {"startHourOfDay": 2, "endHourOfDay": 6},
+                        },
+                    }
+                ],
+            },
+        ],
+        associations=[
+            {
+                "name": f"{LOC}/backupPlanAssociations/billing",
+                "resourceType": "sqladmin.googleapis.com/Instance",
+                "resource": BILLING,
+                "backupPlan": f"{LOC}/backupPlans/daily",
+                "state": "ACTIVE",
+                "rulesConfigInfo": [{"ruleId": "daily-30", "lastBackupState": "SUCCEEDED"}],
+            },
+        ],
+        data_sources={
+            LOCKED: [
+                {
+                    "name": SOURCE,
+                    "state": "ACTIVE",
+                    "backupCount": "3",
+                    "dataSourceGcpResource": {
+                        "gcpResourcename": BILLING,
+                        "location": "europe-west1",
+                        "type": "sqladmin.googleapis.com/Instance",
+                    },
+                },
+            ]
+        },
+        backups={
+            SOURCE: [
+                {
+                    "name": f"{SOURCE}/backups/b1",
+                    "state": "ACTIVE",
+                    "consistencyTime": "2026-11-19T02:10:00Z",
+                    "createTime": "2026-11-19T02:15:00Z",
+                    "backupType": "SCHEDULED",
+                },
+                {
+                    "name": f"{SOURCE}/backups/b2",
+                    "state": "ACTIVE",
+                    "consistencyTime": "2026-11-20T02:10:00Z",
+                    "createTime": "2026-11-20T02:15:00Z",
+                    "backupType": "SCHEDULED",
+                },
+                {
+                    "name": f"{SOURCE}/backups/b3",
+                    "state": "ERROR",
+                    "createTime": "2026-11-20T03:00:00Z",
+                },
+            ]
+        },
+    )
+
+
+def _billing() -> StoreResult:
+    found = {
+        "name": "billing",
+        "region": "europe-west1",
+        "createTime": "2025-01-01T00:00:00Z",
+        "databaseVersion": "POSTGRES_15",
+        "settings": {"backupConfiguration": {"enabled": False}},
+    }
+    return StoreResult(instance_store(found, PROJECT, {}))
+
+
+def _read(state: GcpState) -> tuple[Any, CallCounter]:
+    counter = CallCounter()
+    with gcp_fake(state) as endpoint:
+        api = GcpApi(GcpSettings(endpoint=endpoint, retry=FAST), ROUTES, counter)
+        return read_backupdr(api, PROJECT), counter
+
+
+def test_vault_lock_plans_and_backups_reach_the_instance_they_protect() -> None:
+    found, counter = _read(GcpState(backupdr={PROJECT: _bdr()}))
+    assert found.gaps == []
+    vaults = {v.name: v for v in found.vaults}
+    assert vaults["locked"].immutability.state == "locked"
+    assert vaults["locked"].immutability.min_retention_days == 30
+    assert vaults["open"].immutability.state == "unlocked"
+    item = _billing()
+    apply_backupdr([item], found)
+    store = finish_store(item)
+    service = [p for p in store.protections if p.origin == "backup_service"]
+    assert len(service) == 1 and service[0].immutable is True and service[0].retention_days == 30
+    assert service[0].frequency_hours == 24 and service[0].window.duration_minutes == 240
+    points = store.recovery_points
+    assert points.count == 2 and points.newest == datetime(2026, 11, 20, 2, 10, tzinfo=timezone.utc)
+    assert points.sources[0].vaults == [LOCKED]
+    assert counter.counts()[("backupdr", "ListBackups")] == (1, 0)
+
+
+def test_a_denied_vault_listing_leaves_every_stores_backup_service_unknown() -> None:
+    state = GcpState(
+        backupdr={PROJECT: _bdr()},
+        faults={PROJECT: Fault("denied", service="backupdr", path_end="/backupVaults")},
+    )
+    found, _ = _read(state)
+    assert [g.permission for g in found.gaps] == ["backupdr.backupVaults.list"]
+    item = _billing()
+    apply_backupdr([item], found)
+    gaps = finish_store(item).gaps
+    assert [(g.attribute, g.role, g.cause) for g in gaps] == [("protections", "backup", "denied")]
