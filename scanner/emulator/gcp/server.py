@@ -71,6 +71,8 @@ class GcpState:
     sql_instances: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     sql_backup_runs: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     backupdr: dict[str, BackupDrState] = field(default_factory=dict)
+    #: Resource Manager's projects (``projects.search`` items); refused if None
+    projects: list[dict[str, Any]] | None = field(default_factory=list)
     faults: dict[str, Fault] = field(default_factory=dict)
     page_size: int = 50
     requests: list[tuple[str, str]] = field(default_factory=list)
@@ -155,8 +157,16 @@ def _bdr_children(key: str, attribute: str) -> Handler:
 _BDR = r"/v1/(?P<parent>projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)"
 
 
+def _search_projects(state: GcpState, path: dict[str, str], query: dict[str, str]) -> Answer:
+    if state.projects is None:
+        return _status(403, "PERMISSION_DENIED", "The caller cannot search projects")
+    items = sorted(state.projects, key=lambda p: p["projectId"])
+    return 200, _page(items, query, state.page_size, "projects")
+
+
 ROUTES: tuple[tuple[str, str, re.Pattern[str], Handler], ...] = (
     ("storage", "GET", re.compile(r"/storage/v1/b"), _storage_buckets),
+    ("cloudresourcemanager", "GET", re.compile(r"/v3/projects:search"), _search_projects),
     (
         "firestore",
         "GET",
