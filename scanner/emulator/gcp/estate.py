@@ -1,0 +1,133 @@
+"""The ``gcp:`` section of an emulated estate (``samples/estate.yaml``): projects with
+buckets, Firestore databases, Cloud SQL instances and Backup and DR.
+
+Times are ages relative to "now" (``10h``, ``400d``); a series of backups is
+``{every, newest, count}``. Seeding into the fake is :mod:`scanner.emulator.gcp.seed`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Series(_Spec):
+    """``count`` backups, one ``every`` apart, the newest ``newest`` ago."""
+
+    every: str = "24h"
+    newest: str = "10h"
+    count: int = Field(7, ge=0, le=1000)
+
+
+class BucketSpec(_Spec):
+    """A Cloud Storage bucket."""
+
+    name: str
+    location: str = Field(description="EUROPE-WEST1, EU, NAM4 … as Cloud Storage writes it")
+    location_type: Literal["region", "dual-region", "multi-region"] = "region"
+    data_locations: list[str] = Field(default_factory=list)
+    versioning: bool = False
+    noncurrent_days: int | None = None
+    soft_delete_days: int = 7
+    retention_days: int | None = None
+    retention_locked: bool = False
+    cmek: bool = False
+    labels: dict[str, str] = Field(default_factory=dict)
+    created: str = "400d"
+
+
+class ScheduleSpec(_Spec):
+    """A Firestore backup schedule."""
+
+    recurrence: Literal["daily", "weekly"] = "daily"
+    retention: str = "14d"
+
+
+class FirestoreSpec(_Spec):
+    """A Firestore database."""
+
+    name: str
+    location: str = Field(description="eur3, nam5, europe-west3 …")
+    pitr: bool = False
+    delete_protection: bool = False
+    cmek: bool = False
+    schedules: list[ScheduleSpec] = Field(default_factory=list)
+    backups: Series | None = None
+    created: str = "400d"
+
+
+class SqlSpec(_Spec):
+    """A Cloud SQL instance and its automated backups."""
+
+    name: str
+    region: str
+    version: str = "POSTGRES_15"
+    backups: bool = False
+    start: str = "02:00"
+    retained: int = 7
+    pitr: bool = False
+    log_days: int = 7
+    deletion_protection: bool = False
+    cmek: bool = False
+    backup_location: str | None = Field(None, description="eu, us … or a region")
+    labels: dict[str, str] = Field(default_factory=dict)
+    runs: Series | None = None
+    replicas: dict[str, str] = Field(default_factory=dict, description="name → region")
+    created: str = "400d"
+
+
+class VaultSpec(_Spec):
+    """A Backup and DR vault: a minimum enforced retention, locked or not yet."""
+
+    name: str
+    location: str
+    min_retention_days: int = 0
+    locked: bool = False
+
+
+class PlanSpec(_Spec):
+    """A Backup and DR plan with one rule."""
+
+    name: str
+    location: str
+    vault: str
+    recurrence: Literal["HOURLY", "DAILY", "WEEKLY", "MONTHLY", "YEARLY"] = "DAILY"
+    retention_days: int = 30
+    window: tuple[int, int] = (2, 6)
+
+
+class ProtectedSpec(_Spec):
+    """A Cloud SQL instance a plan protects, and the backups its vault holds."""
+
+    instance: str
+    plan: str
+    backups: Series = Field(default_factory=Series)
+
+
+class BackupDrSpec(_Spec):
+    """Backup and DR in one project."""
+
+    vaults: list[VaultSpec] = Field(default_factory=list)
+    plans: list[PlanSpec] = Field(default_factory=list)
+    protects: list[ProtectedSpec] = Field(default_factory=list)
+
+
+class ProjectSpec(_Spec):
+    """One project."""
+
+    id: str
+    buckets: list[BucketSpec] = Field(default_factory=list)
+    firestore: list[FirestoreSpec] = Field(default_factory=list)
+    sql: list[SqlSpec] = Field(default_factory=list)
+    backupdr: BackupDrSpec = Field(default_factory=BackupDrSpec)
+
+
+class GcpEstate(_Spec):
+    """The ``gcp:`` section."""
+
+    projects: list[ProjectSpec]

@@ -1,0 +1,279 @@
+"""The fake's state built from the ``gcp:`` section of an estate, ages made times."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from scanner.durations import parse_duration
+from scanner.emulator.gcp.estate import (
+    BackupDrSpec,
+    BucketSpec,
+    FirestoreSpec,
+    GcpEstate,
+    PlanSpec,
+    Series,
+    SqlSpec,
+    VaultSpec,
+)
+from scanner.emulator.gcp.server import BackupDrState, FirestoreDatabase, GcpState
+
+_KEY = "projects/{p}/locations/{l}/keyRings/backup-audit/cryptoKeys/demo"
+
+
+def seed(estate: GcpEstate, now: datetime) -> GcpState:
+    """Everything the estate describes, as the fake serves it."""
+    state = GcpState(projects=[])
+    for number, project in enumerate(estate.projects, start=1):
+        assert state.projects is not None
+        state.projects.append(
+            {"name": f"projects/{number}", "projectId": project.id, "state": "ACTIVE"}
+        )
+        state.buckets[project.id] = [_bucket(b, project.id, now) for b in project.buckets]
+        state.firestore[project.id] = [_database(d, project.id, now) for d in project.firestore]
+        state.sql_instances[project.id] = [
+            i for spec in project.sql for i in _instances(spec, project.id, now)
+        ]
+        state.sql_backup_runs[project.id] = [r for s in project.sql for r in _runs(s, now)]
+        state.backupdr[project.id] = _backupdr(project.backupdr, project.id, now)
+    return state
+
+
+def _at(now: datetime, age: str) -> str:
+    return _iso(now - parse_duration(age))
+
+
+def _iso(when: datetime) -> str:
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _times(series: Series | None, now: datetime) -> list[datetime]:
+    if series is None:
+        return []
+    newest, every = now - parse_duration(series.newest), parse_duration(series.every)
+    return [newest - n * every for n in range(series.count)]
+
+
+def _bucket(spec: BucketSpec, project: str, now: datetime) -> dict[str, Any]:
+    bucket: dict[str, Any] = {
+        "kind": "storage#bucket",
+        "id": spec.name,
+        "name": spec.name,
+        "location": spec.location,
+        "locationType": spec.location_type,
+        "storageClass": "STANDARD",
+        "timeCreated": _at(now, spec.created),
+        "labels": spec.labels,
+        "versioning": {"enabled": spec.versioning},
+        "softDeletePolicy": {"retentionDurationSeconds": str(spec.soft_delete_days * 86400)},
+    }
+    if spec.data_locations:
+        bucket["customPlacementConfig"] = {"dataLocations": spec.data_locations}
+    if spec.noncurrent_days is not None:
+        rule = {
+            "action": {"type": "Delete"},
+            "condition": {"daysSinceNoncurrentTime": spec.noncurrent_days},
+        }
+        bucket["lifecycle"] = {"rule": [rule]}
+    if spec.retention_days is not None:
+        bucket["retentionPolicy"] = {
+            "retentionPeriod": str(spec.retention_days * 86400),
+            "isLocked": spec.retention_locked,
+            "effectiveTime": _at(now, spec.created),
+        }
+    if spec.cmek:
+        bucket["encryption"] = {
+            "defaultKmsKeyName": _KEY.format(p=project, l=spec.location.lower())
+        }
+    return bucket
+
+
+def _database(spec: FirestoreSpec, project: str, now: datetime) -> FirestoreDatabase:
+    name = f"projects/{project}/databases/{spec.name}"
+    retention = 7 * 86400 if spec.pitr else 3600
+    database: dict[str, Any] = {
+        "name": name,
+        "uid": f"uid-{spec.name}",
+        "createTime": _at(now, spec.created),
+        "locationId": spec.location,
+        "type": "FIRESTORE_NATIVE",
+        "versionRetentionPeriod": f"{retention}s",
+        "earliestVersionTime": _iso(now - timedelta(seconds=retention)),
+        "pointInTimeRecoveryEnablement": "POINT_IN_TIME_RECOVERY_ENABLED"
+        if spec.pitr
+        else "POINT_IN_TIME_RECOVERY_DISABLED",
+        "deleteProtectionState": "DELETE_PROTECTION_ENABLED"
+        if spec.delete_protection
+        else "DELETE_PROTECTION_DISABLED",
+        "databaseEdition": "STANDARD",
+    }
+    if spec.cmek:
+        database["cmekConfig"] = {"kmsKeyName": _KEY.format(p=project, l=spec.location)}
+    schedules = [
+        {
+            "name": f"{name}/backupSchedules/{n}",
+            "retention": f"{int(parse_duration(s.retention).total_seconds())}s",
+            **(
+                {"weeklyRecurrence": {"day": "SUNDAY"}}
+                if s.recurrence == "weekly"
+                else {"dailyRecurrence": {}}
+            ),
+        }
+        for n, s in enumerate(spec.schedules)
+    ]
+    backups = [
+        {
+            "name": f"projects/{project}/locations/{spec.location}/backups/{spec.name}-{n}",
+            "database": name,
+            "snapshotTime": _iso(when),
+            "expireTime": _iso(when + timedelta(days=14)),
+            "state": "READY",
+        }
+        for n, when in enumerate(_times(spec.backups, now))
+    ]
+    return FirestoreDatabase(database, schedules, backups)
+
+
+def _recurrence(recurrence: str) -> dict[str, Any]:
+    if recurrence == "weekly":
+        return {"weeklyRecurrence": {"day": "SUNDAY"}}
+    return {"dailyRecurrence": {}}
+
+
+def _instances(spec: SqlSpec, project: str, now: datetime) -> list[dict[str, Any]]:
+    backup: dict[str, Any] = {
+        "enabled": spec.backups,
+        "startTime": spec.start,
+        "backupRetentionSettings": {"retainedBackups": spec.retained, "retentionUnit": "COUNT"},
+        "transactionLogRetentionDays": spec.log_days,
+        (
+            "binaryLogEnabled" if spec.version.startswith("MYSQL") else "pointInTimeRecoveryEnabled"
+        ): spec.pitr,
+    }
+    if spec.backup_location:
+        backup["location"] = spec.backup_location
+    primary: dict[str, Any] = {
+        "kind": "sql#instance",
+        "name": spec.name,
+        "project": project,
+        "region": spec.region,
+        "databaseVersion": spec.version,
+        "createTime": _at(now, spec.created),
+        "state": "RUNNABLE",
+        "replicaNames": sorted(spec.replicas),
+        "settings": {
+            "deletionProtectionEnabled": spec.deletion_protection,
+            "userLabels": spec.labels,
+            "backupConfiguration": backup,
+        },
+    }
+    if spec.cmek:
+        primary["diskEncryptionConfiguration"] = {
+            "kmsKeyName": _KEY.format(p=project, l=spec.region)
+        }
+    replicas = [
+        {
+            "kind": "sql#instance",
+            "name": name,
+            "project": project,
+            "region": region,
+            "databaseVersion": spec.version,
+            "createTime": _at(now, spec.created),
+            "masterInstanceName": f"{project}:{spec.name}",
+            "settings": {"userLabels": spec.labels, "backupConfiguration": {"enabled": False}},
+        }
+        for name, region in sorted(spec.replicas.items())
+    ]
+    return [primary, *replicas]
+
+
+def _runs(spec: SqlSpec, now: datetime) -> list[dict[str, Any]]:
+    location = spec.backup_location or ("eu" if spec.region.startswith("europe") else "us")
+    return [
+        {
+            "kind": "sql#backupRun",
+            "id": str(n + 1),
+            "instance": spec.name,
+            "status": "SUCCESSFUL",
+            "type": "AUTOMATED",
+            "startTime": _iso(when),
+            "endTime": _iso(when + timedelta(minutes=7)),
+            "location": location,
+        }
+        for n, when in enumerate(_times(spec.runs, now))
+    ]
+
+
+def _backupdr(spec: BackupDrSpec, project: str, now: datetime) -> BackupDrState:
+    state = BackupDrState()
+    vaults = {
+        v.name: f"{_location(project, v.location)}/backupVaults/{v.name}" for v in spec.vaults
+    }
+    plans = {p.name: f"{_location(project, p.location)}/backupPlans/{p.name}" for p in spec.plans}
+    state.vaults = [_vault(v, vaults[v.name], now) for v in spec.vaults]
+    state.plans = [_plan(p, plans[p.name], vaults[p.vault]) for p in spec.plans]
+    for protected in spec.protects:
+        plan = next(p for p in spec.plans if p.name == protected.plan)
+        resource = f"//sqladmin.googleapis.com/projects/{project}/instances/{protected.instance}"
+        where = _location(project, plan.location)
+        state.associations.append(
+            {
+                "name": f"{where}/backupPlanAssociations/{protected.instance}",
+                "resource": resource,
+                "resourceType": "sqladmin.googleapis.com/Instance",
+                "backupPlan": plans[plan.name],
+                "state": "ACTIVE",
+                "rulesConfigInfo": [{"ruleId": "rule", "lastBackupState": "SUCCEEDED"}],
+            }
+        )
+        source = f"{vaults[plan.vault]}/dataSources/{protected.instance}"
+        located = {"gcpResourcename": resource}
+        state.data_sources.setdefault(vaults[plan.vault], []).append(
+            {"name": source, "state": "ACTIVE", "dataSourceGcpResource": located}
+        )
+        times = _times(protected.backups, now)
+        state.backups[source] = [_backup(f"{source}/backups/{n}", t) for n, t in enumerate(times)]
+    return state
+
+
+def _location(project: str, location: str) -> str:
+    return f"projects/{project}/locations/{location}"
+
+
+def _vault(spec: VaultSpec, name: str, now: datetime) -> dict[str, Any]:
+    answer: dict[str, Any] = {"name": name, "state": "ACTIVE"}
+    if spec.min_retention_days:
+        seconds = spec.min_retention_days * 86400
+        answer["backupMinimumEnforcedRetentionDuration"] = f"{seconds}s"
+    if spec.locked:
+        answer["effectiveTime"] = _at(now, "30d")
+    return answer
+
+
+def _plan(spec: PlanSpec, name: str, vault: str) -> dict[str, Any]:
+    schedule = {
+        "recurrenceType": spec.recurrence,
+        "timeZone": "UTC",
+        "backupWindow": {"startHourOfDay": spec.window[0], "endHourOfDay": spec.window[1]},
+    }
+    rule = {
+        "ruleId": "rule",
+        "backupRetentionDays": spec.retention_days,
+        "standardSchedule": schedule,
+    }
+    return {
+        "name": name,
+        "resourceType": "sqladmin.googleapis.com/Instance",
+        "backupVault": vault,
+        "state": "ACTIVE",
+        "backupRules": [rule],
+    }
+
+
+def _backup(name: str, when: datetime) -> dict[str, Any]:
+    return {
+        "name": name,
+        "state": "ACTIVE",
+        "consistencyTime": _iso(when),
+        "createTime": _iso(when),
+    }
