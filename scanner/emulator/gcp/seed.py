@@ -18,12 +18,14 @@ from scanner.emulator.gcp.estate import (
 )
 from scanner.emulator.gcp.server import BackupDrState, FirestoreDatabase, GcpState
 
+#: Answers per page, as the real APIs' defaults are of this order (Cloud Storage: 1000).
+PAGE_SIZE = 500
 _KEY = "projects/{p}/locations/{l}/keyRings/backup-audit/cryptoKeys/demo"
 
 
 def seed(estate: GcpEstate, now: datetime) -> GcpState:
     """Everything the estate describes, as the fake serves it."""
-    state = GcpState(projects=[])
+    state = GcpState(projects=[], page_size=PAGE_SIZE)
     for number, project in enumerate(estate.projects, start=1):
         assert state.projects is not None
         state.projects.append(
