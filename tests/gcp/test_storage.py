@@ -142,3 +142,11 @@ def test_the_guard_refuses_a_write_before_it_is_sent() -> None:
         with pytest.raises(ReadOnlyViolation):
             client.bucket("records").delete()
     assert state.requests == []
+
+
+def test_an_unlocked_retention_policy_keeps_data_but_is_not_immutable() -> None:
+    unlocked = bucket("ledger", retentionPolicy={"retentionPeriod": "2592000", "isLocked": False})
+    stores, _, _, _ = _collect(GcpState(buckets={PROJECT: [unlocked]}))
+    lock = next(p for p in stores[0].protections if p.role == "retention_lock")
+    assert lock.enabled and lock.retention_days == 30 and lock.immutable is False
+    assert lock.name == "Retention policy (unlocked)"
