@@ -22,11 +22,11 @@ import os
 import resource
 import time
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from scanner.collectors.base import collect
-from scanner.collectors.gcp.plugin import PLUGIN
-from scanner.emulator.gcp.estate import GcpEstate
+from scanner.collectors.registry import CollectRequest, plugin
 
 PAGE = 500  # the emulator's page size (scanner.emulator.gcp.seed)
 
@@ -106,19 +106,17 @@ def main() -> None:
     parser.add_argument("--instances", type=int, default=20)
     parser.add_argument("--workers", type=int, default=16)
     args = parser.parse_args()
-    estate = GcpEstate.model_validate(
-        {
-            "projects": [
-                project(f"bench-{p:02d}", args.buckets, args.databases, args.instances)
-                for p in range(args.projects)
-            ]
-        }
-    )
+    gcp = plugin("gcp")
+    projects = [
+        project(f"bench-{p:02d}", args.buckets, args.databases, args.instances)
+        for p in range(args.projects)
+    ]
+    estate = gcp.load_estate({"projects": projects}, Path("<bench>"), "", "gcp")
     now = datetime.now(timezone.utc)
-    with PLUGIN.emulate(estate, now) as emulated:
+    with gcp.emulate(estate, now) as emulated:
         options = dict(emulated.options)
         options.pop("projects")  # list them through Resource Manager, as a real run would
-        collector = PLUGIN.collector(type(emulated.request())(options=options))
+        collector = gcp.collector(CollectRequest(options=options, workers=args.workers))
         started = time.perf_counter()
         snapshot = collect(collector, lambda: now, workers=args.workers)
         wall = time.perf_counter() - started

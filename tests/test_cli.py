@@ -126,7 +126,8 @@ def test_schema_and_permissions_print_json() -> None:
 def test_demo_collects_evaluates_and_reports_the_sample_estate(demo: tuple[Path, Result]) -> None:
     out, result = demo
     snapshot = load_snapshot(out / "inventory.json")
-    assert len(snapshot.stores) == 13
+    clouds = [s.cloud for s in snapshot.stores]
+    assert (clouds.count("aws"), clouds.count("gcp")) == (13, 8)
     assert "Northwind Clinics" in result.stdout and "Backup coverage" in result.stdout
     patient = next(s for s in snapshot.stores if s.name == "patient-records")
     assert {(p.role, p.origin) for p in patient.protections} == {
@@ -136,13 +137,19 @@ def test_demo_collects_evaluates_and_reports_the_sample_estate(demo: tuple[Path,
     assert snapshot.api_calls and all(c.calls > 0 for c in snapshot.api_calls)
     findings = load_findings(out / "findings.json")
     per_store = [r for r in findings.results if r.resource.kind != "estate"]
-    assert len(per_store) == 13 * len(STORE_RULES)
+    assert len(per_store) == 21 * len(STORE_RULES)
     statuses = {(r.resource.name, r.rule): r.status for r in findings.results}
     assert statuses[("patient-records", "BKP-RPO-OBSERVED")] == "pass"
     assert statuses[("reporting-mysql", "BKP-EXISTS")] == "fail"
     assert statuses[("nw-clinical-images-dr", "RES-PRIMARY")] == "fail"  # EU data in us-east-1
     assert statuses[("session-cache", "BKP-EXISTS")] == "excepted"
     assert statuses[("nw-marketing-site", "BKP-EXISTS")] == "fail"  # its exception expired
+    # Google Cloud beside AWS: observed backups pass, EU data in the US multi-region fails
+    assert statuses[("appointments", "BKP-RPO-OBSERVED")] == "pass"
+    assert statuses[("billing-pg", "BKP-EXISTS")] == "pass"
+    assert statuses[("legacy-mysql", "BKP-EXISTS")] == "fail"
+    assert statuses[("nw-research-exports", "RES-PRIMARY")] == "fail"
+    assert statuses[("nw-imaging-dual", "RES-PRIMARY")] == "pass"
     assert statuses[("nw-marketing-site", "DEL-PROTECTION")] == "not_applicable"  # a bucket
     assert (out / "results.csv").read_text().count("\n") == len(findings.results) + 1
     html = (out / "report.html").read_text()

@@ -28,7 +28,10 @@ if TYPE_CHECKING:  # kept out of import time: ``--help`` reads the options only
     from scanner.collectors.readonly import ReadOperation
 
 #: cloud name → "module:attribute" of its plugin instance.
-PLUGINS: dict[str, str] = {"aws": "scanner.collectors.aws.plugin:PLUGIN"}
+PLUGINS: dict[str, str] = {
+    "aws": "scanner.collectors.aws.plugin:PLUGIN",
+    "gcp": "scanner.collectors.gcp.plugin:PLUGIN",
+}
 
 
 @dataclass(frozen=True)

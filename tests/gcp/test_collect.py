@@ -57,7 +57,8 @@ def test_every_active_project_is_read_and_a_refusing_one_stays_as_gaps() -> None
     }
     assert all(g.cause == "denied" for g in refused.gaps)
     mine = next(a for a in snapshot.accounts if a.account == PROJECT)
-    assert [v.name for v in mine.vaults] == ["locked", "open"] and mine.gaps == []
+    assert [v.name for v in mine.vaults] == ["Cloud SQL backups of billing (eu)", "locked", "open"]
+    assert mine.gaps == []
     called = {(c.service, c.operation) for c in snapshot.api_calls or []}
     assert called <= {(o.service, o.name) for o in OPERATIONS}
     assert ("cloudresourcemanager", "SearchProjects") in called

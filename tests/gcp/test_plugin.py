@@ -86,7 +86,8 @@ def test_an_emulated_estate_is_collected_with_every_store_and_fact() -> None:
     billing = next(s for s in snapshot.stores if s.name == "billing")
     assert billing.recovery_points.count == 14  # 7 runs + 7 Backup and DR backups
     assert {c.kind for c in billing.copies} == {"replica", "backup_copy"}
-    assert snapshot.accounts[0].vaults[0].immutability.state == "locked"
+    vaults = {v.name: v for v in snapshot.accounts[0].vaults}
+    assert vaults["locked"].immutability.state == "locked"
     declared = {(o.service, o.name) for o in PLUGIN.operations()}
     assert {(c.service, c.operation) for c in snapshot.api_calls or []} <= declared
 

@@ -75,7 +75,15 @@ def _collect(state: GcpState) -> tuple[list[DataStore], Any, CallCounter]:
     counter = CallCounter()
     with gcp_fake(state) as endpoint:
         api = GcpApi(GcpSettings(endpoint=endpoint, retry=FAST), ROUTES, counter)
-        items, gap = list_instances(api, PROJECT)
+        items, gap, vaults = list_instances(api, PROJECT)
+    for vault in vaults:  # where the backups live: the instance's key, no lock
+        assert vault.immutability and vault.immutability.state == "disabled"
+        key = (
+            "customer_managed"
+            if vault.name.startswith("Cloud SQL backups of billing")
+            else "provider_managed"
+        )
+        assert vault.key_type == key and vault.region in ("EU", "US")
     return [finish_store(i) for i in items], gap, counter
 
 
@@ -96,6 +104,8 @@ def test_a_well_and_a_badly_protected_instance() -> None:
     assert billing.recovery_points.newest == datetime(2026, 11, 20, 2, tzinfo=timezone.utc)
     copies = {(c.kind, c.region) for c in billing.copies}
     assert copies == {("replica", "europe-west4"), ("backup_copy", "EU")}
+    stored = next(c for c in billing.copies if c.kind == "backup_copy")
+    assert billing.recovery_points.sources[0].vaults == [stored.target]
     assert billing.encryption and billing.encryption.key_type == "customer_managed"
     assert not [p for p in legacy.protections if p.enabled]
     assert legacy.recovery_points.count == 0 and legacy.copies == []

@@ -231,6 +231,14 @@ def apply_backupdr(items: list[StoreResult], found: BackupDr) -> None:
             if resource_name(str(association.get("resource", ""))) == store.id:
                 store.protections += _protections(association, plans, vaults)
         points = sorted(found.backups.get(store.id, []))
+        if not points and not found.gaps and store.id not in found.resource_gaps:
+            item.note_listing(
+                Evidence(
+                    operation="backupdr:ListBackups",
+                    region=store.region,
+                    fields={"Backup and DR backups of this resource (every vault)": 0},
+                )
+            )
         if points:
             times = [when for when, _ in points]
             kept_in = sorted({v for _, v in points})

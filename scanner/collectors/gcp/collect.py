@@ -19,7 +19,7 @@ from scanner.collectors.gcp.api import GcpApi, GcpSettings
 from scanner.collectors.gcp.guard import Route
 from scanner.collectors.readonly import CallCounter, ReadOperation
 from scanner.collectors.tasks import StoreResult, Task, TaskResult
-from scanner.model import AccountFacts, Gap, Principal
+from scanner.model import AccountFacts, Gap, Principal, Vault
 from scanner.vocabulary import Cloud
 
 ROUTES: tuple[Route, ...] = (
@@ -68,12 +68,13 @@ class GcpCollector(Collector):
         )
         backupdr.apply_backupdr(items, found)
         regions = sorted({r for i in items for r in (i.store.regions or [])})
+        storage = [f for r in results for f in r.facts if isinstance(f, Vault)]
         return items, AccountFacts(
             cloud="gcp",
             account=target.account,
             regions=regions,
             backup_plans=found.plans,
-            vaults=found.vaults,
+            vaults=sorted([*found.vaults, *storage], key=lambda v: v.id),
             gaps=[g for r in results for g in r.gaps] + found.gaps,
         )
 
@@ -100,7 +101,8 @@ def _firestore(api: GcpApi, project: str, now: datetime) -> TaskResult:
 
 
 def _sql(api: GcpApi, project: str) -> TaskResult:
-    return _stores(sql.list_instances(api, project))
+    items, gap, vaults = sql.list_instances(api, project)
+    return TaskResult(stores=items, gaps=[gap] if gap else [], facts=vaults)
 
 
 def _backupdr(api: GcpApi, project: str) -> TaskResult:

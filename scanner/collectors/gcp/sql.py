@@ -20,7 +20,17 @@ from scanner.collectors.gcp.api import GcpApi, as_json
 from scanner.collectors.gcp.guard import Route, route
 from scanner.collectors.readonly import declare
 from scanner.collectors.tasks import StoreResult
-from scanner.model import Copy, DataStore, Encryption, Evidence, Gap, Protection, Window
+from scanner.model import (
+    Copy,
+    DataStore,
+    Encryption,
+    Evidence,
+    Gap,
+    Immutability,
+    Protection,
+    Vault,
+    Window,
+)
 
 OPERATIONS = declare(
     "sqladmin",
@@ -36,9 +46,9 @@ KIND = "gcp.sql.instance"
 BACKUP_WINDOW_MINUTES = 240
 
 
-def list_instances(api: GcpApi, project: str) -> tuple[list[StoreResult], Gap | None]:
+def list_instances(api: GcpApi, project: str) -> tuple[list[StoreResult], Gap | None, list[Vault]]:
     """Every instance of ``project`` with its backup runs, or the gap that stopped the
-    listing of instances."""
+    listing of instances; and where the backups are stored, as vaults."""
     from google.cloud import sqladmin_v1beta4 as sql
 
     instances = api.gapic(sql.SqlInstancesServiceClient)
@@ -53,7 +63,7 @@ def list_instances(api: GcpApi, project: str) -> tuple[list[StoreResult], Gap | 
         ),
     )
     if listing.gap is not None:
-        return [], listing.gap
+        return [], listing.gap, []
     found = [as_json(i) for i in listing.items]
     regions = {i["name"]: i.get("region") for i in found}
     run_listing = api.pages(
@@ -62,12 +72,12 @@ def list_instances(api: GcpApi, project: str) -> tuple[list[StoreResult], Gap | 
         "recovery_points",
         partial(_run_pages, runs, project, api),
     )
-    items = []
+    items, vaults = [], []
     for instance in found:
         item = StoreResult(instance_store(instance, project, regions))
-        add_runs(item, run_listing)
+        vaults += add_runs(item, run_listing)
         items.append(item)
-    return items, None
+    return items, None, vaults
 
 
 def _instance_pages(client: Any, project: str, api: GcpApi) -> Any:
@@ -222,13 +232,14 @@ def _replicas(instance: dict[str, Any], project: str, regions: dict[str, Any]) -
     return copies
 
 
-def add_runs(item: StoreResult, listing: Listing) -> None:
+def add_runs(item: StoreResult, listing: Listing) -> list[Vault]:
     """SUCCESSFUL backup runs of this instance as recovery points, and where they are
-    stored as observed backup copies; an unreadable listing leaves both unknown."""
+    stored — a vault of the service's (not immutable, the instance's key) and an
+    observed backup copy in its location; an unreadable listing leaves both unknown."""
     store = item.store
     if listing.gap is not None:
         store.gaps += gap_for(listing.gap, "recovery_points", "copies", resource=store.id)
-        return
+        return []
     runs = [as_json(r) for r in listing.items]
     mine = [r for r in runs if r.get("instance") == store.name and r.get("status") == "SUCCESSFUL"]
     times = sorted(_time(r["startTime"]) for r in mine if r.get("startTime"))
@@ -242,20 +253,43 @@ def add_runs(item: StoreResult, listing: Listing) -> None:
     )
     if not times:
         item.note_listing(evidence)
-        return
+        return []
     key_type = store.encryption.key_type if store.encryption else None
-    item.add_points("native_backup", "Cloud SQL backups", times, evidence, True, key_type=key_type)
-    for location in sorted({str(r["location"]) for r in mine if r.get("location")}):
-        store.copies.append(_stored_in(store, location))
+    locations = sorted({str(r["location"]) for r in mine if r.get("location")})
+    vaults = [_storage_vault(store, location, evidence) for location in locations]
+    ids = [v.id for v in vaults]
+    item.add_points(
+        "native_backup", "Cloud SQL backups", times, evidence, True, vaults=ids, key_type=key_type
+    )
+    store.copies += [_stored_in(store, vault) for vault in vaults]
+    return vaults
 
 
-def _stored_in(store: DataStore, location: str) -> Copy:
-    """Backups kept in ``location`` (a region, or a multi-region written as GCS does: EU)."""
+def _storage_vault(store: DataStore, location: str, evidence: Evidence) -> Vault:
+    """Cloud SQL's backup storage in ``location``: encrypted with the instance's key, with
+    no lock (a project owner can delete its backups)."""
     region = location if "-" in location else location.upper()
+    encryption = store.encryption
+    return Vault(
+        id=f"{store.id}/backups/{location}",
+        name=f"Cloud SQL backups of {store.name} ({location})",
+        region=region,
+        account=store.account,
+        key_type=encryption.key_type if encryption else None,
+        key_id=encryption.key_id if encryption else None,
+        immutability=Immutability(state="disabled"),
+        evidence=[evidence],
+    )
+
+
+def _stored_in(store: DataStore, vault: Vault) -> Copy:
+    """Backups kept in ``vault``'s location (a region, or a multi-region written as Cloud
+    Storage writes it: EU)."""
+    location = vault.id.rsplit("/", 1)[-1]
     return Copy(
         kind="backup_copy",
-        target=f"{store.id} backups in {location}",
-        region=region,
+        target=vault.id,
+        region=vault.region,
         account=store.account,
         resolved=True,
         state="observed",
