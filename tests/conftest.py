@@ -21,6 +21,10 @@ CLEAN_ENV = {
     "AWS_ENDPOINT_URL": None,
     "AWS_ENDPOINT_URL_BACKUP": None,
     "AWS_ENDPOINT_URL_STS": None,
+    # Google: no credentials file, no gcloud config, never the metadata server
+    "GOOGLE_APPLICATION_CREDENTIALS": "/nonexistent/credentials.json",
+    "CLOUDSDK_CONFIG": "/nonexistent",
+    "NO_GCE_CHECK": "True",
 }
 
 

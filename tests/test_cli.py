@@ -91,6 +91,13 @@ def test_bad_flags_are_exit_2_without_traceback() -> None:
         assert message in result.stderr and "Traceback" not in result.output
 
 
+def test_no_google_credentials_is_exit_3_before_any_call() -> None:
+    result = cli("collect", "gcp", "--projects", "northwind-prod")
+    assert result.exit_code == 3, result.output
+    assert result.stderr.startswith("backup-audit: error: no Google Cloud credentials")
+    assert "GOOGLE_APPLICATION_CREDENTIALS" in result.stderr and "Traceback" not in result.output
+
+
 def test_no_credentials_is_exit_3() -> None:
     result = cli(
         "collect",

@@ -16,6 +16,7 @@ from typing import Any
 from scanner.collectors.answers import Listing, cause_of
 from scanner.collectors.gcp.guard import Route, guard_session
 from scanner.collectors.readonly import CallCounter, ReadOnlyGuard
+from scanner.errors import CollectionError
 from scanner.model import Gap
 from scanner.vocabulary import GapAttribute
 
@@ -38,17 +39,24 @@ class GcpSettings:
     credentials: Any = None
 
     def resolved_credentials(self) -> Any:
-        """Anonymous credentials for an endpoint; else the given or the default chain."""
-        if self.credentials is not None:
-            return self.credentials
-        if self.endpoint:
+        """Anonymous credentials for an endpoint; else the given ones, or Application
+        Default Credentials (found once; none is a CollectionError, exit 3)."""
+        if self.credentials is None and self.endpoint:
             from google.auth.credentials import AnonymousCredentials
 
-            return AnonymousCredentials()  # type: ignore[no-untyped-call]
-        import google.auth
+            self.credentials = AnonymousCredentials()  # type: ignore[no-untyped-call]
+        if self.credentials is None:
+            import google.auth
+            from google.auth.exceptions import DefaultCredentialsError
 
-        credentials, _ = google.auth.default()
-        return credentials
+            try:
+                self.credentials, _ = google.auth.default()
+            except DefaultCredentialsError as exc:
+                raise CollectionError(
+                    f"no Google Cloud credentials ({exc}); run `gcloud auth "
+                    "application-default login` or set GOOGLE_APPLICATION_CREDENTIALS"
+                ) from None
+        return self.credentials
 
 
 class GcpApi:

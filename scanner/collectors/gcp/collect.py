@@ -43,7 +43,9 @@ class GcpCollector(Collector):
         self.project_ids = project_ids
 
     def targets(self) -> Targets:
-        """The projects asked for, or every active project Resource Manager lists."""
+        """The projects asked for, or every active project Resource Manager lists (the
+        credentials are found first: none is exit 3 before any call)."""
+        self.api.settings.resolved_credentials()
         found = self.project_ids or projects.active_projects(self.api)
         return Targets(reachable=[Target(p, ()) for p in found])
 
