@@ -210,6 +210,10 @@ class DataStore(_Record):
     regions: list[str] | None
     kind: str
     name: str
+    #: ``geo`` when the location itself keeps the data in several regions (a multi- or
+    #: dual-region) though they are not listed in ``regions``; None when single-region or
+    #: not said
+    redundancy: Redundancy | None = None
     created_at: datetime | None = None
     tags: dict[str, str] | None = None
     encryption: Encryption | None = None

@@ -77,7 +77,8 @@ def test_a_well_and_a_badly_protected_bucket() -> None:
     assert roles["retention_lock"].immutable and roles["retention_lock"].retention_days == 365
     assert records.encryption and records.encryption.key_type == "customer_managed"
     assert records.tags == {"data-classification": "phi"}
-    assert (scratch.region, scratch.regions) == ("US", ["US"])
+    assert (scratch.region, scratch.regions, scratch.redundancy) == ("US", ["US"], "geo")
+    assert records.redundancy is None
     bare = {p.role: p for p in scratch.protections}
     assert not bare["versioning"].enabled and not bare["soft_delete"].enabled
     assert "retention_lock" not in bare

@@ -59,6 +59,7 @@ def bucket_store(bucket: dict[str, Any], project: str) -> DataStore:
         account=project,
         region=location.lower() if kind == "region" else location,
         regions=member_regions(bucket),
+        redundancy="geo" if kind in ("multi-region", "dual-region") else None,
         kind=KIND,
         name=bucket["name"],
         created_at=bucket.get("timeCreated"),
