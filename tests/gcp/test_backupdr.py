@@ -10,9 +10,11 @@ from scanner.collectors.base import finish_store
 from scanner.collectors.gcp.api import GcpApi, GcpSettings, RetrySettings
 from scanner.collectors.gcp.backupdr import ROUTES, apply_backupdr, read_backupdr
 from scanner.collectors.gcp.sql import instance_store
+from scanner.collectors.gcp.storage import bucket_store
 from scanner.collectors.readonly import CallCounter
 from scanner.collectors.tasks import StoreResult
 from scanner.emulator.gcp.server import BackupDrState, Fault, GcpState, gcp_fake
+from tests.gcp.test_storage import BARE
 
 PROJECT = "northwind-prod"
 FAST = RetrySettings(initial=0.01, maximum=0.02, timeout=2.0)
@@ -142,13 +144,15 @@ def test_vault_lock_plans_and_backups_reach_the_instance_they_protect() -> None:
 
 
 def test_a_denied_vault_listing_leaves_every_stores_backup_service_unknown() -> None:
+    """…every store Backup and DR can protect: a bucket's facts are not blocked."""
     state = GcpState(
         backupdr={PROJECT: _bdr()},
         faults={PROJECT: Fault("denied", service="backupdr", path_end="/backupVaults")},
     )
     found, _ = _read(state)
     assert [g.permission for g in found.gaps] == ["backupdr.backupVaults.list"]
-    item = _billing()
-    apply_backupdr([item], found)
+    item, bucket = _billing(), StoreResult(bucket_store(BARE, PROJECT))
+    apply_backupdr([item, bucket], found)
     gaps = finish_store(item).gaps
     assert [(g.attribute, g.role, g.cause) for g in gaps] == [("protections", "backup", "denied")]
+    assert finish_store(bucket).gaps == []

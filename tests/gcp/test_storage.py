@@ -85,6 +85,8 @@ def test_a_well_and_a_badly_protected_bucket() -> None:
     assert scratch.encryption and scratch.encryption.key_type == "provider_managed"
     evidence = records.protections[0].evidence[0]
     assert evidence.operation == "storage:ListBuckets"
+    absence = records.recovery_points.evidence  # no backups is said, with the listing
+    assert [e.operation for e in absence] == ["storage:ListBuckets"]
 
 
 def test_dual_regions_name_their_member_regions() -> None:

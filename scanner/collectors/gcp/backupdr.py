@@ -20,6 +20,7 @@ from typing import Any
 
 from scanner.collectors.answers import gap_for
 from scanner.collectors.gcp.api import GcpApi, as_json
+from scanner.collectors.gcp.fields import duration_seconds, rfc3339
 from scanner.collectors.gcp.guard import Route, route
 from scanner.collectors.readonly import declare
 from scanner.collectors.tasks import StoreResult
@@ -33,6 +34,7 @@ from scanner.model import (
     Vault,
     Window,
 )
+from scanner.vocabulary import weakest_key
 
 OPERATIONS = declare(
     "backupdr",
@@ -53,6 +55,8 @@ ROUTES: tuple[Route, ...] = (
     route(OPERATIONS[4], "GET", _L + r"/backupVaults/[^/]+/dataSources/[^/]+/backups"),
 )
 SOURCE = "Backup and DR"
+#: The kinds of store Backup and DR can protect (of those collected): Cloud SQL instances.
+PROTECTED_KINDS = frozenset({"gcp.sql.instance"})
 _RECURRENCE_HOURS = {"DAILY": 24.0, "WEEKLY": 168.0, "MONTHLY": 744.0, "YEARLY": 8784.0}
 _SERVICE_PREFIX = re.compile(r"^//[^/]+/")
 
@@ -139,14 +143,14 @@ def _read_vault_backups(api: GcpApi, client: Any, vault_name: str, found: Backup
         for backup in (as_json(b) for b in backups.items):
             when = backup.get("consistencyTime") or backup.get("createTime")
             if backup.get("state") == "ACTIVE" and when:
-                found.backups.setdefault(resource, []).append((_time(str(when)), vault_name))
+                found.backups.setdefault(resource, []).append((rfc3339(when), vault_name))
 
 
 def vault(answer: dict[str, Any], project: str) -> Vault:
     """A Backup and DR vault: a minimum enforced retention makes it immutable, locked
     from ``effectiveTime`` on (before, it can still be lowered)."""
     name = str(answer["name"])
-    seconds = _seconds(answer.get("backupMinimumEnforcedRetentionDuration"))
+    seconds = duration_seconds(answer.get("backupMinimumEnforcedRetentionDuration")) or 0.0
     effective = answer.get("effectiveTime")
     state = "disabled" if not seconds else "locked" if effective else "unlocked"
     key = (answer.get("encryptionConfig") or {}).get("kmsKeyName")
@@ -160,7 +164,7 @@ def vault(answer: dict[str, Any], project: str) -> Vault:
         immutability=Immutability(
             state=state,
             min_retention_days=int(seconds // 86400) if seconds else None,
-            locked_since=_time(str(effective)) if effective else None,
+            locked_since=rfc3339(effective) if effective else None,
         ),
         recovery_point_count=int(answer.get("backupCount") or 0),
         evidence=[
@@ -222,11 +226,14 @@ def _rule(rule: dict[str, Any], vault_name: str) -> BackupPlanRule:
 
 
 def apply_backupdr(items: list[StoreResult], found: BackupDr) -> None:
-    """Protections, recovery points and gaps of each store Backup and DR knows."""
+    """Protections, recovery points and gaps of each store of a kind Backup and DR can
+    protect; what it could not read is unknown for those stores only."""
     plans = {p.id: p for p in found.plans}
     vaults = {v.id: v for v in found.vaults}
     for item in items:
         store = item.store
+        if store.kind not in PROTECTED_KINDS:
+            continue
         for association in found.associations:
             if resource_name(str(association.get("resource", ""))) == store.id:
                 store.protections += _protections(association, plans, vaults)
@@ -247,8 +254,7 @@ def apply_backupdr(items: list[StoreResult], found: BackupDr) -> None:
                 region=store.region,
                 fields={"backups (state=ACTIVE)": len(times), "newest": times[-1].isoformat()},
             )
-            key_types = {vaults[v].key_type for v in kept_in if v in vaults}
-            key_type = key_types.pop() if len(key_types) == 1 else None
+            key_type = weakest_key({vaults[v].key_type if v in vaults else None for v in kept_in})
             item.add_points(
                 "backup_service", SOURCE, times, evidence, True, vaults=kept_in, key_type=key_type
             )
@@ -276,7 +282,7 @@ def _protections(
                 origin="backup_service",
                 source=SOURCE,
                 name=f"{found.name}/{rule.name}",
-                enabled=association.get("state") in (None, "ACTIVE"),
+                enabled=association.get("state") == "ACTIVE",
                 frequency_hours=rule.frequency_hours,
                 retention_days=rule.retention_days,
                 window=rule.window,
@@ -302,11 +308,3 @@ def _protections(
             )
         )
     return protections
-
-
-def _seconds(duration: object) -> float:
-    return float(duration[:-1]) if isinstance(duration, str) and duration.endswith("s") else 0.0
-
-
-def _time(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))

@@ -9,16 +9,17 @@ continuous window from ``earliestVersionTime`` to the collection.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 from typing import Any
 
 from scanner.collectors.answers import gap_for
 from scanner.collectors.gcp.api import GcpApi
+from scanner.collectors.gcp.fields import duration_days, kms_encryption, rfc3339
 from scanner.collectors.gcp.guard import Route, route
 from scanner.collectors.readonly import declare
 from scanner.collectors.tasks import StoreResult
-from scanner.model import DataStore, Encryption, Evidence, Gap, Protection
+from scanner.model import DataStore, Evidence, Gap, Protection
 
 OPERATIONS = declare(
     "firestore",
@@ -111,26 +112,18 @@ def database_store(database: dict[str, Any], project: str) -> DataStore:
     store.evidence.append(
         Evidence(operation="firestore:ListDatabases", region=location, fields=fields)
     )
-    store.encryption = _encryption(database, location)
-    return store
-
-
-def _encryption(database: dict[str, Any], location: str) -> Encryption:
     key = (database.get("cmekConfig") or {}).get("kmsKeyName")
-    evidence = Evidence(
-        operation="firestore:ListDatabases",
-        region=location,
-        fields={"cmekConfig.kmsKeyName": key},
+    store.encryption = kms_encryption(
+        "firestore:ListDatabases", location, "cmekConfig.kmsKeyName", key
     )
-    key_type = "customer_managed" if key else "provider_managed"
-    return Encryption(enabled=True, key_type=key_type, key_id=key, evidence=[evidence])
+    return store
 
 
 def add_pitr(item: StoreResult, now: datetime) -> None:
     """Point-in-time recovery: a continuous protection, and its window when enabled."""
     store = item.store
     enabled = store.attributes.get("pitr") == "POINT_IN_TIME_RECOVERY_ENABLED"
-    retention = _days(store.attributes.get("version_retention_period"))
+    retention = duration_days(store.attributes.get("version_retention_period"))
     earliest = store.attributes.get("earliest_version_time")
     evidence = Evidence(
         operation="firestore:ListDatabases",
@@ -154,7 +147,7 @@ def add_pitr(item: StoreResult, now: datetime) -> None:
         )
     )
     if enabled and isinstance(earliest, str):
-        oldest = datetime.fromisoformat(earliest.replace("Z", "+00:00"))
+        oldest = rfc3339(earliest)
         encryption = store.encryption
         key_type = encryption.key_type if encryption else None
         item.add_window("Firestore point-in-time recovery", oldest, now, evidence, True, key_type)
@@ -180,7 +173,7 @@ def add_schedules(item: StoreResult, answer: dict[str, Any] | None, gap: Gap | N
                 enabled=True,
                 immutable=False,
                 frequency_hours=_WEEK_HOURS if weekly else _DAY_HOURS,
-                retention_days=_days(schedule.get("retention")),
+                retention_days=duration_days(schedule.get("retention")),
                 details={"day": (schedule.get("weeklyRecurrence") or {}).get("day")},
                 evidence=[
                     Evidence(
@@ -223,7 +216,7 @@ def add_backups(item: StoreResult, answer: dict[str, Any] | None, gap: Gap | Non
         return
     mine = [b for b in answer.get("backups", []) if b.get("database") == store.id]
     ready = sorted(
-        datetime.fromisoformat(str(b["snapshotTime"]).replace("Z", "+00:00"))
+        rfc3339(b["snapshotTime"])
         for b in mine
         if b.get("state") == "READY" and b.get("snapshotTime")
     )
@@ -243,10 +236,3 @@ def add_backups(item: StoreResult, answer: dict[str, Any] | None, gap: Gap | Non
         )
     else:
         item.note_listing(evidence)
-
-
-def _days(duration: object) -> float | None:
-    """``"604800s"`` → 7.0."""
-    if not isinstance(duration, str) or not duration.endswith("s"):
-        return None
-    return timedelta(seconds=float(duration[:-1])).total_seconds() / 86400

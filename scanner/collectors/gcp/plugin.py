@@ -107,15 +107,10 @@ class GcpPlugin(CloudPlugin):
 
     def load_estate(self, section: Any, path: Path, text: str, prefix: str) -> Any:
         """The ``gcp:`` section of a demo estate file."""
-        from pydantic import ValidationError
-
         from scanner.emulator.gcp.estate import GcpEstate
-        from scanner.fileio import validation_error
+        from scanner.fileio import validate_section
 
-        try:
-            return GcpEstate.model_validate(section)
-        except ValidationError as exc:
-            raise validation_error(path, text, exc, prefix=(prefix,)) from None
+        return validate_section(GcpEstate, section, path, text, prefix)
 
     @contextmanager
     def emulate(self, estate: Any, now: datetime) -> Iterator[Emulated]:

@@ -11,19 +11,18 @@ instance — a residency question, recorded as an observed backup copy).
 
 from __future__ import annotations
 
-from datetime import datetime
 from functools import partial
 from typing import Any
 
 from scanner.collectors.answers import Listing, gap_for
 from scanner.collectors.gcp.api import GcpApi, as_json
+from scanner.collectors.gcp.fields import kms_encryption, rfc3339
 from scanner.collectors.gcp.guard import Route, route
 from scanner.collectors.readonly import declare
 from scanner.collectors.tasks import StoreResult
 from scanner.model import (
     Copy,
     DataStore,
-    Encryption,
     Evidence,
     Gap,
     Immutability,
@@ -126,22 +125,13 @@ def instance_store(instance: dict[str, Any], project: str, regions: dict[str, An
             },
         )
     )
-    store.encryption = _encryption(instance, region)
+    key = (instance.get("diskEncryptionConfiguration") or {}).get("kmsKeyName")
+    field = "diskEncryptionConfiguration.kmsKeyName"
+    store.encryption = kms_encryption("sqladmin:ListInstances", region, field, key)
     backup = settings.get("backupConfiguration") or {}
     store.protections += [_automated(backup, region), _pitr(backup, instance, region)]
     store.copies += _replicas(instance, project, regions)
     return store
-
-
-def _encryption(instance: dict[str, Any], region: str) -> Encryption:
-    key = (instance.get("diskEncryptionConfiguration") or {}).get("kmsKeyName")
-    evidence = Evidence(
-        operation="sqladmin:ListInstances",
-        region=region,
-        fields={"diskEncryptionConfiguration.kmsKeyName": key},
-    )
-    key_type = "customer_managed" if key else "provider_managed"
-    return Encryption(enabled=True, key_type=key_type, key_id=key, evidence=[evidence])
 
 
 def _automated(backup: dict[str, Any], region: str) -> Protection:
@@ -242,7 +232,7 @@ def add_runs(item: StoreResult, listing: Listing) -> list[Vault]:
         return []
     runs = [as_json(r) for r in listing.items]
     mine = [r for r in runs if r.get("instance") == store.name and r.get("status") == "SUCCESSFUL"]
-    times = sorted(_time(r["startTime"]) for r in mine if r.get("startTime"))
+    times = sorted(rfc3339(r["startTime"]) for r in mine if r.get("startTime"))
     evidence = Evidence(
         operation="sqladmin:ListBackupRuns",
         region=store.region,
@@ -302,7 +292,3 @@ def _stored_in(store: DataStore, vault: Vault) -> Copy:
             )
         ],
     )
-
-
-def _time(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))

@@ -16,10 +16,11 @@ from typing import Any
 
 from scanner.collectors.answers import tag_evidence
 from scanner.collectors.gcp.api import GcpApi
+from scanner.collectors.gcp.fields import SECONDS_PER_DAY, kms_encryption
 from scanner.collectors.gcp.guard import Route, route
 from scanner.collectors.readonly import declare
 from scanner.collectors.tasks import StoreResult
-from scanner.model import DataStore, Encryption, Evidence, Protection
+from scanner.model import DataStore, Evidence, Protection
 
 OPERATIONS = declare("storage", {"ListBuckets": "storage.buckets.list"})
 ROUTES: tuple[Route, ...] = (route(OPERATIONS[0], "GET", r"/storage/v1/b"),)
@@ -33,7 +34,6 @@ DUAL_REGIONS = {
     "EUR5": ("europe-west1", "europe-west2"),
     "NAM4": ("us-central1", "us-east1"),
 }
-SECONDS_PER_DAY = 86400
 
 
 def list_buckets(api: GcpApi, project: str) -> tuple[list[StoreResult], Any]:
@@ -46,6 +46,16 @@ def list_buckets(api: GcpApi, project: str) -> tuple[list[StoreResult], Any]:
         lambda: iter(client.list_buckets(projection="noAcl", retry=api.retry()).pages),
     )
     stores = [StoreResult(bucket_store(b._properties, project)) for b in listing.items]
+    for item in stores:  # the absence is evidence too
+        item.note_listing(
+            Evidence(
+                operation=OPERATION,
+                region=item.store.region,
+                fields={
+                    "backups of the bucket": "none (versions and soft-deleted objects stay in it)"
+                },
+            )
+        )
     return stores, listing.gap
 
 
@@ -70,7 +80,8 @@ def bucket_store(bucket: dict[str, Any], project: str) -> DataStore:
         Evidence(operation=OPERATION, region=store.region, fields=_location_fields(bucket)),
         tag_evidence(OPERATION, store.region, store.tags or {}),
     ]
-    store.encryption = _encryption(bucket, store.region)
+    key = (bucket.get("encryption") or {}).get("defaultKmsKeyName")
+    store.encryption = kms_encryption(OPERATION, store.region, "encryption.defaultKmsKeyName", key)
     store.protections += [_versioning(bucket, store.region), _soft_delete(bucket, store.region)]
     if "retentionPolicy" in bucket:
         store.protections.append(_retention_policy(bucket, store.region))
@@ -107,16 +118,6 @@ def _attributes(bucket: dict[str, Any]) -> dict[str, Any]:
         "object_retention": (bucket.get("objectRetention") or {}).get("mode") == "Enabled",
         "storage_class": bucket.get("storageClass"),
     }
-
-
-def _encryption(bucket: dict[str, Any], region: str) -> Encryption:
-    """A default Cloud KMS key is customer-managed; without one, Google manages the key."""
-    key = (bucket.get("encryption") or {}).get("defaultKmsKeyName")
-    evidence = Evidence(
-        operation=OPERATION, region=region, fields={"encryption.defaultKmsKeyName": key}
-    )
-    key_type = "customer_managed" if key else "provider_managed"
-    return Encryption(enabled=True, key_type=key_type, key_id=key, evidence=[evidence])
 
 
 def _versioning(bucket: dict[str, Any], region: str) -> Protection:
