@@ -11,6 +11,7 @@ import os
 import re
 import stat
 import tempfile
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
@@ -116,8 +117,7 @@ _CONSTANT = re.compile(r"[:\[,]\s*-?(NaN|Infinity)\b")
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     data = dict(pairs)
     if len(data) != len(pairs):
-        seen: set[str] = set()
-        twice = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+        twice = next(k for k, n in Counter(k for k, _ in pairs).items() if n > 1)
         raise ValueError(f"duplicate key {twice!r} (a reader would keep only the last)")
     return data
 
@@ -126,9 +126,12 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
+#: Names the output machinery gives its own files in an output folder; no output may
+#: take one (output_checks refuses it).
+RESERVED_PREFIX = ".backup-audit"
 #: Temporary files start so, followed by the writer's pid (``…-pid123-``): a later run
 #: removes those of a process that no longer runs.
-TEMP_PREFIX = ".backup-audit-tmp-pid"
+TEMP_PREFIX = f"{RESERVED_PREFIX}-tmp-pid"
 
 
 @cache
@@ -267,6 +270,15 @@ def validation_error(
     loc = [*prefix, *(p for p in err["loc"] if p != "[key]")]
     message = str(err["msg"]).removeprefix("Value error, ")
     return InputFileError(path, f"{json_path(tuple(loc))}: {message}", line_of(text, loc))
+
+
+def validate_section(model: type[M], data: Any, path: Path, text: str, prefix: str) -> M:
+    """``data`` — the part of a YAML file under the key ``prefix`` — as ``model``; a
+    problem names the file and the line within it."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise validation_error(path, text, exc, prefix=(prefix,)) from None
 
 
 def load_yaml_model(path: Path, model: type[M]) -> M:

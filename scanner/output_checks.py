@@ -9,9 +9,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from scanner.errors import InputError
+from scanner.fileio import RESERVED_PREFIX
 
-#: Names the output machinery uses inside a folder; no output may take them.
-RESERVED_PREFIX = ".backup-audit"
 #: The longest file name most file systems hold.
 NAME_MAX = 255
 

@@ -24,12 +24,12 @@ from types import TracebackType
 from typing import Any
 
 from scanner.errors import BackupAuditError
-from scanner.fileio import TEMP_PREFIX, write_atomic
+from scanner.fileio import RESERVED_PREFIX, TEMP_PREFIX, write_atomic
 from scanner.findings import sha256_file
 
-STAGING_PREFIX = ".backup-audit-staging-"
-JOURNAL = ".backup-audit-journal.json"
-LOCK = ".backup-audit-lock"
+STAGING_PREFIX = f"{RESERVED_PREFIX}-staging-"
+JOURNAL = f"{RESERVED_PREFIX}-journal.json"
+LOCK = f"{RESERVED_PREFIX}-lock"
 
 
 class CommitInterrupted(BackupAuditError):
@@ -53,8 +53,10 @@ class OutputSet:
     def folder(self, final: Path) -> Path:
         """The staging folder whose files will move into the folder ``final``."""
         if final not in self._stages:
-            if not final.exists():
-                self._created.append(final)
+            missing = final
+            while not missing.exists() and missing != missing.parent:
+                self._created.append(missing)  # deepest first
+                missing = missing.parent
             try:
                 final.mkdir(parents=True, exist_ok=True)
                 recover(final)
@@ -97,7 +99,7 @@ class OutputSet:
             shutil.rmtree(stage, ignore_errors=True)
         self._stages.clear()
         self._release()
-        for folder in reversed(self._created):
+        for folder in self._created:
             with contextlib.suppress(OSError):
                 folder.rmdir()  # only if it stayed empty
 
@@ -129,7 +131,7 @@ def _journal(folder: Path, stage: Path, keep: bool) -> dict[str, Any]:
     """What moves in (manifest last), what goes, and the manifest it replaces."""
     from scanner.manifest import MANIFEST_NAME, OUTPUT_NAMES
 
-    staged = sorted(p.name for p in stage.iterdir() if not p.name.startswith(".backup-audit"))
+    staged = sorted(p.name for p in stage.iterdir() if not p.name.startswith(RESERVED_PREFIX))
     move = [n for n in staged if n != MANIFEST_NAME] + [n for n in staged if n == MANIFEST_NAME]
     remove = [] if keep else [n for n in OUTPUT_NAMES if n not in staged]
     return {"move": move, "remove": remove, "manifest_before": _manifest_digest(folder)}

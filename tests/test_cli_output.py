@@ -47,6 +47,16 @@ def test_json_on_stdout_for_gate_evaluate_and_summary(tmp_path: Path) -> None:
     document = json.loads(run.stdout)
     assert document["coverage"]["overall"]["in_scope"] == len(STORES)
     assert str(out) in document["written"]
+    written = cli(
+        "gate",
+        str(findings),
+        "--baseline",
+        str(tmp_path / "b.json"),
+        "--write-baseline",
+        "--format",
+        "json",
+    )
+    assert json.loads(written.stdout) == {"written": [str(tmp_path / "b.json")]}
     summary = json.loads(cli("summary", str(inventory), "--format", "json").stdout)
     assert sum(row["stores"] for row in summary["stores"]) == len(STORES)
     assert cli("summary", str(inventory), "--format", "yaml").exit_code == 2

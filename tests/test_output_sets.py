@@ -225,3 +225,11 @@ def test_verify_names_the_leftovers_of_an_interrupted_run(tmp_path: Path) -> Non
     assert result.exit_code == 1 and "outputs of an interrupted run (committed" in result.stdout
     recover(out)
     assert cli("verify", str(out)).exit_code == 0
+
+
+def test_a_command_that_fails_removes_the_folder_it_created(tmp_path: Path) -> None:
+    inventory, policy = write_inputs(tmp_path, STORES)
+    policy.write_text("version: 1\n")  # no tiers: refused after the output folder was made
+    out = tmp_path / "new" / "folder"
+    result = cli("evaluate", str(inventory), "--policy", str(policy), "-o", str(out / "f.json"))
+    assert result.exit_code == 2 and not (tmp_path / "new").exists()

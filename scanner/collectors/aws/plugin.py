@@ -179,15 +179,10 @@ class AwsPlugin(CloudPlugin):
 
     def load_estate(self, section: Any, path: Path, text: str, prefix: str) -> Any:
         """The ``aws:`` section of a demo estate file."""
-        from pydantic import ValidationError
-
         from scanner.emulator.aws.estate import AwsEstate
-        from scanner.fileio import validation_error
+        from scanner.fileio import validate_section
 
-        try:
-            return AwsEstate.model_validate(section)
-        except ValidationError as exc:
-            raise validation_error(path, text, exc, prefix=(prefix,)) from None
+        return validate_section(AwsEstate, section, path, text, prefix)
 
     @contextmanager
     def emulate(self, estate: Any, now: datetime) -> Iterator[Emulated]:
