@@ -23,7 +23,7 @@ from scanner.fileio import (
 )
 from scanner.heap import bulk_objects
 from scanner.inventory_v1 import V1_SCHEMA, upgrade
-from scanner.model import CLOCK_SKEW, SCHEMA_ID, Snapshot, store_problems
+from scanner.model import CLOCK_SKEW, SCHEMA_ID, Snapshot
 
 
 def dump_snapshot(snapshot: Snapshot) -> str:
@@ -81,3 +81,25 @@ def _parse(path: Path, text: str) -> Snapshot:
         raise InputFileError(
             path, f"{where}: {first['msg']}{more}", line_of(text, list(loc))
         ) from None
+
+
+def store_problems(snapshot: Snapshot) -> tuple[tuple[str | int, ...], str] | None:
+    """The first inconsistency among the stores (where, what): a store listed twice, out
+    of the snapshot's scope, of an unknown kind or created after the collection."""
+    from scanner.collectors.registry import store_kinds
+
+    kinds = store_kinds()
+    seen: set[str] = set()
+    accounts = set(snapshot.scope.accounts)
+    latest = snapshot.collected_at + CLOCK_SKEW
+    for i, store in enumerate(snapshot.stores):
+        if store.id in seen:
+            return ("stores", i, "id"), f"store {store.id} is listed twice"
+        seen.add(store.id)
+        if store.kind not in kinds:
+            return ("stores", i, "kind"), f"unknown store kind {store.kind!r}"
+        if accounts and store.account not in accounts:
+            return ("stores", i, "account"), f"account {store.account} is not in the scope"
+        if store.created_at is not None and store.created_at > latest:
+            return ("stores", i, "created_at"), "created after the collection"
+    return None

@@ -16,6 +16,7 @@ from typing import Annotated, Final, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from scanner.vocabulary import (
+    AuditEvent,
     Cloud,
     CopyKind,
     CopyState,
@@ -287,8 +288,56 @@ class Vault(_Record):
     evidence: list[Evidence] = Field(default_factory=list)
 
 
+class AuditLogConfig(_Record):
+    """The audit events an account records for one service (``*``: every service) and
+    the principals exempted from them."""
+
+    service: str
+    events: list[AuditEvent]
+    exempted: list[str] = Field(default_factory=list)
+    source: str
+    evidence: list[Evidence] = Field(default_factory=list)
+
+
+class LogStore(_Record):
+    """Where log records are kept (a log bucket, a trail's bucket, a workspace): for how
+    long, whether that can be shortened (``locked``), and in which regions (``None``:
+    the provider does not say)."""
+
+    id: str
+    name: str
+    region: str
+    regions: list[str] | None = None
+    retention_days: WholeDays | None = None
+    locked: bool | None = None
+    source: str
+    evidence: list[Evidence] = Field(default_factory=list)
+
+
+class LogRoute(_Record):
+    """What sends log records somewhere (a sink, a trail): destination and filter."""
+
+    id: str
+    name: str
+    destination: str
+    filter: str | None = None
+    enabled: bool
+    source: str
+    evidence: list[Evidence] = Field(default_factory=list)
+
+
+class AuditTrail(_Record):
+    """An account's audit trail as read; a list is ``None`` when it could not be read
+    (an ``audit_trail`` gap of the account says why) and ``[]`` when it was read empty."""
+
+    configs: list[AuditLogConfig] | None = None
+    log_stores: list[LogStore] | None = None
+    routes: list[LogRoute] | None = None
+
+
 class AccountFacts(_Record):
-    """One account (project, subscription): regions scanned, plans, vaults, gaps."""
+    """One account (project, subscription): regions scanned, plans, vaults, its audit
+    trail (``None``: not collected for this cloud) and gaps."""
 
     cloud: Cloud
     account: str
@@ -296,6 +345,7 @@ class AccountFacts(_Record):
     regions: list[str] = Field(default_factory=list)
     backup_plans: list[BackupPlan] = Field(default_factory=list)
     vaults: list[Vault] = Field(default_factory=list)
+    audit_trail: AuditTrail | None = None
     gaps: list[Gap] = Field(default_factory=list)
 
 
@@ -351,25 +401,3 @@ class Snapshot(_Record):
     api_calls: list[ApiCalls] | None = None
     principals: list[Principal] = Field(default_factory=list)
     parts: list[SnapshotPart] = Field(default_factory=list)
-
-
-def store_problems(snapshot: Snapshot) -> tuple[tuple[str | int, ...], str] | None:
-    """The first inconsistency among the stores (where, what): a store listed twice, out
-    of the snapshot's scope, of an unknown kind or created after the collection."""
-    from scanner.collectors.registry import store_kinds
-
-    kinds = store_kinds()
-    seen: set[str] = set()
-    accounts = set(snapshot.scope.accounts)
-    latest = snapshot.collected_at + CLOCK_SKEW
-    for i, store in enumerate(snapshot.stores):
-        if store.id in seen:
-            return ("stores", i, "id"), f"store {store.id} is listed twice"
-        seen.add(store.id)
-        if store.kind not in kinds:
-            return ("stores", i, "kind"), f"unknown store kind {store.kind!r}"
-        if accounts and store.account not in accounts:
-            return ("stores", i, "account"), f"account {store.account} is not in the scope"
-        if store.created_at is not None and store.created_at > latest:
-            return ("stores", i, "created_at"), "created after the collection"
-    return None

@@ -91,8 +91,15 @@ GapAttribute = Literal[
     "recovery_points",
     "copies",
     "attributes",
+    "audit_trail",
 ]
 GAP_ATTRIBUTES: Final[tuple[str, ...]] = get_args(GapAttribute)
+
+#: Which audit events a log configuration records: changes to resources or their
+#: configuration (always recorded on Google Cloud), reads of configuration, reads and
+#: writes of the data itself.
+AuditEvent = Literal["admin_write", "admin_read", "data_read", "data_write"]
+AUDIT_EVENTS: Final[tuple[str, ...]] = get_args(AuditEvent)
 
 #: Why a read failed. Only ``denied`` is fixed by granting a permission.
 GapCause = Literal[

@@ -1,4 +1,4 @@
-"""The Google Cloud collector end to end: projects listed or given, four listings each,
+"""The Google Cloud collector end to end: projects listed or given, five tasks each,
 Backup and DR applied, a refusing project kept as a gap — through collect(), the same
 run the CLI makes, with real clients against the fake on 127.0.0.1."""
 
@@ -62,7 +62,15 @@ def test_every_active_project_is_read_and_a_refusing_one_stays_as_gaps() -> None
     called = {(c.service, c.operation) for c in snapshot.api_calls or []}
     assert called <= {(o.service, o.name) for o in OPERATIONS}
     assert ("cloudresourcemanager", "SearchProjects") in called
-    assert not [r for r in state.requests if r[0] != "GET"]
+    writes = {r for r in state.requests if r[0] != "GET"}  # getIamPolicy reads by POST
+    assert writes == {("POST", f"/v3/projects/{p}:getIamPolicy") for p in (OTHER, PROJECT)}
+    assert mine.audit_trail is not None and mine.audit_trail.configs is not None
+    assert refused.audit_trail is not None and refused.audit_trail.log_stores is None
+    assert {g.permission for g in refused.gaps if g.attribute == "audit_trail"} == {
+        "resourcemanager.projects.getIamPolicy",
+        "logging.buckets.list",
+        "logging.sinks.list",
+    }
 
 
 def test_projects_given_are_read_without_listing_them() -> None:

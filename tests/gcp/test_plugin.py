@@ -95,7 +95,7 @@ def test_an_emulated_estate_is_collected_with_every_store_and_fact() -> None:
 def test_the_custom_role_lists_exactly_the_permissions_of_the_declared_reads() -> None:
     role = yaml.safe_load(PLUGIN.permissions_document())
     assert role["includedPermissions"] == sorted({o.permission for o in PLUGIN.operations()})
-    assert all(p.endswith((".list", ".get")) for p in role["includedPermissions"])
+    assert all(p.endswith((".list", ".get", ".getIamPolicy")) for p in role["includedPermissions"])
 
 
 def test_project_ids_are_checked() -> None:

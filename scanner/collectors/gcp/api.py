@@ -86,6 +86,20 @@ class GcpApi:
         guard_session(client._http, self.routes, self.counter)
         return client
 
+    def logging_client(self, project: str) -> Any:
+        """Cloud Logging's handwritten client over JSON/HTTP, its session guarded."""
+        from google.cloud import logging as cloud_logging
+
+        options = {"api_endpoint": self.settings.endpoint} if self.settings.endpoint else None
+        client = cloud_logging.Client(  # type: ignore[no-untyped-call]
+            project=project,
+            credentials=self.settings.resolved_credentials(),
+            _use_grpc=False,
+            client_options=options,
+        )
+        guard_session(client._http, self.routes, self.counter)
+        return client
+
     def firestore_admin(self) -> Any:
         """A Firestore admin client (REST) whose session is guarded."""
         from google.cloud import firestore_admin_v1
@@ -218,10 +232,16 @@ def api_errors() -> tuple[type[Exception], ...]:
 
 
 def as_json(message: Any) -> dict[str, Any]:
-    """A proto-plus message as the REST API writes it (camelCase, JSON encodings, and
-    fields the answer did not carry left out rather than filled with defaults)."""
+    """A proto-plus (or plain protobuf) message as the REST API writes it (camelCase,
+    JSON encodings, and fields the answer did not carry left out rather than filled with
+    defaults)."""
     if isinstance(message, dict):
         return message
+    if not hasattr(type(message), "to_dict"):  # a plain protobuf message (IAM's Policy)
+        from google.protobuf.json_format import MessageToDict
+
+        plain: dict[str, Any] = MessageToDict(message)
+        return plain
     converted: dict[str, Any] = type(message).to_dict(
         message,
         preserving_proto_field_name=False,

@@ -1,9 +1,10 @@
-"""The Google Cloud collector: one target per project, four listings each.
+"""The Google Cloud collector: one target per project, five tasks each.
 
 Projects come from ``--projects`` or from Resource Manager (``projects.search``: every
-active project the credentials can see). Each project is read with four tasks — Cloud
-Storage, Firestore, Cloud SQL, Backup and DR — that list project-wide (every location
-at once); its finish step applies Backup and DR to the stores it protects. A project
+active project the credentials can see). Each project is read with five tasks — Cloud
+Storage, Firestore, Cloud SQL, Backup and DR, and its audit trail (audit-log
+configuration, log buckets, sinks) — that list project-wide (every location at once);
+its finish step applies Backup and DR to the stores it protects. A project
 that refuses a listing keeps the gap in its account facts: its population is then
 incomplete, never silently empty.
 """
@@ -14,12 +15,12 @@ from datetime import datetime
 from functools import partial
 
 from scanner.collectors.base import Collector, Target, Targets
-from scanner.collectors.gcp import backupdr, firestore, projects, sql, storage
+from scanner.collectors.gcp import auditlogs, backupdr, firestore, projects, sql, storage
 from scanner.collectors.gcp.api import GcpApi, GcpSettings
 from scanner.collectors.gcp.guard import Route
 from scanner.collectors.readonly import CallCounter, ReadOperation
 from scanner.collectors.tasks import StoreResult, Task, TaskResult
-from scanner.model import AccountFacts, Gap, Principal, Vault
+from scanner.model import AccountFacts, AuditTrail, Gap, Principal, Vault
 from scanner.vocabulary import Cloud
 
 ROUTES: tuple[Route, ...] = (
@@ -28,6 +29,7 @@ ROUTES: tuple[Route, ...] = (
     *firestore.ROUTES,
     *sql.ROUTES,
     *backupdr.ROUTES,
+    *auditlogs.ROUTES,
 )
 OPERATIONS: tuple[ReadOperation, ...] = tuple(sorted({r.operation for r in ROUTES}))
 
@@ -50,19 +52,22 @@ class GcpCollector(Collector):
         return Targets(reachable=[Target(p, ()) for p in found])
 
     def tasks(self, target: Target, now: datetime) -> list[Task]:
-        """Cloud Storage, Firestore, Cloud SQL and Backup and DR of one project."""
+        """Cloud Storage, Firestore, Cloud SQL, Backup and DR and the audit trail of one
+        project."""
         project = target.account
         return [
             partial(_storage, self.api, project),
             partial(_firestore, self.api, project, now),
             partial(_sql, self.api, project),
             partial(_backupdr, self.api, project),
+            partial(_audit_trail, self.api, project),
         ]
 
     def finish(
         self, target: Target, results: list[TaskResult], now: datetime
     ) -> tuple[list[StoreResult], AccountFacts]:
-        """Backup and DR applied to the project's stores; its vaults, plans and gaps."""
+        """Backup and DR applied to the project's stores; its vaults, plans, audit trail
+        and gaps."""
         items = [s for r in results for s in r.stores]
         found = next(
             (f for r in results for f in r.facts if isinstance(f, backupdr.BackupDr)),
@@ -71,12 +76,14 @@ class GcpCollector(Collector):
         backupdr.apply_backupdr(items, found)
         regions = sorted({r for i in items for r in (i.store.regions or [])})
         storage = [f for r in results for f in r.facts if isinstance(f, Vault)]
+        trail = next((f for r in results for f in r.facts if isinstance(f, AuditTrail)), None)
         return items, AccountFacts(
             cloud="gcp",
             account=target.account,
             regions=regions,
             backup_plans=found.plans,
             vaults=sorted([*found.vaults, *storage], key=lambda v: v.id),
+            audit_trail=trail,
             gaps=[g for r in results for g in r.gaps] + found.gaps,
         )
 
@@ -109,3 +116,8 @@ def _sql(api: GcpApi, project: str) -> TaskResult:
 
 def _backupdr(api: GcpApi, project: str) -> TaskResult:
     return TaskResult(facts=[backupdr.read_backupdr(api, project)])
+
+
+def _audit_trail(api: GcpApi, project: str) -> TaskResult:
+    trail, gaps = auditlogs.read_audit_trail(api, project)
+    return TaskResult(facts=[trail], gaps=gaps)

@@ -1,5 +1,5 @@
 """The ``gcp:`` section of an emulated estate (``samples/estate.yaml``): projects with
-buckets, Firestore databases, Cloud SQL instances and Backup and DR.
+buckets, Firestore databases, Cloud SQL instances, Backup and DR and audit logging.
 
 Times are ages relative to "now" (``10h``, ``400d``); a series of backups is
 ``{every, newest, count}``. Seeding into the fake is :mod:`scanner.emulator.gcp.seed`.
@@ -117,6 +117,34 @@ class BackupDrSpec(_Spec):
     protects: list[ProtectedSpec] = Field(default_factory=list)
 
 
+class LogBucketSpec(_Spec):
+    """A user-defined log bucket (``_Required`` and ``_Default`` exist in every project)."""
+
+    name: str
+    location: str = "global"
+    retention_days: int = Field(30, ge=1, le=3650)
+    locked: bool = False
+
+
+class SinkSpec(_Spec):
+    """A user-defined sink (``_Required`` and ``_Default`` exist in every project)."""
+
+    name: str
+    destination: str
+    filter: str = ""
+    disabled: bool = False
+
+
+class AuditSpec(_Spec):
+    """A project's audit trail: services whose Data Access logs are on (``allServices``
+    for all), the ``_Default`` bucket's retention, further log buckets and sinks."""
+
+    data_access: list[str] = Field(default_factory=list)
+    default_retention_days: int = Field(30, ge=1, le=3650)
+    log_buckets: list[LogBucketSpec] = Field(default_factory=list)
+    sinks: list[SinkSpec] = Field(default_factory=list)
+
+
 class ProjectSpec(_Spec):
     """One project."""
 
@@ -125,6 +153,7 @@ class ProjectSpec(_Spec):
     firestore: list[FirestoreSpec] = Field(default_factory=list)
     sql: list[SqlSpec] = Field(default_factory=list)
     backupdr: BackupDrSpec = Field(default_factory=BackupDrSpec)
+    audit: AuditSpec = Field(default_factory=AuditSpec)
 
 
 class GcpEstate(_Spec):

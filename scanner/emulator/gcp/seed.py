@@ -7,6 +7,7 @@ from typing import Any
 
 from scanner.durations import parse_duration
 from scanner.emulator.gcp.estate import (
+    AuditSpec,
     BackupDrSpec,
     BucketSpec,
     FirestoreSpec,
@@ -18,6 +19,16 @@ from scanner.emulator.gcp.estate import (
 )
 from scanner.emulator.gcp.server import BackupDrState, FirestoreDatabase, GcpState
 
+#: What the ``_Required`` sink routes to the ``_Required`` bucket (the audit logs Google
+#: always keeps); the ``_Default`` sink routes everything else.
+_REQUIRED_LOGS = (
+    "cloudaudit.googleapis.com/activity",
+    "externalaudit.googleapis.com/activity",
+    "cloudaudit.googleapis.com/system_event",
+    "externalaudit.googleapis.com/system_event",
+    "cloudaudit.googleapis.com/access_transparency",
+    "externalaudit.googleapis.com/access_transparency",
+)
 #: Answers per page, as the real APIs' defaults are of this order (Cloud Storage: 1000).
 PAGE_SIZE = 500
 _KEY = "projects/{p}/locations/{l}/keyRings/backup-audit/cryptoKeys/demo"
@@ -38,6 +49,7 @@ def seed(estate: GcpEstate, now: datetime) -> GcpState:
         ]
         state.sql_backup_runs[project.id] = [r for s in project.sql for r in _runs(s, now)]
         state.backupdr[project.id] = _backupdr(project.backupdr, project.id, now)
+        _audit(state, project.audit, project.id, now)
     return state
 
 
@@ -279,3 +291,51 @@ def _backup(name: str, when: datetime) -> dict[str, Any]:
         "consistencyTime": _iso(when),
         "createTime": _iso(when),
     }
+
+
+def _audit(state: GcpState, spec: AuditSpec, project: str, now: datetime) -> None:
+    """The project's IAM policy (its audit configs), log buckets and sinks, with the
+    ``_Required`` and ``_Default`` ones every project has."""
+    logs = [{"logType": t} for t in ("ADMIN_READ", "DATA_READ", "DATA_WRITE")]
+    policy: dict[str, Any] = {
+        "version": 1,
+        "etag": "BwYAAAAAAAA=",
+        "bindings": [{"role": "roles/owner", "members": [f"user:owner@{project}.example"]}],
+    }
+    if spec.data_access:  # proto3 JSON leaves out an empty list
+        policy["auditConfigs"] = [{"service": s, "auditLogConfigs": logs} for s in spec.data_access]
+    state.iam_policies[project] = policy
+    buckets = [
+        ("_Required", "global", 400, True),
+        ("_Default", "global", spec.default_retention_days, False),
+    ]
+    buckets += [(b.name, b.location, b.retention_days, b.locked) for b in spec.log_buckets]
+    state.log_buckets[project] = [
+        {
+            "name": f"{_location(project, where)}/buckets/{name}",
+            "createTime": _at(now, "400d"),
+            "retentionDays": days,
+            "locked": locked,
+            "lifecycleState": "ACTIVE",
+        }
+        for name, where, days, locked in buckets
+    ]
+    required = " OR ".join(f'LOG_ID("{log}")' for log in _REQUIRED_LOGS)
+    default = " AND ".join(f'NOT LOG_ID("{log}")' for log in _REQUIRED_LOGS)
+    sinks = [("_Required", _bucket_path(project, "_Required"), required, False)]
+    sinks.append(("_Default", _bucket_path(project, "_Default"), default, False))
+    sinks += [(s.name, s.destination, s.filter, s.disabled) for s in spec.sinks]
+    state.sinks[project] = [_sink(*sink) for sink in sinks]
+
+
+def _sink(name: str, destination: str, selects: str, disabled: bool) -> dict[str, Any]:
+    sink: dict[str, Any] = {"name": name, "destination": destination}
+    if selects:
+        sink["filter"] = selects
+    if disabled:
+        sink["disabled"] = True
+    return sink
+
+
+def _bucket_path(project: str, name: str) -> str:
+    return f"logging.googleapis.com/{_location(project, 'global')}/buckets/{name}"

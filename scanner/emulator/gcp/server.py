@@ -71,6 +71,11 @@ class GcpState:
     sql_instances: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     sql_backup_runs: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     backupdr: dict[str, BackupDrState] = field(default_factory=dict)
+    #: Each project's IAM policy (``Policy`` JSON: bindings, auditConfigs)
+    iam_policies: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Cloud Logging's log buckets (``LogBucket`` JSON) and sinks (``LogSink``)
+    log_buckets: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    sinks: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     #: Resource Manager's projects (``projects.search`` items); refused if None
     projects: list[dict[str, Any]] | None = field(default_factory=list)
     faults: dict[str, Fault] = field(default_factory=dict)
@@ -164,9 +169,36 @@ def _search_projects(state: GcpState, path: dict[str, str], query: dict[str, str
     return 200, _page(items, query, state.page_size, "projects")
 
 
+def _iam_policy(state: GcpState, path: dict[str, str], query: dict[str, str]) -> Answer:
+    return 200, state.iam_policies.get(path["project"], {"version": 1, "etag": "BwYAAAAAAAA="})
+
+
+def _log_buckets(state: GcpState, path: dict[str, str], query: dict[str, str]) -> Answer:
+    items = _in_location(state.log_buckets.get(path["project"], []), path["location"])
+    return 200, _page(items, query, state.page_size, "buckets")
+
+
+def _sinks(state: GcpState, path: dict[str, str], query: dict[str, str]) -> Answer:
+    items = sorted(state.sinks.get(path["project"], []), key=lambda s: s["name"])
+    return 200, _page(items, query, state.page_size, "sinks")
+
+
 ROUTES: tuple[tuple[str, str, re.Pattern[str], Handler], ...] = (
     ("storage", "GET", re.compile(r"/storage/v1/b"), _storage_buckets),
     ("cloudresourcemanager", "GET", re.compile(r"/v3/projects:search"), _search_projects),
+    (
+        "cloudresourcemanager",
+        "POST",
+        re.compile(r"/v3/projects/(?P<project>[^/]+):getIamPolicy"),
+        _iam_policy,
+    ),
+    (
+        "logging",
+        "GET",
+        re.compile(r"/v2/projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)/buckets"),
+        _log_buckets,
+    ),
+    ("logging", "GET", re.compile(r"/v2/projects/(?P<project>[^/]+)/sinks"), _sinks),
     (
         "firestore",
         "GET",
@@ -260,6 +292,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self, method: str) -> None:
         url = urlsplit(self.path)
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))  # a request body
         with self.state.lock:
             self.state.requests.append((method, url.path))
         query = {k: v[0] for k, v in parse_qs(url.query).items()}
