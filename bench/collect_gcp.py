@@ -9,9 +9,11 @@ estate format into the REST fake (a thread in this process: the RSS printed incl
 it). The lower bound follows shared/reference/cloud-apis.md §D.1 for what the collectors
 read: per project 1 ``buckets.list`` page per 1000 buckets, 1 ``databases.list`` + 1
 ``backupSchedules.list`` per database + 1 ``backups.list``, one ``instances.list`` and one
-``backupRuns.list`` page per page of answers, 3 Backup and DR listings + 1
-``dataSources.list`` per vault + 1 ``backups.list`` per data source; plus one
-``projects.search`` for the whole run. Not a test: figures only.
+``backupRuns.list`` page per page of answers + 1 ``getLatestRecoveryTime`` per instance
+with point-in-time recovery on, 3 Backup and DR listings + 1 ``dataSources.list`` per
+vault + 1 ``backups.list`` per data source, and the audit trail's ``getIamPolicy``,
+log-bucket and sink listings; plus one ``projects.search`` for the whole run. Not a
+test: figures only.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ def project(name: str, buckets: int, databases: int, instances: int) -> dict[str
                 "name": f"sql-{i:03d}",
                 "region": "europe-west1",
                 "backups": i % 2 == 0,
+                "pitr": i % 2 == 0,
                 "runs": {"count": 7} if i % 2 == 0 else None,
             }
             for i in range(instances)
@@ -91,9 +94,11 @@ def lower_bound(projects: int, buckets: int, databases: int, instances: int) -> 
         + 1
         + max(1, math.ceil(instances / PAGE))
         + max(1, math.ceil(runs / PAGE))
+        + (instances + 1) // 2  # getLatestRecoveryTime, PITR on
         + 3
         + 1
         + protected
+        + 3  # getIamPolicy, log buckets, sinks
     )
     return 1 + projects * per_project
 

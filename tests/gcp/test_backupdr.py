@@ -156,3 +156,44 @@ def test_a_denied_vault_listing_leaves_every_stores_backup_service_unknown() -> 
     gaps = finish_store(item).gaps
     assert [(g.attribute, g.role, g.cause) for g in gaps] == [("protections", "backup", "denied")]
     assert finish_store(bucket).gaps == []
+
+
+def test_backups_held_in_a_vault_are_a_copy_in_its_region_and_project() -> None:
+    found, _ = _read(GcpState(backupdr={PROJECT: _bdr()}))
+    item = _billing()
+    apply_backupdr([item], found)
+    [copy] = finish_store(item).copies
+    assert (copy.kind, copy.target, copy.state) == ("backup_copy", LOCKED, "observed")
+    assert (copy.region, copy.account) == ("europe-west1", PROJECT)
+    assert copy.evidence[0].operation == "backupdr:ListBackups"
+
+
+def test_a_vault_in_another_project_and_region_is_seen_from_the_association() -> None:
+    """The vault's own project is not read here: the association's data source and its
+    last successful backup show where the backups go, and that one arrived."""
+    elsewhere = "projects/nw-backups/locations/us/backupVaults/central"
+    state = GcpState(backupdr={PROJECT: _bdr()})
+    association = state.backupdr[PROJECT].associations[0]
+    association["dataSource"] = f"{elsewhere}/dataSources/billing"
+    association["rulesConfigInfo"][0]["lastSuccessfulBackupConsistencyTime"] = (
+        "2026-11-20T02:10:00Z"
+    )
+    state.backupdr[PROJECT].data_sources = {}
+    found, _ = _read(state)
+    item = _billing()
+    apply_backupdr([item], found)
+    [copy] = finish_store(item).copies
+    assert (copy.target, copy.state, copy.region, copy.account) == (
+        elsewhere,
+        "observed",
+        "US",
+        "nw-backups",
+    )
+    assert copy.evidence[0].fields["lastSuccessfulBackupConsistencyTime"] == (
+        "2026-11-20T02:10:00Z"
+    )
+    del association["rulesConfigInfo"][0]["lastSuccessfulBackupConsistencyTime"]
+    found, _ = _read(state)
+    item = _billing()
+    apply_backupdr([item], found)
+    assert [c.state for c in finish_store(item).copies] == ["configured"]

@@ -8,7 +8,7 @@ from typing import Any
 
 from scanner.collectors.base import finish_store
 from scanner.collectors.gcp.api import GcpApi, GcpSettings, RetrySettings
-from scanner.collectors.gcp.sql import ROUTES, list_instances
+from scanner.collectors.gcp.sql import ROUTES, list_instances, recovery_windows
 from scanner.collectors.readonly import CallCounter
 from scanner.emulator.gcp.server import Fault, GcpState, gcp_fake
 from scanner.model import DataStore
@@ -64,6 +64,12 @@ BILLING = instance(
 }
 REPLICA = instance("billing-replica") | {"region": "europe-west4", "masterInstanceName": "billing"}
 BARE = instance("legacy", "MYSQL_8_0", backupConfiguration={"enabled": False})
+WINDOW = {
+    "billing": {
+        "latestRecoveryTime": "2026-11-20T11:55:00Z",
+        "earliestRecoveryTime": "2026-11-13T12:00:00Z",
+    }
+}
 RUNS = [
     run("billing", "2026-11-19T02:00:00Z"),
     run("billing", "2026-11-20T02:00:00Z"),
@@ -76,6 +82,8 @@ def _collect(state: GcpState) -> tuple[list[DataStore], Any, CallCounter]:
     with gcp_fake(state) as endpoint:
         api = GcpApi(GcpSettings(endpoint=endpoint, retry=FAST), ROUTES, counter)
         items, gap, vaults = list_instances(api, PROJECT)
+        for read in recovery_windows(api, PROJECT, items):  # as the collector's followups
+            read()
     for vault in vaults:  # where the backups live: the instance's key, no lock
         assert vault.immutability and vault.immutability.state == "disabled"
         key = (
@@ -89,7 +97,9 @@ def _collect(state: GcpState) -> tuple[list[DataStore], Any, CallCounter]:
 
 def test_a_well_and_a_badly_protected_instance() -> None:
     state = GcpState(
-        sql_instances={PROJECT: [BILLING, REPLICA, BARE]}, sql_backup_runs={PROJECT: RUNS}
+        sql_instances={PROJECT: [BILLING, REPLICA, BARE]},
+        sql_backup_runs={PROJECT: RUNS},
+        sql_recovery={PROJECT: WINDOW},
     )
     stores, gap, counter = _collect(state)
     assert gap is None
@@ -101,15 +111,23 @@ def test_a_well_and_a_badly_protected_instance() -> None:
     assert roles["continuous"].enabled and roles["continuous"].retention_days == 7
     assert billing.deletion_protection and billing.tags == {"data-classification": "financial"}
     assert billing.recovery_points.count == 2
-    assert billing.recovery_points.newest == datetime(2026, 11, 20, 2, tzinfo=timezone.utc)
+    # the restorable window reaches minutes before the read; the runs are older
+    assert billing.recovery_points.newest == datetime(2026, 11, 20, 11, 55, tzinfo=timezone.utc)
+    assert billing.recovery_points.oldest == datetime(2026, 11, 13, 12, tzinfo=timezone.utc)
+    window = next(s for s in billing.recovery_points.sources if s.kind == "continuous")
+    assert window.evidence[0].operation == "sqladmin:GetLatestRecoveryTime"
+    assert billing.gaps == []
     copies = {(c.kind, c.region) for c in billing.copies}
     assert copies == {("replica", "europe-west4"), ("backup_copy", "EU")}
     stored = next(c for c in billing.copies if c.kind == "backup_copy")
-    assert billing.recovery_points.sources[0].vaults == [stored.target]
+    runs = next(s for s in billing.recovery_points.sources if s.kind == "native_backup")
+    assert runs.vaults == [stored.target]
     assert billing.encryption and billing.encryption.key_type == "customer_managed"
     assert not [p for p in legacy.protections if p.enabled]
     assert legacy.recovery_points.count == 0 and legacy.copies == []
     assert counter.counts()[("sqladmin", "ListBackupRuns")] == (1, 0)  # one call, instance=-
+    # only the instance with point-in-time recovery on is asked for its window
+    assert counter.counts()[("sqladmin", "GetLatestRecoveryTime")] == (1, 0)
 
 
 def test_paging_of_instances_and_runs() -> None:
@@ -122,14 +140,32 @@ def test_paging_of_instances_and_runs() -> None:
     assert counter.counts()[("sqladmin", "ListInstances")] == (3, 0)
 
 
-def test_unreadable_backup_runs_leave_points_and_copies_unknown() -> None:
-    fault = Fault("denied", service="sqladmin", path_end="/backupRuns")
-    state = GcpState(
-        sql_instances={PROJECT: [BILLING]}, sql_backup_runs={PROJECT: RUNS}, faults={PROJECT: fault}
+def _billing_denied(path_end: str) -> GcpState:
+    """The billing instance, its runs and its window, with one read denied."""
+    return GcpState(
+        sql_instances={PROJECT: [BILLING]},
+        sql_backup_runs={PROJECT: RUNS},
+        sql_recovery={PROJECT: WINDOW},
+        faults={PROJECT: Fault("denied", service="sqladmin", path_end=path_end)},
     )
+
+
+def test_unreadable_backup_runs_leave_points_and_copies_unknown() -> None:
+    state = _billing_denied("/backupRuns")
     stores, gap, _ = _collect(state)
     assert gap is None
     unread = {g.attribute: g for g in stores[0].gaps}
     assert set(unread) == {"recovery_points", "copies"}
     assert unread["recovery_points"].permission == "cloudsql.backupRuns.list"
     assert unread["recovery_points"].cause == "denied"
+
+
+def test_an_unreadable_recovery_window_leaves_points_unknown_and_runs_known() -> None:
+    state = _billing_denied("/getLatestRecoveryTime")
+    [billing], _, _ = _collect(state)
+    [unread] = billing.gaps
+    assert (unread.attribute, unread.cause) == ("recovery_points", "denied")
+    assert unread.operation == "sqladmin:GetLatestRecoveryTime"
+    assert unread.permission == "cloudsql.instances.get"
+    assert billing.recovery_points.count == 2  # the runs that were read stay known
+    assert [s.kind for s in billing.recovery_points.sources] == ["native_backup"]

@@ -20,17 +20,19 @@ from typing import Any
 
 from scanner.collectors.answers import gap_for
 from scanner.collectors.gcp.api import GcpApi, as_json
-from scanner.collectors.gcp.fields import duration_seconds, rfc3339
+from scanner.collectors.gcp.fields import duration_seconds, location_name, rfc3339
 from scanner.collectors.gcp.guard import Route, route
 from scanner.collectors.readonly import declare
 from scanner.collectors.tasks import StoreResult
 from scanner.model import (
     BackupPlan,
     BackupPlanRule,
+    Copy,
     Evidence,
     Gap,
     Immutability,
     Protection,
+    Scalar,
     Vault,
     Window,
 )
@@ -59,6 +61,9 @@ SOURCE = "Backup and DR"
 PROTECTED_KINDS = frozenset({"gcp.sql.instance"})
 _RECURRENCE_HOURS = {"DAILY": 24.0, "WEEKLY": 168.0, "MONTHLY": 744.0, "YEARLY": 8784.0}
 _SERVICE_PREFIX = re.compile(r"^//[^/]+/")
+_VAULT = re.compile(
+    r"^projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)/backupVaults/[^/]+"
+)
 
 
 @dataclass
@@ -234,10 +239,13 @@ def apply_backupdr(items: list[StoreResult], found: BackupDr) -> None:
         store = item.store
         if store.kind not in PROTECTED_KINDS:
             continue
-        for association in found.associations:
-            if resource_name(str(association.get("resource", ""))) == store.id:
-                store.protections += _protections(association, plans, vaults)
+        mine = [
+            a for a in found.associations if resource_name(str(a.get("resource", ""))) == store.id
+        ]
+        for association in mine:
+            store.protections += _protections(association, plans, vaults)
         points = sorted(found.backups.get(store.id, []))
+        store.copies += vault_copies(mine, points)
         if not points and not found.gaps and store.id not in found.resource_gaps:
             item.note_listing(
                 Evidence(
@@ -262,6 +270,60 @@ def apply_backupdr(items: list[StoreResult], found: BackupDr) -> None:
             protections = gap.attribute == "protections"
             unread = gap.model_copy(update={"role": "backup"}) if protections else gap
             store.gaps += gap_for(unread, gap.attribute, resource=store.id)
+
+
+def vault_copies(
+    associations: list[dict[str, Any]], points: list[tuple[datetime, str]]
+) -> list[Copy]:
+    """The vaults holding a resource's backups, as backup copies in the vault's location
+    and project: observed where its backups were listed (``backups.list``) or where an
+    association's data source last backed up successfully; configured where an active
+    association's data source has no successful backup yet. A vault may sit in another
+    region or project than the resource."""
+    held: dict[str, tuple[bool, Evidence]] = {}
+    for when, vault_id in points:
+        fields = {"backup vault": vault_id, "newest backup (state=ACTIVE)": when.isoformat()}
+        held[vault_id] = (True, Evidence(operation="backupdr:ListBackups", fields=fields))
+    for association in associations:
+        source = str(association.get("dataSource", ""))
+        vault_id, last = source.split("/dataSources/")[0], _last_success(association)
+        if not _VAULT.match(vault_id) or held.get(vault_id, (False,))[0]:
+            continue
+        if last is None and association.get("state") != "ACTIVE":
+            continue
+        read: dict[str, Scalar] = {
+            "dataSource": source,
+            "lastSuccessfulBackupConsistencyTime": last,
+        }
+        evidence = Evidence(operation="backupdr:ListBackupPlanAssociations", fields=read)
+        held[vault_id] = (last is not None, evidence)
+    return [_vault_copy(v, seen, evidence) for v, (seen, evidence) in sorted(held.items())]
+
+
+def _last_success(association: dict[str, Any]) -> str | None:
+    """The newest successful backup of any of the association's rules."""
+    times = [
+        str(r["lastSuccessfulBackupConsistencyTime"])
+        for r in association.get("rulesConfigInfo", [])
+        if r.get("lastSuccessfulBackupConsistencyTime")
+    ]
+    return max(times, key=rfc3339, default=None)
+
+
+def _vault_copy(vault_id: str, observed: bool, evidence: Evidence) -> Copy:
+    place = _VAULT.match(vault_id)
+    assert place is not None
+    region = location_name(place["location"])
+    return Copy(
+        kind="backup_copy",
+        target=vault_id,
+        region=region,
+        account=place["project"],
+        resolved=True,
+        state="observed" if observed else "configured",
+        source=SOURCE,
+        evidence=[evidence.model_copy(update={"region": region})],
+    )
 
 
 def _protections(

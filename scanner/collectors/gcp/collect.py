@@ -74,8 +74,11 @@ class GcpCollector(Collector):
             backupdr.BackupDr(),
         )
         backupdr.apply_backupdr(items, found)
-        regions = sorted({r for i in items for r in (i.store.regions or [])})
         storage = [f for r in results for f in r.facts if isinstance(f, Vault)]
+        # Every location was listed: the project's regions are where its stores and
+        # vaults are (a vault's backups elsewhere were looked for).
+        held = {v.region for v in [*found.vaults, *storage]}
+        regions = sorted({r for i in items for r in (i.store.regions or [])} | held)
         trail = next((f for r in results for f in r.facts if isinstance(f, AuditTrail)), None)
         return items, AccountFacts(
             cloud="gcp",
@@ -111,7 +114,8 @@ def _firestore(api: GcpApi, project: str, now: datetime) -> TaskResult:
 
 def _sql(api: GcpApi, project: str) -> TaskResult:
     items, gap, vaults = sql.list_instances(api, project)
-    return TaskResult(stores=items, gaps=[gap] if gap else [], facts=vaults)
+    windows = sql.recovery_windows(api, project, items)
+    return TaskResult(stores=items, gaps=[gap] if gap else [], facts=vaults, followups=windows)
 
 
 def _backupdr(api: GcpApi, project: str) -> TaskResult:

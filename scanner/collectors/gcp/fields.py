@@ -28,6 +28,12 @@ def duration_days(duration: object) -> float | None:
     return None if seconds is None else seconds / SECONDS_PER_DAY
 
 
+def location_name(location: str) -> str:
+    """A region as Google writes it (``europe-west1``); a multi-region upper-cased, as
+    Cloud Storage writes it (``eu`` → ``EU``), so one zone pattern matches both."""
+    return location if "-" in location else location.upper()
+
+
 def kms_encryption(operation: str, region: str, field: str, key: object) -> Encryption:
     """Always encrypted at rest: with the named Cloud KMS key (customer-managed), or
     by Google (provider-managed) when the answer names none."""

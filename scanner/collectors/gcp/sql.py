@@ -16,10 +16,10 @@ from typing import Any
 
 from scanner.collectors.answers import Listing, gap_for
 from scanner.collectors.gcp.api import GcpApi, as_json
-from scanner.collectors.gcp.fields import kms_encryption, rfc3339
+from scanner.collectors.gcp.fields import kms_encryption, location_name, rfc3339
 from scanner.collectors.gcp.guard import Route, route
 from scanner.collectors.readonly import declare
-from scanner.collectors.tasks import StoreResult
+from scanner.collectors.tasks import StoreResult, Task, TaskResult
 from scanner.model import (
     Copy,
     DataStore,
@@ -33,13 +33,19 @@ from scanner.model import (
 
 OPERATIONS = declare(
     "sqladmin",
-    {"ListInstances": "cloudsql.instances.list", "ListBackupRuns": "cloudsql.backupRuns.list"},
+    {
+        "ListInstances": "cloudsql.instances.list",
+        "ListBackupRuns": "cloudsql.backupRuns.list",
+        "GetLatestRecoveryTime": "cloudsql.instances.get",
+    },
 )
 _P = r"/sql/v1beta4/projects/[^/]+"
 ROUTES: tuple[Route, ...] = (
     route(OPERATIONS[0], "GET", _P + r"/instances"),
     route(OPERATIONS[1], "GET", _P + r"/instances/[^/]+/backupRuns"),
+    route(OPERATIONS[2], "GET", _P + r"/instances/[^/]+/getLatestRecoveryTime"),
 )
+PITR_SOURCE = "Cloud SQL point-in-time recovery"
 KIND = "gcp.sql.instance"
 #: Automated backups start within a four-hour window from ``startTime`` (UTC).
 BACKUP_WINDOW_MINUTES = 240
@@ -53,13 +59,7 @@ def list_instances(api: GcpApi, project: str) -> tuple[list[StoreResult], Gap | 
     instances = api.gapic(sql.SqlInstancesServiceClient)
     runs = api.gapic(sql.SqlBackupRunsServiceClient)
     listing = api.pages(
-        "sqladmin",
-        "ListInstances",
-        "inventory",
-        # the instances pager iterates warnings, not items: read its pages
-        lambda: (
-            p.items for p in instances.list(request={"project": project}, retry=api.retry()).pages
-        ),
+        "sqladmin", "ListInstances", "inventory", partial(_instance_pages, instances, project, api)
     )
     if listing.gap is not None:
         return [], listing.gap, []
@@ -77,6 +77,49 @@ def list_instances(api: GcpApi, project: str) -> tuple[list[StoreResult], Gap | 
         vaults += add_runs(item, run_listing)
         items.append(item)
     return items, None, vaults
+
+
+def recovery_windows(api: GcpApi, project: str, items: list[StoreResult]) -> list[Task]:
+    """A read of the restorable window of each instance whose point-in-time recovery is
+    on (``instances.getLatestRecoveryTime``), to run alongside the other reads."""
+    return [
+        partial(read_recovery_window, api, project, item)
+        for item in items
+        if any(p.source == PITR_SOURCE and p.enabled for p in item.store.protections)
+    ]
+
+
+def read_recovery_window(api: GcpApi, project: str, item: StoreResult) -> TaskResult:
+    """The instance's restorable window — ``latestRecoveryTime``, and
+    ``earliestRecoveryTime`` where the answer gives it — as a continuous recovery source;
+    an unreadable one leaves its recovery points unknown."""
+    from google.cloud import sqladmin_v1beta4 as sql
+
+    store, client = item.store, api.gapic(sql.SqlInstancesServiceClient)
+    request = {"project": project, "instance": store.name}
+    answer, gap = api.call(
+        "sqladmin",
+        "GetLatestRecoveryTime",
+        "recovery_points",
+        lambda: client.get_latest_recovery_time(request=request, retry=api.retry()),
+        location=store.region,
+    )
+    if answer is None:
+        store.gaps += gap_for(gap, "recovery_points", resource=store.id) if gap else []
+        return TaskResult()
+    latest, earliest = answer.get("latestRecoveryTime"), answer.get("earliestRecoveryTime")
+    evidence = Evidence(
+        operation="sqladmin:GetLatestRecoveryTime",
+        region=store.region,
+        fields={"latestRecoveryTime": latest, "earliestRecoveryTime": earliest},
+    )
+    if not latest:
+        item.note_listing(evidence)
+        return TaskResult()
+    oldest = rfc3339(earliest) if earliest else None
+    key_type = store.encryption.key_type if store.encryption else None
+    item.add_window(PITR_SOURCE, oldest, rfc3339(latest), evidence, True, key_type)
+    return TaskResult()
 
 
 def _instance_pages(client: Any, project: str, api: GcpApi) -> Any:
@@ -178,7 +221,7 @@ def _pitr(backup: dict[str, Any], instance: dict[str, Any], region: str) -> Prot
     return Protection(
         role="continuous",
         origin="native",
-        source="Cloud SQL point-in-time recovery",
+        source=PITR_SOURCE,
         name="Point-in-time recovery",
         enabled=enabled,
         immutable=False,
@@ -258,7 +301,7 @@ def add_runs(item: StoreResult, listing: Listing) -> list[Vault]:
 def _storage_vault(store: DataStore, location: str, evidence: Evidence) -> Vault:
     """Cloud SQL's backup storage in ``location``: encrypted with the instance's key, with
     no lock (a project owner can delete its backups)."""
-    region = location if "-" in location else location.upper()
+    region = location_name(location)
     encryption = store.encryption
     return Vault(
         id=f"{store.id}/backups/{location}",

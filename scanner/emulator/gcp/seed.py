@@ -48,6 +48,9 @@ def seed(estate: GcpEstate, now: datetime) -> GcpState:
             i for spec in project.sql for i in _instances(spec, project.id, now)
         ]
         state.sql_backup_runs[project.id] = [r for s in project.sql for r in _runs(s, now)]
+        state.sql_recovery[project.id] = {
+            s.name: _recovery_window(s, now) for s in project.sql if s.backups and s.pitr
+        }
         state.backupdr[project.id] = _backupdr(project.backupdr, project.id, now)
         _audit(state, project.audit, project.id, now)
     return state
@@ -201,6 +204,13 @@ def _instances(spec: SqlSpec, project: str, now: datetime) -> list[dict[str, Any
     return [primary, *replicas]
 
 
+def _recovery_window(spec: SqlSpec, now: datetime) -> dict[str, Any]:
+    """Restorable up to a few minutes ago, back to the transaction logs kept (or to the
+    instance's creation)."""
+    earliest = max(now - timedelta(days=spec.log_days), now - parse_duration(spec.created))
+    return {"latestRecoveryTime": _at(now, "5m"), "earliestRecoveryTime": _iso(earliest)}
+
+
 def _runs(spec: SqlSpec, now: datetime) -> list[dict[str, Any]]:
     location = spec.backup_location or ("eu" if spec.region.startswith("europe") else "us")
     return [
@@ -230,6 +240,11 @@ def _backupdr(spec: BackupDrSpec, project: str, now: datetime) -> BackupDrState:
         plan = next(p for p in spec.plans if p.name == protected.plan)
         resource = f"//sqladmin.googleapis.com/projects/{project}/instances/{protected.instance}"
         where = _location(project, plan.location)
+        source = f"{vaults[plan.vault]}/dataSources/{protected.instance}"
+        times = _times(protected.backups, now)
+        rule: dict[str, Any] = {"ruleId": "rule", "lastBackupState": "SUCCEEDED"}
+        if times:
+            rule["lastSuccessfulBackupConsistencyTime"] = _iso(times[0])
         state.associations.append(
             {
                 "name": f"{where}/backupPlanAssociations/{protected.instance}",
@@ -237,15 +252,14 @@ def _backupdr(spec: BackupDrSpec, project: str, now: datetime) -> BackupDrState:
                 "resourceType": "sqladmin.googleapis.com/Instance",
                 "backupPlan": plans[plan.name],
                 "state": "ACTIVE",
-                "rulesConfigInfo": [{"ruleId": "rule", "lastBackupState": "SUCCEEDED"}],
+                "dataSource": source,
+                "rulesConfigInfo": [rule],
             }
         )
-        source = f"{vaults[plan.vault]}/dataSources/{protected.instance}"
         located = {"gcpResourcename": resource}
         state.data_sources.setdefault(vaults[plan.vault], []).append(
             {"name": source, "state": "ACTIVE", "dataSourceGcpResource": located}
         )
-        times = _times(protected.backups, now)
         state.backups[source] = [_backup(f"{source}/backups/{n}", t) for n, t in enumerate(times)]
     return state
 

@@ -70,6 +70,8 @@ class GcpState:
     firestore: dict[str, list[FirestoreDatabase]] = field(default_factory=dict)
     sql_instances: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     sql_backup_runs: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    #: project → instance → its ``getLatestRecoveryTime`` answer (PITR on)
+    sql_recovery: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     backupdr: dict[str, BackupDrState] = field(default_factory=dict)
     #: Each project's IAM policy (``Policy`` JSON: bindings, auditConfigs)
     iam_policies: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -131,6 +133,14 @@ def _sql_backup_runs(state: GcpState, path: dict[str, str], query: dict[str, str
     ]
     runs.sort(key=lambda r: (r["instance"], r.get("startTime", "")), reverse=True)
     return 200, {"kind": "sql#backupRunsList", **_page(runs, query, state.page_size, "items")}
+
+
+def _sql_recovery(state: GcpState, path: dict[str, str], query: dict[str, str]) -> Answer:
+    found = state.sql_recovery.get(path["project"], {}).get(path["instance"])
+    if found is None:
+        message = f"Point-in-time recovery is not enabled for {path['instance']}"
+        return _status(400, "FAILED_PRECONDITION", message)
+    return 200, {"kind": "sql#getLatestRecoveryTime", **found}
 
 
 def _in_location(items: list[dict[str, Any]], location: str) -> list[dict[str, Any]]:
@@ -238,6 +248,15 @@ ROUTES: tuple[tuple[str, str, re.Pattern[str], Handler], ...] = (
             r"/sql/v1beta4/projects/(?P<project>[^/]+)/instances/(?P<instance>[^/]+)/backupRuns"
         ),
         _sql_backup_runs,
+    ),
+    (
+        "sqladmin",
+        "GET",
+        re.compile(
+            r"/sql/v1beta4/projects/(?P<project>[^/]+)/instances/(?P<instance>[^/]+)"
+            r"/getLatestRecoveryTime"
+        ),
+        _sql_recovery,
     ),
     (
         "firestore",
