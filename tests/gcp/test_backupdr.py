@@ -197,3 +197,32 @@ def test_a_vault_in_another_project_and_region_is_seen_from_the_association() ->
     item = _billing()
     apply_backupdr([item], found)
     assert [c.state for c in finish_store(item).copies] == ["configured"]
+
+
+def _schedule(**schedule: Any) -> dict[str, Any]:
+    return {
+        "name": f"{LOC}/backupPlans/p",
+        "backupVault": LOCKED,
+        "backupRules": [{"ruleId": "r", "backupRetentionDays": 7, "standardSchedule": schedule}],
+    }
+
+
+def test_plan_rules_say_the_longest_time_between_backups_and_their_window() -> None:
+    """HOURLY runs every ``hourlyFrequency`` hours; WEEKLY on Monday and Thursday leaves
+    four days between Thursday and Monday; a window from midnight has its start hour
+    left out of the JSON (proto3 drops zeros)."""
+    state = GcpState(backupdr={PROJECT: _bdr()})
+    state.backupdr[PROJECT].plans = [
+        _schedule(recurrenceType="HOURLY", hourlyFrequency=6, backupWindow={"endHourOfDay": 4})
+        | {"name": f"{LOC}/backupPlans/hourly"},
+        _schedule(recurrenceType="WEEKLY", daysOfWeek=["THURSDAY", "MONDAY"])
+        | {"name": f"{LOC}/backupPlans/weekly"},
+        _schedule(recurrenceType="MONTHLY", daysOfMonth=[1]) | {"name": f"{LOC}/backupPlans/m"},
+    ]
+    found, _ = _read(state)
+    rules = {p.name: p.rules[0] for p in found.plans}
+    assert rules["hourly"].frequency_hours == 6
+    window = rules["hourly"].window
+    assert window is not None and (window.start, window.duration_minutes) == ("00:00", 240)
+    assert rules["weekly"].frequency_hours == 96 and rules["weekly"].window is None
+    assert rules["m"].frequency_hours == 744

@@ -87,3 +87,15 @@ def test_no_listable_project_means_collection_cannot_start() -> None:
     state.projects = None
     with gcp_fake(state) as endpoint, pytest.raises(CollectionError, match="--projects"):
         collect(GcpCollector(GcpSettings(endpoint=endpoint, retry=FAST), None), lambda: NOW)
+
+
+def test_the_principal_is_the_service_account_the_credentials_name() -> None:
+    from google.auth.credentials import AnonymousCredentials
+    from google.oauth2 import service_account
+
+    email = "backup-audit@northwind-prod.iam.gserviceaccount.com"
+    named = service_account.Credentials(None, email, "http://127.0.0.1:9/token")
+    collector = GcpCollector(GcpSettings(credentials=named), (PROJECT,))
+    assert [(p.cloud, p.principal) for p in collector.principals()] == [("gcp", email)]
+    anonymous = GcpCollector(GcpSettings(credentials=AnonymousCredentials()), (PROJECT,))
+    assert anonymous.principals() == []  # anonymous or user credentials name none

@@ -60,6 +60,7 @@ SOURCE = "Backup and DR"
 #: The kinds of store Backup and DR can protect (of those collected): Cloud SQL instances.
 PROTECTED_KINDS = frozenset({"gcp.sql.instance"})
 _RECURRENCE_HOURS = {"DAILY": 24.0, "WEEKLY": 168.0, "MONTHLY": 744.0, "YEARLY": 8784.0}
+_WEEKDAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
 _SERVICE_PREFIX = re.compile(r"^//[^/]+/")
 _VAULT = re.compile(
     r"^projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)/backupVaults/[^/]+"
@@ -205,28 +206,41 @@ def plan(answer: dict[str, Any]) -> BackupPlan:
 def _rule(rule: dict[str, Any], vault_name: str) -> BackupPlanRule:
     schedule = rule.get("standardSchedule") or {}
     recurrence = schedule.get("recurrenceType")
-    hours = (
-        float(schedule.get("hourlyFrequency") or 0) or None
-        if recurrence == "HOURLY"
-        else _RECURRENCE_HOURS.get(str(recurrence))
-    )
-    window = schedule.get("backupWindow") or {}
-    start, end = window.get("startHourOfDay"), window.get("endHourOfDay")
     return BackupPlanRule(
         name=str(rule.get("ruleId", "")),
         vault=vault_name,
         schedule=str(recurrence) if recurrence else None,
-        frequency_hours=hours,
+        frequency_hours=_interval_hours(schedule),
         retention_days=float(rule["backupRetentionDays"])
         if rule.get("backupRetentionDays")
         else None,
-        window=Window(
-            start=f"{int(start):02d}:00",
-            duration_minutes=((int(end) - int(start)) % 24 or 24) * 60,
-            timezone=str(schedule.get("timeZone") or "UTC"),
-        )
-        if start is not None and end is not None
-        else None,
+        window=_window(schedule),
+    )
+
+
+def _interval_hours(schedule: dict[str, Any]) -> float | None:
+    """The longest time between two scheduled backups: ``hourlyFrequency`` for HOURLY,
+    the widest gap between the chosen weekdays for WEEKLY, else the recurrence's period."""
+    recurrence = str(schedule.get("recurrenceType"))
+    if recurrence == "HOURLY":
+        return float(schedule.get("hourlyFrequency") or 0) or None
+    days = sorted({_WEEKDAYS.index(d) for d in schedule.get("daysOfWeek", []) if d in _WEEKDAYS})
+    if recurrence == "WEEKLY" and days:
+        gaps = [(b - a) % 7 or 7 for a, b in zip(days, [*days[1:], days[0]], strict=True)]
+        return 24.0 * max(gaps)
+    return _RECURRENCE_HOURS.get(recurrence)
+
+
+def _window(schedule: dict[str, Any]) -> Window | None:
+    """The backup window; an hour left out of the JSON is 0 (proto3 drops zeros)."""
+    window = schedule.get("backupWindow")
+    if not window or window.get("endHourOfDay") is None:
+        return None
+    start, end = int(window.get("startHourOfDay", 0)), int(window["endHourOfDay"])
+    return Window(
+        start=f"{start:02d}:00",
+        duration_minutes=((end - start) % 24 or 24) * 60,
+        timezone=str(schedule.get("timeZone") or "UTC"),
     )
 
 
