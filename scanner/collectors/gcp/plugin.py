@@ -1,5 +1,5 @@
 """Google Cloud's plugin: options, store kinds, region syntax, the custom IAM role, the
-collector and the emulator (issue 10, in progress: not yet in the registry)."""
+collector and the emulator."""
 
 from __future__ import annotations
 
