@@ -301,8 +301,8 @@ class AuditLogConfig(_Record):
 
 class LogStore(_Record):
     """Where log records are kept (a log bucket, a trail's bucket, a workspace): for how
-    long, whether that can be shortened (``locked``), and in which regions (``None``:
-    the provider does not say)."""
+    long, whether that can be shortened (``locked``), in which regions (``None``: the
+    provider does not say), and whether it is being deleted (``active`` false)."""
 
     id: str
     name: str
@@ -310,17 +310,20 @@ class LogStore(_Record):
     regions: list[str] | None = None
     retention_days: WholeDays | None = None
     locked: bool | None = None
+    active: bool = True
     source: str
     evidence: list[Evidence] = Field(default_factory=list)
 
 
 class LogRoute(_Record):
-    """What sends log records somewhere (a sink, a trail): destination and filter."""
+    """What sends log records somewhere (a sink, a trail): destination, the filter that
+    selects records (``None``: all) and the filters of exclusions that drop some."""
 
     id: str
     name: str
     destination: str
     filter: str | None = None
+    exclusions: list[str] = Field(default_factory=list)
     enabled: bool
     source: str
     evidence: list[Evidence] = Field(default_factory=list)

@@ -44,6 +44,36 @@ def _state(**faults: Fault) -> GcpState:
     return state
 
 
+def test_exclusions_intercepting_sinks_and_a_bucket_being_deleted_are_seen() -> None:
+    state = _state()
+    default = next(s for s in state.sinks[PROJECT] if s["name"] == "_Default")
+    default["exclusions"] = [
+        {"name": "no-data-access", "filter": 'LOG_ID("cloudaudit.googleapis.com/data_access")'},
+        {"name": "off", "filter": "severity<ERROR", "disabled": True},
+    ]
+    state.ancestor_sinks[PROJECT] = [
+        {
+            "name": "org-audit",
+            "destination": "storage.googleapis.com/org",
+            "interceptChildren": True,
+        }
+    ]
+    state.log_buckets[PROJECT].append(
+        {
+            "name": f"projects/{PROJECT}/locations/eu/buckets/leaving",
+            "retentionDays": 30,
+            "lifecycleState": "DELETE_REQUESTED",
+        }
+    )
+    trail, gaps, _ = _read(state)
+    assert gaps == [] and trail.routes is not None and trail.log_stores is not None
+    routes = {r.name: r for r in trail.routes}
+    assert routes["_Default"].exclusions == ['LOG_ID("cloudaudit.googleapis.com/data_access")']
+    assert routes["org-audit"].evidence[0].fields["interceptChildren"] is True
+    leaving = next(s for s in trail.log_stores if s.name == "leaving")
+    assert (leaving.active, leaving.region, leaving.locked) == (False, "EU", False)
+
+
 def _read(state: GcpState, page_size: int = 50) -> tuple[AuditTrail, list[Gap], CallCounter]:
     state.page_size = page_size
     with gcp_fake(state) as endpoint:

@@ -8,7 +8,8 @@ from typing import Any
 
 from scanner.collectors.base import finish_store
 from scanner.collectors.gcp.api import GcpApi, GcpSettings, RetrySettings
-from scanner.collectors.gcp.backupdr import ROUTES, apply_backupdr, read_backupdr
+from scanner.collectors.gcp.backupdr import ROUTES, read_backupdr
+from scanner.collectors.gcp.backupdr_apply import apply_backupdr
 from scanner.collectors.gcp.sql import instance_store
 from scanner.collectors.gcp.storage import bucket_store
 from scanner.collectors.readonly import CallCounter
@@ -17,6 +18,7 @@ from scanner.emulator.gcp.server import BackupDrState, Fault, GcpState, gcp_fake
 from tests.gcp.test_storage import BARE
 
 PROJECT = "northwind-prod"
+NOW = datetime(2026, 11, 20, 12, tzinfo=timezone.utc)
 FAST = RetrySettings(initial=0.01, maximum=0.02, timeout=2.0)
 LOC = f"projects/{PROJECT}/locations/europe-west1"
 LOCKED, OPEN = f"{LOC}/backupVaults/locked", f"{LOC}/backupVaults/open"
@@ -132,7 +134,7 @@ def test_vault_lock_plans_and_backups_reach_the_instance_they_protect() -> None:
     assert vaults["locked"].immutability.min_retention_days == 30
     assert vaults["open"].immutability.state == "unlocked"
     item = _billing()
-    apply_backupdr([item], found)
+    apply_backupdr([item], found, NOW)
     store = finish_store(item)
     service = [p for p in store.protections if p.origin == "backup_service"]
     assert len(service) == 1 and service[0].immutable is True and service[0].retention_days == 30
@@ -152,51 +154,114 @@ def test_a_denied_vault_listing_leaves_every_stores_backup_service_unknown() -> 
     found, _ = _read(state)
     assert [g.permission for g in found.gaps] == ["backupdr.backupVaults.list"]
     item, bucket = _billing(), StoreResult(bucket_store(BARE, PROJECT))
-    apply_backupdr([item, bucket], found)
+    apply_backupdr([item, bucket], found, NOW)
     gaps = finish_store(item).gaps
-    assert [(g.attribute, g.role, g.cause) for g in gaps] == [("protections", "backup", "denied")]
+    assert [(g.attribute, g.role, g.cause) for g in gaps] == [
+        ("copies", "backup", "denied"),  # where its vault is, is unknown too
+        ("protections", "backup", "denied"),
+    ]
     assert finish_store(bucket).gaps == []
 
 
 def test_backups_held_in_a_vault_are_a_copy_in_its_region_and_project() -> None:
     found, _ = _read(GcpState(backupdr={PROJECT: _bdr()}))
     item = _billing()
-    apply_backupdr([item], found)
+    apply_backupdr([item], found, NOW)
     [copy] = finish_store(item).copies
     assert (copy.kind, copy.target, copy.state) == ("backup_copy", LOCKED, "observed")
     assert (copy.region, copy.account) == ("europe-west1", PROJECT)
     assert copy.evidence[0].operation == "backupdr:ListBackups"
 
 
-def test_a_vault_in_another_project_and_region_is_seen_from_the_association() -> None:
-    """The vault's own project is not read here: the association's data source and its
-    last successful backup show where the backups go, and that one arrived."""
-    elsewhere = "projects/nw-backups/locations/us/backupVaults/central"
+def _central(last_success: str | None) -> GcpState:
+    """billing backed up into a vault of a central backup project, not listed here."""
     state = GcpState(backupdr={PROJECT: _bdr()})
     association = state.backupdr[PROJECT].associations[0]
-    association["dataSource"] = f"{elsewhere}/dataSources/billing"
-    association["rulesConfigInfo"][0]["lastSuccessfulBackupConsistencyTime"] = (
-        "2026-11-20T02:10:00Z"
-    )
+    association["dataSource"] = f"{CENTRAL}/dataSources/billing"
+    if last_success:
+        association["rulesConfigInfo"][0]["lastSuccessfulBackupConsistencyTime"] = last_success
     state.backupdr[PROJECT].data_sources = {}
-    found, _ = _read(state)
+    return state
+
+
+CENTRAL = "projects/nw-backups/locations/europe-west1/backupVaults/central"
+
+
+def test_a_vault_in_another_project_is_seen_from_the_association() -> None:
+    """The vault's project is listed on its own: here the association's data source and
+    its last successful backup, still within the rule's 30 days, show one point held
+    there; the vault's other points stay unknown."""
+    found, _ = _read(_central("2026-11-20T02:10:00Z"))
     item = _billing()
-    apply_backupdr([item], found)
-    [copy] = finish_store(item).copies
+    apply_backupdr([item], found, NOW)
+    store = finish_store(item)
+    [copy] = store.copies
     assert (copy.target, copy.state, copy.region, copy.account) == (
-        elsewhere,
+        CENTRAL,
         "observed",
-        "US",
+        "europe-west1",
         "nw-backups",
     )
-    assert copy.evidence[0].fields["lastSuccessfulBackupConsistencyTime"] == (
-        "2026-11-20T02:10:00Z"
+    said = copy.evidence[0].fields["lastSuccessfulBackupConsistencyTime"]
+    assert said == "2026-11-20T02:10:00Z"
+    assert store.recovery_points.newest == datetime(2026, 11, 20, 2, 10, tzinfo=timezone.utc)
+    [gap] = store.gaps
+    assert (gap.attribute, gap.cause, gap.error_code) == (
+        "recovery_points",
+        "dependent",
+        "VaultInAnotherProject",
     )
-    del association["rulesConfigInfo"][0]["lastSuccessfulBackupConsistencyTime"]
+    assert not [e for e in store.recovery_points.evidence if "every vault" in str(e.fields)]
+
+
+def test_a_stale_or_missing_success_in_another_projects_vault_is_only_configured() -> None:
+    for last in ("2026-09-01T02:10:00Z", None):  # beyond the rule's 30 days; never
+        found, _ = _read(_central(last))
+        item = _billing()
+        apply_backupdr([item], found, NOW)
+        store = finish_store(item)
+        assert [c.state for c in store.copies] == ["configured"]
+        assert store.recovery_points.count == 0
+        assert [g.attribute for g in store.gaps] == ["recovery_points"]
+
+
+def test_a_listed_vault_holding_none_of_the_backups_is_only_configured() -> None:
+    state = GcpState(backupdr={PROJECT: _bdr()})
+    state.backupdr[PROJECT].associations[0]["dataSource"] = f"{OPEN}/dataSources/billing"
+    state.backupdr[PROJECT].backups = {}
     found, _ = _read(state)
     item = _billing()
-    apply_backupdr([item], found)
-    assert [c.state for c in finish_store(item).copies] == ["configured"]
+    apply_backupdr([item], found, NOW)
+    store = finish_store(item)
+    assert [(c.target, c.state) for c in store.copies] == [(OPEN, "configured")]
+    assert store.gaps == [] and store.recovery_points.count == 0
+
+
+def test_an_inactive_association_is_no_copy() -> None:
+    state = _central("2026-11-20T02:10:00Z")
+    state.backupdr[PROJECT].associations[0]["state"] = "INACTIVE"
+    found, _ = _read(state)
+    item = _billing()
+    apply_backupdr([item], found, NOW)
+    store = finish_store(item)
+    assert store.copies == [] and store.gaps == []
+    assert [p.enabled for p in store.protections if p.origin == "backup_service"] == [False]
+
+
+def test_a_plan_in_another_project_is_a_protection_of_unknown_schedule() -> None:
+    state = _central("2026-11-20T02:10:00Z")
+    state.backupdr[PROJECT].associations[0]["backupPlan"] = (
+        "projects/nw-backups/locations/europe-west1/backupPlans/central-daily"
+    )
+    found, _ = _read(state)
+    item = _billing()
+    apply_backupdr([item], found, NOW)
+    store = finish_store(item)
+    [service] = [p for p in store.protections if p.origin == "backup_service"]
+    assert service.enabled and service.retention_days is None and service.frequency_hours is None
+    assert service.vault == CENTRAL and service.details["plan_listed"] is False
+    # its retention unknown, the last success is not taken as still held
+    assert [c.state for c in store.copies] == ["configured"]
 
 
 def _schedule(**schedule: Any) -> dict[str, Any]:

@@ -24,8 +24,6 @@ ESTATE = GcpEstate.model_validate(
                     {
                         "name": "nw-records",
                         "location": "EUROPE-WEST1",
-                        "versioning": True,
-                        "noncurrent_days": 30,
                         "retention_days": 365,
                         "retention_locked": True,
                         "labels": {"data-classification": "phi"},
@@ -90,6 +88,13 @@ def test_an_emulated_estate_is_collected_with_every_store_and_fact() -> None:
     assert vaults["locked"].immutability.state == "locked"
     declared = {(o.service, o.name) for o in PLUGIN.operations()}
     assert {(c.service, c.operation) for c in snapshot.api_calls or []} <= declared
+
+
+def test_an_estate_bucket_cannot_be_versioned_under_a_retention_policy() -> None:
+    """Cloud Storage refuses the pair, so a demo estate may not show it."""
+    bucket = {"name": "b", "location": "EU", "versioning": True, "retention_days": 30}
+    with pytest.raises(ValueError, match="both versioning and a retention policy"):
+        GcpEstate.model_validate({"projects": [{"id": "northwind-eu", "buckets": [bucket]}]})
 
 
 def test_the_custom_role_lists_exactly_the_permissions_of_the_declared_reads() -> None:

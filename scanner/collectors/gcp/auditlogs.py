@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from scanner.collectors.gcp.api import GcpApi
+from scanner.collectors.gcp.fields import location_name
 from scanner.collectors.gcp.guard import Route, route
 from scanner.collectors.readonly import declare
 from scanner.model import AuditLogConfig, AuditTrail, Evidence, Gap, LogRoute, LogStore
@@ -64,7 +65,11 @@ def read_audit_trail(api: GcpApi, project: str) -> tuple[AuditTrail, list[Gap]]:
         "logging",
         "ListSinks",
         "audit_trail",
-        lambda: _json_pages(api, client, f"/projects/{project}/sinks", "sinks"),
+        # in_scope("ALL"): the project's own sinks and the intercepting sinks of its
+        # folders and organisation, which take its logs before its own sinks see them
+        lambda: _json_pages(
+            api, client, f"/projects/{project}/sinks", "sinks", {"filter": 'in_scope("ALL")'}
+        ),
     )
     trail = AuditTrail(
         configs=configs,
@@ -124,10 +129,11 @@ def audit_config(config: dict[str, Any]) -> AuditLogConfig:
 
 
 def log_store(bucket: dict[str, Any]) -> LogStore:
-    """A log bucket: ``projects/P/locations/L/buckets/B`` with its retention and lock
-    (``global`` names no region)."""
+    """A log bucket: ``projects/P/locations/L/buckets/B`` with its retention, lock and
+    state (``global`` names no region; multi-regions are written ``EU``, ``US``)."""
     name = str(bucket["name"])
-    location = name.split("/locations/")[1].split("/")[0]
+    where = name.split("/locations/")[1].split("/")[0]
+    location = where if where == "global" else location_name(where)
     fields = {
         key: bucket.get(key)
         for key in ("retentionDays", "locked", "lifecycleState")
@@ -140,6 +146,7 @@ def log_store(bucket: dict[str, Any]) -> LogStore:
         regions=None if location == "global" else [location],
         retention_days=bucket.get("retentionDays"),
         locked=bool(bucket.get("locked", False)),
+        active=bucket.get("lifecycleState", "ACTIVE") == "ACTIVE",
         source="gcp.logging.bucket",
         evidence=[Evidence(operation="logging:ListLogBuckets", region=location, fields=fields)],
     )
@@ -148,11 +155,15 @@ def log_store(bucket: dict[str, Any]) -> LogStore:
 def log_route(sink: dict[str, Any], project: str) -> LogRoute:
     """A sink: where it sends the entries its filter selects (an empty filter: all)."""
     disabled = bool(sink.get("disabled", False))
+    exclusions = [
+        str(e.get("filter", "")) for e in sink.get("exclusions", []) if not e.get("disabled")
+    ]
     return LogRoute(
         id=f"projects/{project}/sinks/{sink['name']}",
         name=str(sink["name"]),
         destination=str(sink.get("destination", "")),
         filter=sink.get("filter") or None,
+        exclusions=exclusions,
         enabled=not disabled,
         source="gcp.logging.sink",
         evidence=[
@@ -162,19 +173,24 @@ def log_route(sink: dict[str, Any], project: str) -> LogRoute:
                     "destination": sink.get("destination"),
                     "filter": sink.get("filter", ""),
                     "disabled": disabled,
+                    "exclusions (enabled)": len(exclusions),
+                    "interceptChildren": bool(sink.get("interceptChildren", False)),
                 },
             )
         ],
     )
 
 
-def _json_pages(api: GcpApi, client: Any, path: str, key: str) -> Iterator[list[Any]]:
+def _json_pages(
+    api: GcpApi, client: Any, path: str, key: str, query: dict[str, str] | None = None
+) -> Iterator[list[Any]]:
     """Each page's items of a Logging REST listing, following ``nextPageToken``; every
     request retried on transient errors."""
     send = api.retry()(client._connection.api_request)
     token: str | None = None
     while True:
-        answer = send(method="GET", path=path, query_params={"pageToken": token} if token else {})
+        params = {**(query or {}), **({"pageToken": token} if token else {})}
+        answer = send(method="GET", path=path, query_params=params)
         yield list(answer.get(key, []))
         token = answer.get("nextPageToken")
         if not token:

@@ -18,25 +18,19 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from scanner.collectors.answers import gap_for
 from scanner.collectors.gcp.api import GcpApi, as_json
 from scanner.collectors.gcp.fields import duration_seconds, location_name, rfc3339
 from scanner.collectors.gcp.guard import Route, route
 from scanner.collectors.readonly import declare
-from scanner.collectors.tasks import StoreResult
 from scanner.model import (
     BackupPlan,
     BackupPlanRule,
-    Copy,
     Evidence,
     Gap,
     Immutability,
-    Protection,
-    Scalar,
     Vault,
     Window,
 )
-from scanner.vocabulary import weakest_key
 
 OPERATIONS = declare(
     "backupdr",
@@ -62,9 +56,6 @@ PROTECTED_KINDS = frozenset({"gcp.sql.instance"})
 _RECURRENCE_HOURS = {"DAILY": 24.0, "WEEKLY": 168.0, "MONTHLY": 744.0, "YEARLY": 8784.0}
 _WEEKDAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
 _SERVICE_PREFIX = re.compile(r"^//[^/]+/")
-_VAULT = re.compile(
-    r"^projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)/backupVaults/[^/]+"
-)
 
 
 @dataclass
@@ -160,10 +151,11 @@ def vault(answer: dict[str, Any], project: str) -> Vault:
     effective = answer.get("effectiveTime")
     state = "disabled" if not seconds else "locked" if effective else "unlocked"
     key = (answer.get("encryptionConfig") or {}).get("kmsKeyName")
+    region = location_name(name.split("/locations/")[1].split("/")[0])
     return Vault(
         id=name,
         name=name.rsplit("/", 1)[-1],
-        region=name.split("/locations/")[1].split("/")[0],
+        region=region,
         account=project,
         key_type="customer_managed" if key else "provider_managed",
         key_id=key,
@@ -176,7 +168,7 @@ def vault(answer: dict[str, Any], project: str) -> Vault:
         evidence=[
             Evidence(
                 operation="backupdr:ListBackupVaults",
-                region=name.split("/locations/")[1].split("/")[0],
+                region=region,
                 fields={
                     "backupMinimumEnforcedRetentionDuration": answer.get(
                         "backupMinimumEnforcedRetentionDuration"
@@ -242,145 +234,3 @@ def _window(schedule: dict[str, Any]) -> Window | None:
         duration_minutes=((end - start) % 24 or 24) * 60,
         timezone=str(schedule.get("timeZone") or "UTC"),
     )
-
-
-def apply_backupdr(items: list[StoreResult], found: BackupDr) -> None:
-    """Protections, recovery points and gaps of each store of a kind Backup and DR can
-    protect; what it could not read is unknown for those stores only."""
-    plans = {p.id: p for p in found.plans}
-    vaults = {v.id: v for v in found.vaults}
-    for item in items:
-        store = item.store
-        if store.kind not in PROTECTED_KINDS:
-            continue
-        mine = [
-            a for a in found.associations if resource_name(str(a.get("resource", ""))) == store.id
-        ]
-        for association in mine:
-            store.protections += _protections(association, plans, vaults)
-        points = sorted(found.backups.get(store.id, []))
-        store.copies += vault_copies(mine, points)
-        if not points and not found.gaps and store.id not in found.resource_gaps:
-            item.note_listing(
-                Evidence(
-                    operation="backupdr:ListBackups",
-                    region=store.region,
-                    fields={"Backup and DR backups of this resource (every vault)": 0},
-                )
-            )
-        if points:
-            times = [when for when, _ in points]
-            kept_in = sorted({v for _, v in points})
-            evidence = Evidence(
-                operation="backupdr:ListBackups",
-                region=store.region,
-                fields={"backups (state=ACTIVE)": len(times), "newest": times[-1].isoformat()},
-            )
-            key_type = weakest_key({vaults[v].key_type if v in vaults else None for v in kept_in})
-            item.add_points(
-                "backup_service", SOURCE, times, evidence, True, vaults=kept_in, key_type=key_type
-            )
-        for gap in [*found.gaps, *found.resource_gaps.get(store.id, [])]:
-            protections = gap.attribute == "protections"
-            unread = gap.model_copy(update={"role": "backup"}) if protections else gap
-            store.gaps += gap_for(unread, gap.attribute, resource=store.id)
-
-
-def vault_copies(
-    associations: list[dict[str, Any]], points: list[tuple[datetime, str]]
-) -> list[Copy]:
-    """The vaults holding a resource's backups, as backup copies in the vault's location
-    and project: observed where its backups were listed (``backups.list``) or where an
-    association's data source last backed up successfully; configured where an active
-    association's data source has no successful backup yet. A vault may sit in another
-    region or project than the resource."""
-    held: dict[str, tuple[bool, Evidence]] = {}
-    for when, vault_id in points:
-        fields = {"backup vault": vault_id, "newest backup (state=ACTIVE)": when.isoformat()}
-        held[vault_id] = (True, Evidence(operation="backupdr:ListBackups", fields=fields))
-    for association in associations:
-        source = str(association.get("dataSource", ""))
-        vault_id, last = source.split("/dataSources/")[0], _last_success(association)
-        if not _VAULT.match(vault_id) or held.get(vault_id, (False,))[0]:
-            continue
-        if last is None and association.get("state") != "ACTIVE":
-            continue
-        read: dict[str, Scalar] = {
-            "dataSource": source,
-            "lastSuccessfulBackupConsistencyTime": last,
-        }
-        evidence = Evidence(operation="backupdr:ListBackupPlanAssociations", fields=read)
-        held[vault_id] = (last is not None, evidence)
-    return [_vault_copy(v, seen, evidence) for v, (seen, evidence) in sorted(held.items())]
-
-
-def _last_success(association: dict[str, Any]) -> str | None:
-    """The newest successful backup of any of the association's rules."""
-    times = [
-        str(r["lastSuccessfulBackupConsistencyTime"])
-        for r in association.get("rulesConfigInfo", [])
-        if r.get("lastSuccessfulBackupConsistencyTime")
-    ]
-    return max(times, key=rfc3339, default=None)
-
-
-def _vault_copy(vault_id: str, observed: bool, evidence: Evidence) -> Copy:
-    place = _VAULT.match(vault_id)
-    assert place is not None
-    region = location_name(place["location"])
-    return Copy(
-        kind="backup_copy",
-        target=vault_id,
-        region=region,
-        account=place["project"],
-        resolved=True,
-        state="observed" if observed else "configured",
-        source=SOURCE,
-        evidence=[evidence.model_copy(update={"region": region})],
-    )
-
-
-def _protections(
-    association: dict[str, Any], plans: dict[str, BackupPlan], vaults: dict[str, Vault]
-) -> list[Protection]:
-    found = plans.get(str(association.get("backupPlan", "")))
-    if found is None:
-        return []
-    last = {r.get("ruleId"): r for r in association.get("rulesConfigInfo", [])}
-    protections = []
-    for rule in found.rules:
-        kept = vaults.get(rule.vault)
-        lock = kept.immutability if kept else None
-        info = last.get(rule.name) or {}
-        protections.append(
-            Protection(
-                role="backup",
-                origin="backup_service",
-                source=SOURCE,
-                name=f"{found.name}/{rule.name}",
-                enabled=association.get("state") == "ACTIVE",
-                frequency_hours=rule.frequency_hours,
-                retention_days=rule.retention_days,
-                window=rule.window,
-                immutable=None if lock is None else lock.state == "locked",
-                vault=rule.vault or None,
-                details={
-                    "plan": found.id,
-                    "last_backup_state": info.get("lastBackupState"),
-                    "last_successful_backup": info.get("lastSuccessfulBackupConsistencyTime"),
-                },
-                evidence=[
-                    Evidence(
-                        operation="backupdr:ListBackupPlanAssociations",
-                        region=found.region,
-                        fields={
-                            "resource": association.get("resource"),
-                            "backupPlan": association.get("backupPlan"),
-                            "state": association.get("state"),
-                            "rulesConfigInfo[].lastBackupState": info.get("lastBackupState"),
-                        },
-                    )
-                ],
-            )
-        )
-    return protections

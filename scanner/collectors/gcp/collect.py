@@ -17,6 +17,7 @@ from functools import partial
 from scanner.collectors.base import Collector, Target, Targets
 from scanner.collectors.gcp import auditlogs, backupdr, firestore, projects, sql, storage
 from scanner.collectors.gcp.api import GcpApi, GcpSettings
+from scanner.collectors.gcp.backupdr_apply import apply_backupdr
 from scanner.collectors.gcp.guard import Route
 from scanner.collectors.readonly import CallCounter, ReadOperation
 from scanner.collectors.tasks import StoreResult, Task, TaskResult
@@ -73,7 +74,7 @@ class GcpCollector(Collector):
             (f for r in results for f in r.facts if isinstance(f, backupdr.BackupDr)),
             backupdr.BackupDr(),
         )
-        backupdr.apply_backupdr(items, found)
+        apply_backupdr(items, found, now)
         storage = [f for r in results for f in r.facts if isinstance(f, Vault)]
         # Every location was listed: the project's regions are where its stores and
         # vaults are (a vault's backups elsewhere were looked for).

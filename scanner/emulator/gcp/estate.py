@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class _Spec(BaseModel):
@@ -39,6 +39,13 @@ class BucketSpec(_Spec):
     cmek: bool = False
     labels: dict[str, str] = Field(default_factory=dict)
     created: str = "400d"
+
+    @model_validator(mode="after")
+    def _one_of_versioning_or_retention(self) -> BucketSpec:
+        """Cloud Storage refuses a retention policy on a versioned bucket, and the reverse."""
+        if self.versioning and self.retention_days is not None:
+            raise ValueError("a bucket cannot have both versioning and a retention policy")
+        return self
 
 
 class ScheduleSpec(_Spec):

@@ -78,6 +78,9 @@ class GcpState:
     #: Cloud Logging's log buckets (``LogBucket`` JSON) and sinks (``LogSink``)
     log_buckets: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     sinks: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    #: intercepting sinks of a project's folders and organisation, listed only with
+    #: ``filter=in_scope("ALL")`` or ``in_scope("ANCESTOR")``
+    ancestor_sinks: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     #: Resource Manager's projects (``projects.search`` items); refused if None
     projects: list[dict[str, Any]] | None = field(default_factory=list)
     faults: dict[str, Fault] = field(default_factory=dict)
@@ -189,7 +192,10 @@ def _log_buckets(state: GcpState, path: dict[str, str], query: dict[str, str]) -
 
 
 def _sinks(state: GcpState, path: dict[str, str], query: dict[str, str]) -> Answer:
-    items = sorted(state.sinks.get(path["project"], []), key=lambda s: s["name"])
+    scope = query.get("filter") or 'in_scope("DEFAULT")'
+    own = state.sinks.get(path["project"], []) if "ANCESTOR" not in scope else []
+    ancestors = state.ancestor_sinks.get(path["project"], []) if "DEFAULT" not in scope else []
+    items = sorted([*own, *ancestors], key=lambda s: s["name"])
     return 200, _page(items, query, state.page_size, "sinks")
 
 
