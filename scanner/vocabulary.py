@@ -101,9 +101,17 @@ GAP_ATTRIBUTES: Final[tuple[str, ...]] = get_args(GapAttribute)
 AuditEvent = Literal["admin_write", "admin_read", "data_read", "data_write"]
 AUDIT_EVENTS: Final[tuple[str, ...]] = get_args(AuditEvent)
 
-#: Why a read failed. Only ``denied`` is fixed by granting a permission.
+#: Why a read failed. Only ``denied`` is fixed by granting a permission; ``unobservable``:
+#: the provider offers no read of the fact at all (Cosmos DB's periodic backups).
 GapCause = Literal[
-    "denied", "not_found", "throttled", "timeout", "unreachable", "dependent", "error"
+    "denied",
+    "not_found",
+    "throttled",
+    "timeout",
+    "unreachable",
+    "dependent",
+    "unobservable",
+    "error",
 ]
 GAP_CAUSES: Final[tuple[str, ...]] = get_args(GapCause)
 

@@ -28,7 +28,9 @@ _THROTTLED = re.compile(
     re.IGNORECASE,
 )
 _TIMEOUT = re.compile(r"Timeout|DEADLINE_EXCEEDED", re.IGNORECASE)
-_UNREACHABLE = re.compile(r"EndpointConnection|ConnectionError|ConnectionClosed|UNAVAILABLE")
+_UNREACHABLE = re.compile(
+    r"EndpointConnection|ConnectionError|ConnectionClosed|UNAVAILABLE|ServiceRequestError"
+)
 
 
 def cause_of(code: str) -> GapCause:

@@ -9,34 +9,14 @@ counted as an attempt of its operation, so retries show in the snapshot.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from scanner.collectors.readonly import CallCounter, ReadOperation
+from scanner.collectors.http_routes import Route, match, route
+from scanner.collectors.readonly import CallCounter
 from scanner.errors import ReadOnlyViolation
 
-
-@dataclass(frozen=True)
-class Route:
-    """A REST route a declared read operation uses: its HTTP method and path pattern."""
-
-    operation: ReadOperation
-    method: str
-    path: re.Pattern[str]
-
-
-def route(operation: ReadOperation, method: str, path: str) -> Route:
-    """A route whose ``path`` is a regex over the URL path (``/storage/v1/b``)."""
-    return Route(operation, method, re.compile(path + r"\Z"))
-
-
-def match(routes: Iterable[Route], method: str, url: str) -> Route | None:
-    """The declared route a request takes, if any."""
-    path = urlsplit(url).path
-    return next((r for r in routes if r.method == method and r.path.match(path)), None)
+__all__ = ["Route", "guard_session", "match", "route"]
 
 
 def guard_session(session: Any, routes: tuple[Route, ...], counter: CallCounter) -> None:
