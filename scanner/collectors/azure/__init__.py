@@ -1,4 +1,4 @@
-"""Azure: collectors for Cosmos DB (issue 11, in progress: not yet registered in
+"""Azure: collectors for Cosmos DB and storage accounts (issue 11, in progress: not yet registered in
 :data:`scanner.collectors.registry.PLUGINS`, so no store kind of it can vanish).
 
 Every request goes through :mod:`scanner.collectors.azure.guard`, which refuses anything
