@@ -29,6 +29,7 @@ from scanner.collectors.azure.regions import paired_region, region_name
 from scanner.collectors.http_routes import Route, route
 from scanner.collectors.readonly import declare
 from scanner.collectors.tasks import StoreResult
+from scanner.collectors.times import api_time
 from scanner.model import Copy, DataStore, Encryption, Evidence, Gap, Protection
 
 OPERATIONS = declare(
@@ -263,7 +264,7 @@ def add_window(item: StoreResult, restorable: Listing, now: datetime) -> None:
         fields={"name": found.get("name"), "properties.oldestRestorableTime": oldest},
     )
     key_type = store.encryption.key_type if store.encryption else None
-    when = datetime.fromisoformat(str(oldest).replace("Z", "+00:00")) if oldest else None
+    when = api_time(oldest) if oldest else None
     item.add_window("Cosmos DB continuous backup", when, now, evidence, True, key_type)
 
 

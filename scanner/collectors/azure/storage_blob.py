@@ -10,6 +10,7 @@ from typing import Any
 from scanner.collectors.answers import gap_for
 from scanner.collectors.azure.storage import BLOB, LIFECYCLE
 from scanner.collectors.tasks import StoreResult
+from scanner.collectors.times import api_time
 from scanner.model import Evidence, Gap, Protection
 from scanner.vocabulary import ProtectionRole
 
@@ -51,7 +52,7 @@ def apply_blob_settings(
             region=store.region,
             fields={"properties.restorePolicy.minRestoreTime": earliest},
         )
-        oldest = datetime.fromisoformat(str(earliest).replace("Z", "+00:00"))
+        oldest = api_time(earliest)
         key_type = store.encryption.key_type if store.encryption else None
         item.add_window("Blob point-in-time restore", oldest, now, evidence, True, key_type)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from scanner.collectors.times import api_time
 from scanner.model import Encryption, Evidence
 
 SECONDS_PER_DAY = 86400
@@ -12,7 +13,7 @@ SECONDS_PER_DAY = 86400
 
 def rfc3339(text: object) -> datetime:
     """``"2026-11-20T02:00:00Z"`` → an aware datetime."""
-    return datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    return api_time(text)
 
 
 def duration_seconds(duration: object) -> float | None:

@@ -41,25 +41,86 @@ def _storage_accounts(state: ArmState, path: dict[str, str]) -> list[dict[str, A
     return sorted(state.listed(path["sub"], "storage"), key=lambda a: a["id"])
 
 
-def _child(state: ArmState, path: dict[str, str], collection: str, what: str) -> Answer:
-    """A storage account's single child resource (``blobServices/default``,
-    ``managementPolicies/default``), or ARM's 404 when the account or child is absent."""
-    account = _ACCOUNT.format(**path)
-    for child in state.listed(path["sub"], collection):
-        if child["id"].lower().startswith(account.lower() + "/"):
-            return 200, child
-    if collection == "storage_lifecycle":
-        return error(
-            404, "ManagementPolicyNotFound", f"No ManagementPolicy found for account {path['name']}"
-        )
-    return error(404, "ResourceNotFound", f"The {what} of {path['name']} was not found.")
-
-
 @arm_route("Microsoft.Storage", _ACCOUNT + "/blobServices/default", STORAGE)
 def _blob_service(state: ArmState, path: dict[str, str]) -> Answer:
-    return _child(state, path, "storage_blob", "blob service")
+    return _one(state, path, "storage_blob", _ACCOUNT + "/blobServices/default")
 
 
 @arm_route("Microsoft.Storage", _ACCOUNT + "/managementPolicies/default", STORAGE)
 def _management_policy(state: ArmState, path: dict[str, str]) -> Answer:
-    return _child(state, path, "storage_lifecycle", "management policy")
+    missing = ("ManagementPolicyNotFound", f"No ManagementPolicy found for account {path['name']}")
+    return _one(state, path, "storage_lifecycle", _ACCOUNT + "/managementPolicies/default", missing)
+
+
+SQL = "2025-01-01"
+_SERVER = "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Sql/servers/{server}"
+
+
+def _under(
+    state: ArmState, path: dict[str, str], collection: str, parent: str
+) -> list[dict[str, Any]]:
+    """The items of a collection whose id sits directly under ``parent``."""
+    prefix = parent.format(**path).lower() + "/"
+    return sorted(
+        (
+            item
+            for item in state.listed(path["sub"], collection)
+            if item["id"].lower().startswith(prefix) and "/" not in item["id"][len(prefix) :]
+        ),
+        key=lambda item: item["id"],
+    )
+
+
+@arm_route("Microsoft.Sql", "/subscriptions/{sub}/providers/Microsoft.Sql/servers", SQL)
+def _sql_servers(state: ArmState, path: dict[str, str]) -> list[dict[str, Any]]:
+    return sorted(state.listed(path["sub"], "sql_servers"), key=lambda s: s["id"])
+
+
+@arm_route("Microsoft.Sql", _SERVER + "/databases", SQL)
+def _sql_databases(state: ArmState, path: dict[str, str]) -> list[dict[str, Any]]:
+    return _under(state, path, "sql_databases", _SERVER + "/databases")
+
+
+@arm_route(
+    "Microsoft.Sql", _SERVER + "/databases/{db}/backupShortTermRetentionPolicies/default", SQL
+)
+def _sql_short_term(state: ArmState, path: dict[str, str]) -> Answer:
+    return _one(
+        state,
+        path,
+        "sql_short_term",
+        _SERVER + "/databases/{db}/backupShortTermRetentionPolicies/default",
+    )
+
+
+@arm_route(
+    "Microsoft.Sql", _SERVER + "/databases/{db}/backupLongTermRetentionPolicies/default", SQL
+)
+def _sql_long_term(state: ArmState, path: dict[str, str]) -> Answer:
+    return _one(
+        state,
+        path,
+        "sql_long_term",
+        _SERVER + "/databases/{db}/backupLongTermRetentionPolicies/default",
+    )
+
+
+@arm_route("Microsoft.Sql", _SERVER + "/databases/{db}/replicationLinks", SQL)
+def _sql_links(state: ArmState, path: dict[str, str]) -> list[dict[str, Any]]:
+    return _under(state, path, "sql_links", _SERVER + "/databases/{db}/replicationLinks")
+
+
+def _one(
+    state: ArmState,
+    path: dict[str, str],
+    collection: str,
+    resource: str,
+    missing: tuple[str, str] | None = None,
+) -> Answer:
+    """A single resource by its id, or ARM's 404 (with the provider's own code)."""
+    wanted = resource.format(**path).lower()
+    for item in state.listed(path["sub"], collection):
+        if item["id"].lower() == wanted:
+            return 200, item
+    code, message = missing or ("ResourceNotFound", f"The resource '{wanted}' was not found.")
+    return error(404, code, message)

@@ -1,0 +1,165 @@
+"""Azure SQL Database: servers, their databases, and each database's backups.
+
+Per subscription one ``servers`` listing; per server its ``databases`` (the ``master``
+system database skipped, not judged); per database the short-term retention policy
+(point-in-time restore: ``retentionDays``), the long-term retention policy (weekly,
+monthly, yearly backups kept for an ISO 8601 period, and whether they are immutable) and
+the replication links (geo-replicas). The database itself says how far back it can be
+restored (``earliestRestoreDate``: a continuous window up to the present) and where its
+backups are stored (``currentBackupStorageRedundancy``: ``Geo`` and ``GeoZone`` keep
+them in the paired region). Backups are built in: no vault holds them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+from scanner.collectors.azure.api import AzureApi
+from scanner.collectors.azure.regions import paired_region, region_name
+from scanner.collectors.http_routes import Route, route
+from scanner.collectors.readonly import declare
+from scanner.collectors.tasks import StoreResult, Task, TaskResult
+from scanner.model import Copy, DataStore, Evidence, Gap
+
+OPERATIONS = declare(
+    "sql",
+    {
+        "ListServers": "Microsoft.Sql/servers/read",
+        "ListDatabases": "Microsoft.Sql/servers/databases/read",
+        "GetShortTermRetentionPolicy": (
+            "Microsoft.Sql/servers/databases/backupShortTermRetentionPolicies/read"
+        ),
+        "GetLongTermRetentionPolicy": (
+            "Microsoft.Sql/servers/databases/backupLongTermRetentionPolicies/read"
+        ),
+        "ListReplicationLinks": "Microsoft.Sql/servers/databases/replicationLinks/read",
+    },
+)
+_SERVER = r"/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Sql/servers/[^/]+"
+ROUTES: tuple[Route, ...] = (
+    route(OPERATIONS[0], "GET", r"/subscriptions/[^/]+/providers/Microsoft\.Sql/servers"),
+    route(OPERATIONS[1], "GET", _SERVER + r"/databases"),
+    route(
+        OPERATIONS[2], "GET", _SERVER + r"/databases/[^/]+/backupShortTermRetentionPolicies/default"
+    ),
+    route(
+        OPERATIONS[3], "GET", _SERVER + r"/databases/[^/]+/backupLongTermRetentionPolicies/default"
+    ),
+    route(OPERATIONS[4], "GET", _SERVER + r"/databases/[^/]+/replicationLinks"),
+)
+KIND = "azure.sql.database"
+LIST_DATABASES = "sql:ListDatabases"
+#: System databases: part of the server, not a store of the organisation's data.
+SYSTEM_DATABASES = frozenset({"master"})
+
+
+def list_servers(api: AzureApi, subscription: str, now: datetime) -> tuple[Gap | None, list[Task]]:
+    """The subscription's servers (or the listing's gap), and a read of each server's
+    databases to run alongside."""
+    from azure.mgmt.sql import SqlManagementClient
+
+    client = api.client(SqlManagementClient, subscription)
+    listing = api.pages("sql", "ListServers", "inventory", client.servers.list)
+    if listing.gap is not None:
+        return listing.gap, []
+    return None, [partial(list_databases, api, client, s, subscription, now) for s in listing.items]
+
+
+def list_databases(
+    api: AzureApi, client: Any, server: dict[str, Any], subscription: str, now: datetime
+) -> TaskResult:
+    """A server's databases as stores, each with a read of its backups to follow; a
+    refused listing is the subscription's inventory gap for that server."""
+    from scanner.collectors.azure.sql_backups import read_backups
+
+    group = str(server["id"]).split("/resourceGroups/")[1].split("/")[0]
+    listing = api.pages(
+        "sql",
+        "ListDatabases",
+        "inventory",
+        partial(client.databases.list_by_server, group, server["name"]),
+        location=region_name(server.get("location", "")),
+    )
+    if listing.gap is not None:
+        return TaskResult(gaps=[listing.gap.model_copy(update={"resource": server["id"]})])
+    items = [
+        StoreResult(database_store(d, subscription))
+        for d in listing.items
+        if d.get("name") not in SYSTEM_DATABASES
+    ]
+    reads: list[Task] = [
+        partial(read_backups, api, client, group, str(server["name"]), item, now) for item in items
+    ]
+    return TaskResult(stores=items, followups=reads)
+
+
+def database_store(database: dict[str, Any], subscription: str) -> DataStore:
+    """One database as ``databases`` listed it, with where its backups are stored."""
+    props = database.get("properties") or {}
+    region = region_name(database.get("location", ""))
+    store = DataStore(
+        id=str(database["id"]),
+        cloud="azure",
+        account=subscription,
+        region=region,
+        regions=[region],
+        redundancy="zone" if props.get("zoneRedundant") else "local",
+        kind=KIND,
+        name=str(database["name"]),
+        created_at=props.get("creationDate"),
+        tags=dict(database.get("tags") or {}),
+        attributes={
+            "sku": (database.get("sku") or {}).get("name"),
+            "secondary_type": props.get("secondaryType"),
+            "backup_storage_redundancy": props.get("currentBackupStorageRedundancy"),
+            "earliest_restore_date": props.get("earliestRestoreDate"),
+        },
+    )
+    store.evidence.append(
+        Evidence(
+            operation=LIST_DATABASES,
+            region=region,
+            fields={
+                "location": database.get("location"),
+                "properties.creationDate": props.get("creationDate"),
+                "properties.currentBackupStorageRedundancy": props.get(
+                    "currentBackupStorageRedundancy"
+                ),
+                "tags": ", ".join(sorted(database.get("tags") or {})),
+            },
+        )
+    )
+    store.copies += _geo_backups(store, props)
+    return store
+
+
+def _geo_backups(store: DataStore, props: dict[str, Any]) -> list[Copy]:
+    """Backups the service currently keeps geo-redundantly: a copy in the paired region
+    (the field reports the current storage, not a request), unresolved without a pair."""
+    current = props.get("currentBackupStorageRedundancy")
+    if current not in ("Geo", "GeoZone"):
+        return []
+    paired = paired_region(store.region)
+    return [
+        Copy(
+            kind="geo_secondary",
+            target=f"{store.id}/backups (paired region)",
+            region=paired,
+            account=store.account,
+            resolved=paired is not None,
+            state="observed",
+            source=f"SQL Database backup storage ({current})",
+            evidence=[
+                Evidence(
+                    operation=LIST_DATABASES,
+                    region=store.region,
+                    fields={
+                        "properties.currentBackupStorageRedundancy": current,
+                        "paired region (Azure's table of region pairs)": paired,
+                    },
+                )
+            ],
+        )
+    ]

@@ -1,0 +1,189 @@
+"""Azure SQL databases read with the real azure-mgmt-sql client from the fake ARM
+server: point-in-time restore and its window, long-term retention, where backups are
+stored, geo-replicas; the master database skipped; every failure a gap."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+import pytest
+
+from scanner.collectors.azure.api import AzureApi, AzureSettings
+from scanner.collectors.azure.sql import ROUTES, list_servers
+from scanner.collectors.base import finish_store
+from scanner.collectors.readonly import CallCounter
+from scanner.collectors.tasks import Task, TaskResult
+from scanner.emulator.azure.server import ArmState, Fault, arm_fake
+from scanner.errors import ReadOnlyViolation
+from scanner.model import DataStore, Gap
+from tests.azure.test_cosmos import FAST, NOW, SUB
+
+SERVER = f"/subscriptions/{SUB}/resourceGroups/data/providers/Microsoft.Sql/servers/nw-sql"
+
+
+def database(name: str, backups: str = "Local", **props: Any) -> dict[str, Any]:
+    """A ``Database`` as ``databases.list_by_server`` returns it."""
+    return {
+        "id": f"{SERVER}/databases/{name}",
+        "name": name,
+        "type": "Microsoft.Sql/servers/databases",
+        "location": "westeurope",
+        "sku": {"name": "GP_Gen5_2"},
+        "tags": {"data-classification": "financial"},
+        "properties": {
+            "status": "Online",
+            "creationDate": "2025-02-01T09:00:00Z",
+            "earliestRestoreDate": "2026-11-06T12:00:00Z",
+            "currentBackupStorageRedundancy": backups,
+            "requestedBackupStorageRedundancy": backups,
+            **props,
+        },
+    }
+
+
+def short_term(name: str, days: int) -> dict[str, Any]:
+    return {
+        "id": f"{SERVER}/databases/{name}/backupShortTermRetentionPolicies/default",
+        "name": "default",
+        "properties": {"retentionDays": days, "diffBackupIntervalInHours": 12},
+    }
+
+
+def long_term(name: str, **periods: str) -> dict[str, Any]:
+    return {
+        "id": f"{SERVER}/databases/{name}/backupLongTermRetentionPolicies/default",
+        "name": "default",
+        "properties": {
+            "weeklyRetention": "PT0S",
+            "monthlyRetention": "PT0S",
+            "yearlyRetention": "PT0S",
+            "weekOfYear": 1,
+            **periods,
+        },
+    }
+
+
+LINK = {
+    "id": f"{SERVER}/databases/billing/replicationLinks/5b3f",
+    "name": "5b3f",
+    "properties": {
+        "partnerServer": "nw-sql-dr",
+        "partnerDatabase": "billing",
+        "partnerLocation": "North Europe",
+        "role": "Primary",
+        "partnerRole": "Secondary",
+        "linkType": "GEO",
+        "replicationState": "CATCH_UP",
+    },
+}
+
+
+def _state(**faults: Fault) -> ArmState:
+    server = {"id": SERVER, "name": "nw-sql", "location": "westeurope", "properties": {}}
+    return ArmState(
+        resources={
+            SUB: {
+                "sql_servers": [server],
+                "sql_databases": [
+                    database("master"),
+                    database("billing", "Geo"),
+                    database("scratch"),
+                ],
+                "sql_short_term": [short_term("billing", 14), short_term("scratch", 7)],
+                "sql_long_term": [
+                    long_term(
+                        "billing",
+                        weeklyRetention="P4W",
+                        monthlyRetention="P12M",
+                        yearlyRetention="P7Y",
+                        timeBasedImmutability="Enabled",
+                        timeBasedImmutabilityMode="Locked",
+                    ),
+                    long_term("scratch"),
+                ],
+                "sql_links": [LINK],
+            }
+        },
+        faults=dict(faults),
+        retry_after="0",
+    )
+
+
+def _run(tasks: list[Task]) -> list[TaskResult]:
+    """Run tasks and their followups, as the collector's pool does."""
+    results = []
+    while tasks:
+        result = tasks.pop(0)()
+        results.append(result)
+        tasks += result.followups
+    return results
+
+
+def _collect(state: ArmState) -> tuple[dict[str, DataStore], list[Gap], CallCounter]:
+    counter = CallCounter()
+    with arm_fake(state) as endpoint:
+        api = AzureApi(AzureSettings(endpoint=endpoint, retry=FAST), ROUTES, counter)
+        gap, tasks = list_servers(api, SUB, NOW)
+        results = _run(tasks)
+    stores = {i.store.name: finish_store(i) for r in results for i in r.stores}
+    return stores, [gap] if gap else [g for r in results for g in r.gaps], counter
+
+
+def test_a_well_and_a_badly_protected_database_and_master_skipped() -> None:
+    stores, gaps, counter = _collect(_state())
+    assert gaps == [] and sorted(stores) == ["billing", "scratch"]
+    billing, scratch = stores["billing"], stores["scratch"]
+    roles = {p.role: p for p in billing.protections}
+    assert roles["continuous"].retention_days == 14
+    ltr = roles["backup"]
+    assert ltr.enabled and ltr.frequency_hours == 168 and ltr.retention_days == 7 * 365
+    assert ltr.immutable is True
+    points = billing.recovery_points
+    assert points.oldest == datetime(2026, 11, 6, 12, tzinfo=timezone.utc) and points.newest == NOW
+    copies = {(c.kind, c.region, c.state) for c in billing.copies}
+    assert copies == {
+        ("geo_secondary", "northeurope", "observed"),
+        ("replica", "northeurope", "observed"),
+    }
+    assert billing.gaps == []
+    assert not next(p for p in scratch.protections if p.role == "backup").enabled
+    assert scratch.copies == []
+    assert counter.counts()[("sql", "GetLongTermRetentionPolicy")] == (2, 0)
+
+
+def test_a_denied_long_term_policy_leaves_only_that_protection_unknown() -> None:
+    denied = Fault("denied", path_end="/backupLongTermRetentionPolicies/default")
+    stores, _, _ = _collect(_state(**{SUB: denied}))
+    [unread] = stores["billing"].gaps
+    assert (unread.attribute, unread.role, unread.cause) == ("protections", "backup", "denied")
+    assert unread.permission == (
+        "Microsoft.Sql/servers/databases/backupLongTermRetentionPolicies/read"
+    )
+    assert [p.role for p in stores["billing"].protections] == ["continuous"]
+
+
+def test_a_refused_database_listing_is_a_gap_naming_the_server() -> None:
+    stores, gaps, _ = _collect(_state(**{SUB: Fault("denied", path_end="/databases")}))
+    assert stores == {}
+    [gap] = gaps
+    assert (gap.attribute, gap.resource) == ("inventory", SERVER)
+
+
+def test_unreadable_replication_links_leave_copies_unknown() -> None:
+    stores, _, _ = _collect(_state(**{SUB: Fault("unavailable", path_end="/replicationLinks")}))
+    [unread] = stores["billing"].gaps
+    assert unread.attribute == "copies" and unread.message.endswith("(after retries)")
+    assert [c.kind for c in stores["billing"].copies] == ["geo_secondary"]
+
+
+def test_the_guard_refuses_deleting_a_database_before_it_is_sent() -> None:
+    from azure.mgmt.sql import SqlManagementClient
+
+    state = _state()
+    with arm_fake(state) as endpoint:
+        api = AzureApi(AzureSettings(endpoint=endpoint, retry=FAST), ROUTES, CallCounter())
+        client = api.client(SqlManagementClient, SUB)
+        with pytest.raises(ReadOnlyViolation):
+            client.databases.begin_delete("data", "nw-sql", "billing")
+    assert state.requests == []
