@@ -1,4 +1,4 @@
-"""Azure: collectors for Cosmos DB, storage accounts and Azure SQL Database (issue 11,
+"""Azure: collectors for Cosmos DB, storage accounts, Azure SQL Database and Backup vaults (issue 11,
 in progress: not yet registered in :data:`scanner.collectors.registry.PLUGINS`, so no
 store kind of it can vanish).
 

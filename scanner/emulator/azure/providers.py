@@ -124,3 +124,32 @@ def _one(
             return 200, item
     code, message = missing or ("ResourceNotFound", f"The resource '{wanted}' was not found.")
     return error(404, code, message)
+
+
+PROTECTION = "2026-06-01"
+_GROUP = "/subscriptions/{sub}/resourceGroups/{rg}/providers"
+_VAULT = _GROUP + "/Microsoft.DataProtection/backupVaults/{vault}"
+
+
+@arm_route(
+    "Microsoft.DataProtection",
+    "/subscriptions/{sub}/providers/Microsoft.DataProtection/backupVaults",
+    PROTECTION,
+)
+def _backup_vaults(state: ArmState, path: dict[str, str]) -> list[dict[str, Any]]:
+    return sorted(state.listed(path["sub"], "backup_vaults"), key=lambda v: v["id"])
+
+
+@arm_route("Microsoft.DataProtection", _VAULT + "/backupPolicies", PROTECTION)
+def _backup_policies(state: ArmState, path: dict[str, str]) -> list[dict[str, Any]]:
+    return _under(state, path, "backup_policies", _VAULT + "/backupPolicies")
+
+
+@arm_route("Microsoft.DataProtection", _VAULT + "/backupInstances", PROTECTION)
+def _backup_instances(state: ArmState, path: dict[str, str]) -> list[dict[str, Any]]:
+    return _under(state, path, "backup_instances", _VAULT + "/backupInstances")
+
+
+@arm_route("Microsoft.DataProtection", _VAULT + "/backupInstances/{bi}/recoveryPoints", PROTECTION)
+def _recovery_points(state: ArmState, path: dict[str, str]) -> list[dict[str, Any]]:
+    return _under(state, path, "recovery_points", _VAULT + "/backupInstances/{bi}/recoveryPoints")

@@ -1,0 +1,213 @@
+"""Backup vaults read with the real azure-mgmt-dataprotection client from the fake ARM
+server, and applied to the storage account they protect."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from scanner.collectors.azure.api import AzureApi, AzureSettings
+from scanner.collectors.azure.sql import database_store
+from scanner.collectors.azure.storage import account_store
+from scanner.collectors.azure.vaults import ROUTES, BackupVaults, read_vaults
+from scanner.collectors.azure.vaults_apply import apply_vaults
+from scanner.collectors.base import finish_store
+from scanner.collectors.readonly import CallCounter
+from scanner.collectors.tasks import StoreResult
+from scanner.emulator.azure.server import ArmState, Fault, arm_fake
+from scanner.errors import ReadOnlyViolation
+from tests.azure.test_cosmos import FAST, SUB
+from tests.azure.test_sql import database
+from tests.azure.test_storage import RECORDS
+
+GROUP = f"/subscriptions/{SUB}/resourceGroups/backup/providers"
+VAULT = f"{GROUP}/Microsoft.DataProtection/backupVaults/bv-eu"
+INSTANCE = f"{VAULT}/backupInstances/nwrecords-bi"
+
+
+def policy(name: str, rules: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "id": f"{VAULT}/backupPolicies/{name}",
+        "name": name,
+        "type": "Microsoft.DataProtection/backupVaults/backupPolicies",
+        "properties": {
+            "objectType": "BackupPolicy",
+            "datasourceTypes": ["Microsoft.Storage/storageAccounts/blobServices"],
+            "policyRules": rules,
+        },
+    }
+
+
+def retention(store: str, duration: str) -> dict[str, Any]:
+    return {
+        "objectType": "AzureRetentionRule",
+        "name": "Default",
+        "isDefault": True,
+        "lifecycles": [
+            {
+                "deleteAfter": {"objectType": "AbsoluteDeleteOption", "duration": duration},
+                "sourceDataStore": {"dataStoreType": store, "objectType": "DataStoreInfoBase"},
+                "targetDataStoreCopySettings": [],
+            }
+        ],
+    }
+
+
+DAILY = policy(
+    "blob-daily",
+    [
+        {
+            "objectType": "AzureBackupRule",
+            "name": "BackupDaily",
+            "backupParameters": {"objectType": "AzureBackupParams", "backupType": "Discrete"},
+            "dataStore": {"dataStoreType": "VaultStore", "objectType": "DataStoreInfoBase"},
+            "trigger": {
+                "objectType": "ScheduleBasedTriggerContext",
+                "schedule": {
+                    "repeatingTimeIntervals": ["R/2026-01-01T02:00:00+00:00/P1D"],
+                    "timeZone": "UTC",
+                },
+            },
+        },
+        retention("VaultStore", "P30D"),
+    ],
+)
+
+
+def _state(**faults: Fault) -> ArmState:
+    vault = {
+        "id": VAULT,
+        "name": "bv-eu",
+        "type": "Microsoft.DataProtection/backupVaults",
+        "location": "westeurope",
+        "properties": {
+            "provisioningState": "Succeeded",
+            "storageSettings": [{"datastoreType": "VaultStore", "type": "GeoRedundant"}],
+            "securitySettings": {
+                "immutabilitySettings": {"state": "Locked"},
+                "softDeleteSettings": {"state": "On", "retentionDurationInDays": 14},
+            },
+            "featureSettings": {"crossRegionRestoreSettings": {"state": "Enabled"}},
+        },
+    }
+    instance = {
+        "id": INSTANCE,
+        "name": "nwrecords-bi",
+        "type": "Microsoft.DataProtection/backupVaults/backupInstances",
+        "properties": {
+            "objectType": "BackupInstance",
+            "friendlyName": "nwrecords",
+            "dataSourceInfo": {
+                "objectType": "Datasource",
+                "resourceID": RECORDS["id"].upper(),  # ARM ids compare without case
+                "resourceLocation": "westeurope",
+                "datasourceType": "Microsoft.Storage/storageAccounts/blobServices",
+            },
+            "policyInfo": {"policyId": DAILY["id"]},
+            "protectionStatus": {"status": "ProtectionConfigured"},
+            "currentProtectionState": "ProtectionConfigured",
+        },
+    }
+    points = [
+        {
+            "id": f"{INSTANCE}/recoveryPoints/rp{day}",
+            "name": f"rp{day}",
+            "properties": {
+                "objectType": "AzureBackupDiscreteRecoveryPoint",
+                "recoveryPointTime": f"2026-11-{day:02d}T02:05:00.1234567Z",
+                "recoveryPointType": "Full",
+            },
+        }
+        for day in (18, 19, 20)
+    ]
+    return ArmState(
+        resources={
+            SUB: {
+                "backup_vaults": [vault],
+                "backup_policies": [DAILY],
+                "backup_instances": [instance],
+                "recovery_points": points,
+            }
+        },
+        faults=dict(faults),
+        retry_after="0",
+    )
+
+
+def _read(state: ArmState) -> BackupVaults:
+    with arm_fake(state) as endpoint:
+        api = AzureApi(AzureSettings(endpoint=endpoint, retry=FAST), ROUTES, CallCounter())
+        return read_vaults(api, SUB)
+
+
+def _stores() -> list[StoreResult]:
+    return [
+        StoreResult(account_store(RECORDS, SUB)),
+        StoreResult(database_store(database("billing"), SUB)),
+    ]
+
+
+def test_a_backup_instance_gives_protection_points_and_copies_in_a_locked_vault() -> None:
+    found = _read(_state())
+    [vault] = found.vaults
+    assert vault.immutability is not None and vault.immutability.state == "locked"
+    assert vault.soft_delete is not None and vault.soft_delete.retention_days == 14
+    assert vault.redundancy == "geo"
+    items = _stores()
+    apply_vaults(items, found)
+    records, billing = (finish_store(i) for i in items)
+    [backup] = [p for p in records.protections if p.origin == "backup_service"]
+    assert (backup.frequency_hours, backup.retention_days, backup.immutable) == (24, 30, True)
+    assert backup.enabled and backup.vault == VAULT
+    assert records.recovery_points.count == 3
+    copies = {(c.kind, c.region, c.state) for c in records.copies}
+    assert ("backup_copy", "westeurope", "observed") in copies
+    assert ("geo_secondary", "northeurope", "configured") in copies
+    assert billing.protections == [] and billing.copies == []  # not a kind vaults protect
+
+
+def test_a_denied_vault_listing_leaves_only_protectable_kinds_unknown() -> None:
+    found = _read(_state(**{SUB: Fault("denied", provider="Microsoft.DataProtection")}))
+    items = _stores()
+    apply_vaults(items, found)
+    records, billing = (finish_store(i) for i in items)
+    assert sorted(g.attribute for g in records.gaps) == ["copies", "protections", "recovery_points"]
+    assert {g.permission for g in records.gaps} == {"Microsoft.DataProtection/backupVaults/read"}
+    assert billing.gaps == []
+
+
+def test_unreadable_recovery_points_leave_that_stores_points_unknown() -> None:
+    found = _read(_state(**{SUB: Fault("denied", path_end="/recoveryPoints")}))
+    items = _stores()
+    apply_vaults(items, found)
+    records = finish_store(items[0])
+    [gap] = records.gaps
+    assert gap.attribute == "recovery_points" and gap.cause == "denied"
+    assert [p.enabled for p in records.protections if p.origin == "backup_service"] == [True]
+
+
+def test_an_operational_blob_policy_is_continuous_protection() -> None:
+    state = _state()
+    state.resources[SUB]["backup_policies"] = [
+        policy("blob-daily", [retention("OperationalStore", "P30D")])
+    ]
+    found = _read(state)
+    items = _stores()
+    apply_vaults(items, found)
+    [service] = [p for p in finish_store(items[0]).protections if p.origin == "backup_service"]
+    assert (service.role, service.retention_days) == ("continuous", 30)
+
+
+def test_the_guard_refuses_an_ad_hoc_backup_before_it_is_sent() -> None:
+    from azure.mgmt.dataprotection import DataProtectionMgmtClient
+
+    state = _state()
+    with arm_fake(state) as endpoint:
+        api = AzureApi(AzureSettings(endpoint=endpoint, retry=FAST), ROUTES, CallCounter())
+        client = api.client(DataProtectionMgmtClient, SUB)
+        with pytest.raises(ReadOnlyViolation):
+            client.backup_instances.begin_adhoc_backup(
+                "backup", "bv-eu", "nwrecords-bi", {"backupRuleOptions": {"ruleName": "x"}}
+            )
+    assert state.requests == []
