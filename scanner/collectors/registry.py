@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # kept out of import time: ``--help`` reads the options only
 PLUGINS: dict[str, str] = {
     "aws": "scanner.collectors.aws.plugin:PLUGIN",
     "gcp": "scanner.collectors.gcp.plugin:PLUGIN",
+    "azure": "scanner.collectors.azure.plugin:PLUGIN",
 }
 
 

@@ -79,8 +79,44 @@ LINK = {
 }
 
 
+LTR = (
+    f"/subscriptions/{SUB}/providers/Microsoft.Sql/locations/westeurope/longTermRetentionServers"
+    "/nw-sql/longTermRetentionDatabases/billing/longTermRetentionBackups"
+)
+LTR_BACKUPS = [
+    {
+        "id": f"{LTR}/{n}",
+        "name": str(n),
+        "properties": {
+            "backupTime": when,
+            "backupStorageRedundancy": "Geo",
+            "isBackupImmutable": True,
+        },
+    }
+    for n, when in enumerate(
+        ["2026-09-01T01:00:00Z", "2026-10-01T01:00:00Z", "2026-11-01T01:00:00Z"]
+    )
+]
+
+
+def tde(name: str, state: str = "Enabled") -> dict[str, Any]:
+    return {
+        "id": f"{SERVER}/databases/{name}/transparentDataEncryption/current",
+        "name": "current",
+        "properties": {"state": state},
+    }
+
+
 def _state(**faults: Fault) -> ArmState:
     server = {"id": SERVER, "name": "nw-sql", "location": "westeurope", "properties": {}}
+    protector = {
+        "id": f"{SERVER}/encryptionProtector/current",
+        "name": "current",
+        "properties": {
+            "serverKeyType": "AzureKeyVault",
+            "uri": "https://kv.vault.azure.net/keys/sql/1",
+        },
+    }
     return ArmState(
         resources={
             SUB: {
@@ -103,6 +139,9 @@ def _state(**faults: Fault) -> ArmState:
                     long_term("scratch"),
                 ],
                 "sql_links": [LINK],
+                "sql_ltr_backups": LTR_BACKUPS,
+                "sql_tde": [tde("billing"), tde("scratch", "Disabled")],
+                "sql_protectors": [protector],
             }
         },
         faults=dict(faults),
@@ -140,7 +179,15 @@ def test_a_well_and_a_badly_protected_database_and_master_skipped() -> None:
     assert ltr.enabled and ltr.frequency_hours == 168 and ltr.retention_days == 7 * 365
     assert ltr.immutable is True
     points = billing.recovery_points
-    assert points.oldest == datetime(2026, 11, 6, 12, tzinfo=timezone.utc) and points.newest == NOW
+    # the LTR backups reach further back than point-in-time restore
+    assert points.oldest == datetime(2026, 9, 1, 1, tzinfo=timezone.utc) and points.newest == NOW
+    ltr_points = next(s for s in points.sources if s.kind == "native_backup")
+    assert ltr_points.count == 3 and ltr_points.vaults == [f"{billing.id}/longTermRetentionBackups"]
+    assert ltr.vault == ltr_points.vaults[0]
+    assert billing.encryption is not None and billing.encryption.key_type == "customer_managed"
+    window = next(s for s in points.sources if s.kind == "continuous")
+    assert window.key_type == "customer_managed" and window.encrypted is True
+    assert scratch.encryption is not None and not scratch.encryption.enabled
     copies = {(c.kind, c.region, c.state) for c in billing.copies}
     assert copies == {
         ("geo_secondary", "northeurope", "observed"),
@@ -150,6 +197,31 @@ def test_a_well_and_a_badly_protected_database_and_master_skipped() -> None:
     assert not next(p for p in scratch.protections if p.role == "backup").enabled
     assert scratch.copies == []
     assert counter.counts()[("sql", "GetLongTermRetentionPolicy")] == (2, 0)
+    # LTR backups only where the policy keeps some; one protector per server
+    assert counter.counts()[("sql", "ListLongTermRetentionBackups")] == (1, 0)
+    assert counter.counts()[("sql", "GetEncryptionProtector")] == (1, 0)
+
+
+def test_the_long_term_retention_storage_is_a_vault_locked_by_the_policy() -> None:
+    counter = CallCounter()
+    with arm_fake(_state()) as endpoint:
+        api = AzureApi(AzureSettings(endpoint=endpoint, retry=FAST), ROUTES, counter)
+        _, tasks = list_servers(api, SUB, NOW)
+        results = _run(tasks)
+    [vault] = [f for r in results for f in r.facts]
+    assert vault.id.endswith("/databases/billing/longTermRetentionBackups")
+    assert vault.immutability is not None and vault.immutability.state == "locked"
+    assert vault.key_type == "customer_managed"
+
+
+def test_an_unreadable_protector_leaves_only_the_key_type_unknown() -> None:
+    stores, _, _ = _collect(
+        _state(**{SUB: Fault("denied", path_end="/encryptionProtector/current")})
+    )
+    billing = stores["billing"]
+    assert billing.encryption is not None and billing.encryption.enabled
+    assert billing.encryption.key_type is None
+    assert [g.attribute for g in billing.gaps] == ["encryption_key"]
 
 
 def test_a_denied_long_term_policy_leaves_only_that_protection_unknown() -> None:

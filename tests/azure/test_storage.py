@@ -198,3 +198,19 @@ def test_the_guard_refuses_reading_keys_before_it_is_sent() -> None:
         with pytest.raises(ReadOnlyViolation):
             client.storage_accounts.list_keys("data", "nwrecords")
     assert state.requests == []
+
+
+def test_an_ra_gzrs_account_is_geo_and_zone_redundant_with_its_secondary() -> None:
+    state = _state()
+    state.resources[SUB]["storage"] = [
+        account(
+            "nwgzrs",
+            "Standard_RAGZRS",
+            secondaryLocation="northeurope",
+            statusOfSecondary="available",
+        )
+    ]
+    stores, _, _ = _collect(state)
+    gzrs = stores["nwgzrs"]
+    assert gzrs.redundancy == "geo_zone"
+    assert [(c.region, c.state) for c in gzrs.copies] == [("northeurope", "observed")]

@@ -91,9 +91,10 @@ class AzureApi:
         self.counter = counter
         self.guard = ReadOnlyGuard(r.operation for r in routes)
 
-    def client(self, client_class: Any, subscription: str, **more: Any) -> Any:
-        """A management client for ``subscription`` whose every attempt is guarded
-        (``more``: further client options, such as an ``api_version``)."""
+    def client(self, client_class: Any, subscription: str | None, **more: Any) -> Any:
+        """A management client for ``subscription`` (None: a tenant-level client such
+        as the subscriptions client) whose every attempt is guarded (``more``: further
+        client options, such as an ``api_version``)."""
         options: dict[str, Any] = {
             **more,
             "raw_request_hook": guard_hook(self.routes, self.counter),
@@ -104,7 +105,10 @@ class AzureApi:
         if self.settings.endpoint:
             options["base_url"] = self.settings.endpoint
             options["authentication_policy"] = _emulator_authentication()
-        return client_class(self.settings.resolved_credential(), subscription, **options)
+        credential = self.settings.resolved_credential()
+        if subscription is None:
+            return client_class(credential, **options)
+        return client_class(credential, subscription, **options)
 
     def call(
         self,

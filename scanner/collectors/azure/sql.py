@@ -1,13 +1,15 @@
 """Azure SQL Database: servers, their databases, and each database's backups.
 
 Per subscription one ``servers`` listing; per server its ``databases`` (the ``master``
-system database skipped, not judged); per database the short-term retention policy
-(point-in-time restore: ``retentionDays``), the long-term retention policy (weekly,
-monthly, yearly backups kept for an ISO 8601 period, and whether they are immutable) and
-the replication links (geo-replicas). The database itself says how far back it can be
-restored (``earliestRestoreDate``: a continuous window up to the present) and where its
-backups are stored (``currentBackupStorageRedundancy``: ``Geo`` and ``GeoZone`` keep
-them in the paired region). Backups are built in: no vault holds them.
+system database skipped, not judged) and its encryption protector; per database the
+short-term retention policy (point-in-time restore: ``retentionDays``), the long-term
+retention policy (weekly, monthly, yearly backups kept for an ISO 8601 period, and
+whether they are immutable) and, when it is on, the LTR backups that exist; the
+replication links (geo-replicas) and transparent data encryption. The database itself
+says how far back it can be restored (``earliestRestoreDate``: a continuous window up to
+the present) and where its backups are stored (``currentBackupStorageRedundancy``:
+``Geo`` and ``GeoZone`` keep them in the paired region). Backups are built in; the LTR
+storage is recorded as a vault of the service, with the policy's immutability.
 """
 
 from __future__ import annotations
@@ -35,7 +37,19 @@ OPERATIONS = declare(
             "Microsoft.Sql/servers/databases/backupLongTermRetentionPolicies/read"
         ),
         "ListReplicationLinks": "Microsoft.Sql/servers/databases/replicationLinks/read",
+        "ListLongTermRetentionBackups": (
+            "Microsoft.Sql/locations/longTermRetentionServers/longTermRetentionDatabases"
+            "/longTermRetentionBackups/read"
+        ),
+        "GetTransparentDataEncryption": (
+            "Microsoft.Sql/servers/databases/transparentDataEncryption/read"
+        ),
+        "GetEncryptionProtector": "Microsoft.Sql/servers/encryptionProtector/read",
     },
+)
+_LTR = (
+    r"/subscriptions/[^/]+/providers/Microsoft\.Sql/locations/[^/]+/longTermRetentionServers/[^/]+"
+    r"/longTermRetentionDatabases/[^/]+/longTermRetentionBackups"
 )
 _SERVER = r"/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Sql/servers/[^/]+"
 ROUTES: tuple[Route, ...] = (
@@ -48,6 +62,9 @@ ROUTES: tuple[Route, ...] = (
         OPERATIONS[3], "GET", _SERVER + r"/databases/[^/]+/backupLongTermRetentionPolicies/default"
     ),
     route(OPERATIONS[4], "GET", _SERVER + r"/databases/[^/]+/replicationLinks"),
+    route(OPERATIONS[5], "GET", _LTR),
+    route(OPERATIONS[6], "GET", _SERVER + r"/databases/[^/]+/transparentDataEncryption/current"),
+    route(OPERATIONS[7], "GET", _SERVER + r"/encryptionProtector/current"),
 )
 KIND = "azure.sql.database"
 LIST_DATABASES = "sql:ListDatabases"
@@ -73,6 +90,7 @@ def list_databases(
     """A server's databases as stores, each with a read of its backups to follow; a
     refused listing is the subscription's inventory gap for that server."""
     from scanner.collectors.azure.sql_backups import read_backups
+    from scanner.collectors.azure.sql_keys import read_protector
 
     group = str(server["id"]).split("/resourceGroups/")[1].split("/")[0]
     listing = api.pages(
@@ -89,8 +107,10 @@ def list_databases(
         for d in listing.items
         if d.get("name") not in SYSTEM_DATABASES
     ]
+    protector = read_protector(api, client, group, server) if items else (None, None)
     reads: list[Task] = [
-        partial(read_backups, api, client, group, str(server["name"]), item, now) for item in items
+        partial(read_backups, api, client, group, str(server["name"]), item, protector, now)
+        for item in items
     ]
     return TaskResult(stores=items, followups=reads)
 

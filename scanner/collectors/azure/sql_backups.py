@@ -1,6 +1,7 @@
 """One Azure SQL database's backups: point-in-time restore (short-term retention and the
-database's ``earliestRestoreDate``), long-term retention and geo-replicas — three reads,
-each of which leaves only its own facts unknown when it fails."""
+database's ``earliestRestoreDate``), long-term retention (the policy, and the backups it
+kept, in LTR storage recorded as a vault), geo-replicas and encryption — each read
+leaves only its own facts unknown when it fails."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ import isodate
 from scanner.collectors.answers import gap_for
 from scanner.collectors.azure.api import AzureApi
 from scanner.collectors.azure.regions import region_name
+from scanner.collectors.azure.sql_keys import Protector, read_encryption
+from scanner.collectors.azure.sql_ltr import add_ltr_backups, ltr_vault
 from scanner.collectors.tasks import StoreResult, TaskResult
 from scanner.collectors.times import api_time
-from scanner.model import Copy, Evidence, Protection
+from scanner.model import Copy, Evidence, Protection, Vault
 
 PITR = "SQL Database point-in-time restore"
 #: How often each long-term retention tier keeps a backup (the first of its period).
@@ -22,49 +25,80 @@ _TIER_HOURS = (("weeklyRetention", 168.0), ("monthlyRetention", 744.0), ("yearly
 
 
 def read_backups(
-    api: AzureApi, client: Any, group: str, server: str, item: StoreResult, now: datetime
+    api: AzureApi,
+    client: Any,
+    group: str,
+    server: str,
+    item: StoreResult,
+    protector: Protector,
+    now: datetime,
 ) -> TaskResult:
-    """Short-term and long-term retention and replication links of one database."""
+    """Encryption, short-term and long-term retention (with LTR backups) and replication
+    links of one database; the LTR storage as a vault."""
     store = item.store
-    name = store.name
-    short, short_gap = api.call(
-        "sql",
-        "GetShortTermRetentionPolicy",
-        "protections",
-        lambda: client.backup_short_term_retention_policies.get(group, server, name, "default"),
-        location=store.region,
-    )
-    if short_gap is not None:
-        unread = short_gap.model_copy(update={"role": "continuous"})
-        store.gaps += gap_for(unread, "protections", resource=store.id)
-    else:
-        store.protections.append(_short_term(short or {}, store.region))
-    _add_window(item, now)
-    long, long_gap = api.call(
-        "sql",
-        "GetLongTermRetentionPolicy",
-        "protections",
-        lambda: client.long_term_retention_policies.get(group, server, name, "default"),
-        location=store.region,
-    )
-    if long_gap is not None:
-        store.gaps += gap_for(
-            long_gap.model_copy(update={"role": "backup"}), "protections", resource=store.id
-        )
-    else:
-        store.protections.append(_long_term(long or {}, store.region))
+    read_encryption(api, client, group, server, store, protector)
+    _read_short_term(api, client, group, server, item, now)
+    vaults = _read_long_term(api, client, group, server, item)
     links = api.pages(
         "sql",
         "ListReplicationLinks",
         "copies",
-        lambda: client.replication_links.list_by_database(group, server, name),
+        lambda: client.replication_links.list_by_database(group, server, store.name),
         location=store.region,
     )
     if links.gap is not None:
         store.gaps += gap_for(links.gap, "copies", resource=store.id)
     else:
         store.copies += [_replica(link, store.region) for link in links.items if _is_primary(link)]
-    return TaskResult()
+    return TaskResult(facts=vaults)
+
+
+def _read_short_term(
+    api: AzureApi, client: Any, group: str, server: str, item: StoreResult, now: datetime
+) -> None:
+    store = item.store
+    short, gap = api.call(
+        "sql",
+        "GetShortTermRetentionPolicy",
+        "protections",
+        lambda: client.backup_short_term_retention_policies.get(
+            group, server, store.name, "default"
+        ),
+        location=store.region,
+    )
+    if gap is not None:
+        unread = gap.model_copy(update={"role": "continuous"})
+        store.gaps += gap_for(unread, "protections", resource=store.id)
+    else:
+        store.protections.append(_short_term(short or {}, store.region))
+    _add_window(item, now)
+
+
+def _read_long_term(
+    api: AzureApi, client: Any, group: str, server: str, item: StoreResult
+) -> list[Vault]:
+    """The LTR policy as a protection and, when it keeps backups, those that exist as
+    points in the LTR storage (returned as a vault)."""
+    store = item.store
+    policy, gap = api.call(
+        "sql",
+        "GetLongTermRetentionPolicy",
+        "protections",
+        lambda: client.long_term_retention_policies.get(group, server, store.name, "default"),
+        location=store.region,
+    )
+    if policy is None:
+        unread = gap.model_copy(update={"role": "backup"}) if gap else None
+        store.gaps += gap_for(unread, "protections", resource=store.id) if unread else []
+        return []
+    protection = _long_term(policy, store.region)
+    store.protections.append(protection)
+    if not protection.enabled:
+        return []
+    vault = ltr_vault(item, policy)
+    protection.vault = vault.id
+    add_ltr_backups(api, client, server, item, vault)
+    return [vault]
 
 
 def _short_term(policy: dict[str, Any], region: str) -> Protection:
@@ -103,7 +137,11 @@ def _add_window(item: StoreResult, now: datetime) -> None:
         fields={"properties.earliestRestoreDate": earliest},
     )
     oldest = api_time(earliest)
-    item.add_window(PITR, oldest, now, evidence, True, None)
+    encryption = item.store.encryption
+    key_type = encryption.key_type if encryption else None
+    item.add_window(
+        PITR, oldest, now, evidence, encryption.enabled if encryption else None, key_type
+    )
 
 
 def _days(period: object) -> float | None:

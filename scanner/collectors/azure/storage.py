@@ -47,7 +47,14 @@ KIND = "azure.storage.account"
 LISTING = "storage:ListStorageAccounts"
 BLOB = "storage:GetBlobServiceProperties"
 LIFECYCLE = "storage:GetManagementPolicy"
-_REDUNDANCY = {"LRS": "local", "ZRS": "zone", "GRS": "geo", "RAGRS": "geo", "GZRS": "geo_zone"}
+_REDUNDANCY = {
+    "LRS": "local",
+    "ZRS": "zone",
+    "GRS": "geo",
+    "RAGRS": "geo",
+    "GZRS": "geo_zone",
+    "RAGZRS": "geo_zone",
+}
 
 
 def list_accounts(

@@ -153,3 +153,26 @@ def _backup_instances(state: ArmState, path: dict[str, str]) -> list[dict[str, A
 @arm_route("Microsoft.DataProtection", _VAULT + "/backupInstances/{bi}/recoveryPoints", PROTECTION)
 def _recovery_points(state: ArmState, path: dict[str, str]) -> list[dict[str, Any]]:
     return _under(state, path, "recovery_points", _VAULT + "/backupInstances/{bi}/recoveryPoints")
+
+
+@arm_route("Microsoft.Sql", _SERVER + "/databases/{db}/transparentDataEncryption/current", SQL)
+def _sql_tde(state: ArmState, path: dict[str, str]) -> Answer:
+    return _one(
+        state, path, "sql_tde", _SERVER + "/databases/{db}/transparentDataEncryption/current"
+    )
+
+
+@arm_route("Microsoft.Sql", _SERVER + "/encryptionProtector/current", SQL)
+def _sql_protector(state: ArmState, path: dict[str, str]) -> Answer:
+    return _one(state, path, "sql_protectors", _SERVER + "/encryptionProtector/current")
+
+
+_LTR = (
+    "/subscriptions/{sub}/providers/Microsoft.Sql/locations/{location}/longTermRetentionServers"
+    "/{server}/longTermRetentionDatabases/{db}/longTermRetentionBackups"
+)
+
+
+@arm_route("Microsoft.Sql", _LTR, SQL)
+def _sql_ltr_backups(state: ArmState, path: dict[str, str]) -> list[dict[str, Any]]:
+    return _under(state, path, "sql_ltr_backups", _LTR)

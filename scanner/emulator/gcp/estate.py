@@ -11,17 +11,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from scanner.emulator.ages import Series
+
 
 class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class Series(_Spec):
-    """``count`` backups, one ``every`` apart, the newest ``newest`` ago."""
-
-    every: str = "24h"
-    newest: str = "10h"
-    count: int = Field(7, ge=0, le=1000)
 
 
 class BucketSpec(_Spec):

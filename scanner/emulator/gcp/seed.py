@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from scanner.durations import parse_duration
+from scanner.emulator.ages import at, iso, times
 from scanner.emulator.gcp.estate import (
     AuditSpec,
     BackupDrSpec,
@@ -13,7 +14,6 @@ from scanner.emulator.gcp.estate import (
     FirestoreSpec,
     GcpEstate,
     PlanSpec,
-    Series,
     SqlSpec,
     VaultSpec,
 )
@@ -56,21 +56,6 @@ def seed(estate: GcpEstate, now: datetime) -> GcpState:
     return state
 
 
-def _at(now: datetime, age: str) -> str:
-    return _iso(now - parse_duration(age))
-
-
-def _iso(when: datetime) -> str:
-    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _times(series: Series | None, now: datetime) -> list[datetime]:
-    if series is None:
-        return []
-    newest, every = now - parse_duration(series.newest), parse_duration(series.every)
-    return [newest - n * every for n in range(series.count)]
-
-
 def _bucket(spec: BucketSpec, project: str, now: datetime) -> dict[str, Any]:
     bucket: dict[str, Any] = {
         "kind": "storage#bucket",
@@ -79,7 +64,7 @@ def _bucket(spec: BucketSpec, project: str, now: datetime) -> dict[str, Any]:
         "location": spec.location,
         "locationType": spec.location_type,
         "storageClass": "STANDARD",
-        "timeCreated": _at(now, spec.created),
+        "timeCreated": at(now, spec.created),
         "labels": spec.labels,
         "versioning": {"enabled": spec.versioning},
         "softDeletePolicy": {"retentionDurationSeconds": str(spec.soft_delete_days * 86400)},
@@ -96,7 +81,7 @@ def _bucket(spec: BucketSpec, project: str, now: datetime) -> dict[str, Any]:
         bucket["retentionPolicy"] = {
             "retentionPeriod": str(spec.retention_days * 86400),
             "isLocked": spec.retention_locked,
-            "effectiveTime": _at(now, spec.created),
+            "effectiveTime": at(now, spec.created),
         }
     if spec.cmek:
         bucket["encryption"] = {
@@ -111,11 +96,11 @@ def _database(spec: FirestoreSpec, project: str, now: datetime) -> FirestoreData
     database: dict[str, Any] = {
         "name": name,
         "uid": f"uid-{spec.name}",
-        "createTime": _at(now, spec.created),
+        "createTime": at(now, spec.created),
         "locationId": spec.location,
         "type": "FIRESTORE_NATIVE",
         "versionRetentionPeriod": f"{retention}s",
-        "earliestVersionTime": _iso(now - timedelta(seconds=retention)),
+        "earliestVersionTime": iso(now - timedelta(seconds=retention)),
         "pointInTimeRecoveryEnablement": "POINT_IN_TIME_RECOVERY_ENABLED"
         if spec.pitr
         else "POINT_IN_TIME_RECOVERY_DISABLED",
@@ -142,11 +127,11 @@ def _database(spec: FirestoreSpec, project: str, now: datetime) -> FirestoreData
         {
             "name": f"projects/{project}/locations/{spec.location}/backups/{spec.name}-{n}",
             "database": name,
-            "snapshotTime": _iso(when),
-            "expireTime": _iso(when + timedelta(days=14)),
+            "snapshotTime": iso(when),
+            "expireTime": iso(when + timedelta(days=14)),
             "state": "READY",
         }
-        for n, when in enumerate(_times(spec.backups, now))
+        for n, when in enumerate(times(spec.backups, now))
     ]
     return FirestoreDatabase(database, schedules, backups)
 
@@ -175,7 +160,7 @@ def _instances(spec: SqlSpec, project: str, now: datetime) -> list[dict[str, Any
         "project": project,
         "region": spec.region,
         "databaseVersion": spec.version,
-        "createTime": _at(now, spec.created),
+        "createTime": at(now, spec.created),
         "state": "RUNNABLE",
         "replicaNames": sorted(spec.replicas),
         "settings": {
@@ -195,7 +180,7 @@ def _instances(spec: SqlSpec, project: str, now: datetime) -> list[dict[str, Any
             "project": project,
             "region": region,
             "databaseVersion": spec.version,
-            "createTime": _at(now, spec.created),
+            "createTime": at(now, spec.created),
             "masterInstanceName": f"{project}:{spec.name}",
             "settings": {"userLabels": spec.labels, "backupConfiguration": {"enabled": False}},
         }
@@ -208,7 +193,7 @@ def _recovery_window(spec: SqlSpec, now: datetime) -> dict[str, Any]:
     """Restorable up to a few minutes ago, back to the transaction logs kept (or to the
     instance's creation)."""
     earliest = max(now - timedelta(days=spec.log_days), now - parse_duration(spec.created))
-    return {"latestRecoveryTime": _at(now, "5m"), "earliestRecoveryTime": _iso(earliest)}
+    return {"latestRecoveryTime": at(now, "5m"), "earliestRecoveryTime": iso(earliest)}
 
 
 def _runs(spec: SqlSpec, now: datetime) -> list[dict[str, Any]]:
@@ -220,11 +205,11 @@ def _runs(spec: SqlSpec, now: datetime) -> list[dict[str, Any]]:
             "instance": spec.name,
             "status": "SUCCESSFUL",
             "type": "AUTOMATED",
-            "startTime": _iso(when),
-            "endTime": _iso(when + timedelta(minutes=7)),
+            "startTime": iso(when),
+            "endTime": iso(when + timedelta(minutes=7)),
             "location": location,
         }
-        for n, when in enumerate(_times(spec.runs, now))
+        for n, when in enumerate(times(spec.runs, now))
     ]
 
 
@@ -241,10 +226,10 @@ def _backupdr(spec: BackupDrSpec, project: str, now: datetime) -> BackupDrState:
         resource = f"//sqladmin.googleapis.com/projects/{project}/instances/{protected.instance}"
         where = _location(project, plan.location)
         source = f"{vaults[plan.vault]}/dataSources/{protected.instance}"
-        times = _times(protected.backups, now)
+        made = times(protected.backups, now)
         rule: dict[str, Any] = {"ruleId": "rule", "lastBackupState": "SUCCEEDED"}
-        if times:
-            rule["lastSuccessfulBackupConsistencyTime"] = _iso(times[0])
+        if made:
+            rule["lastSuccessfulBackupConsistencyTime"] = iso(made[0])
         state.associations.append(
             {
                 "name": f"{where}/backupPlanAssociations/{protected.instance}",
@@ -260,7 +245,7 @@ def _backupdr(spec: BackupDrSpec, project: str, now: datetime) -> BackupDrState:
         state.data_sources.setdefault(vaults[plan.vault], []).append(
             {"name": source, "state": "ACTIVE", "dataSourceGcpResource": located}
         )
-        state.backups[source] = [_backup(f"{source}/backups/{n}", t) for n, t in enumerate(times)]
+        state.backups[source] = [_backup(f"{source}/backups/{n}", t) for n, t in enumerate(made)]
     return state
 
 
@@ -274,7 +259,7 @@ def _vault(spec: VaultSpec, name: str, now: datetime) -> dict[str, Any]:
         seconds = spec.min_retention_days * 86400
         answer["backupMinimumEnforcedRetentionDuration"] = f"{seconds}s"
     if spec.locked:
-        answer["effectiveTime"] = _at(now, "30d")
+        answer["effectiveTime"] = at(now, "30d")
     return answer
 
 
@@ -302,8 +287,8 @@ def _backup(name: str, when: datetime) -> dict[str, Any]:
     return {
         "name": name,
         "state": "ACTIVE",
-        "consistencyTime": _iso(when),
-        "createTime": _iso(when),
+        "consistencyTime": iso(when),
+        "createTime": iso(when),
     }
 
 
@@ -327,7 +312,7 @@ def _audit(state: GcpState, spec: AuditSpec, project: str, now: datetime) -> Non
     state.log_buckets[project] = [
         {
             "name": f"{_location(project, where)}/buckets/{name}",
-            "createTime": _at(now, "400d"),
+            "createTime": at(now, "400d"),
             "retentionDays": days,
             "locked": locked,
             "lifecycleState": "ACTIVE",

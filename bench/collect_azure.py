@@ -1,0 +1,137 @@
+"""Measure an Azure collection on the emulator: calls per subscription against the lower
+bound, wall time, peak memory.
+
+Usage:
+  python bench/collect_azure.py [--subscriptions 1 --storage 200 --cosmos 50 --databases 20]
+
+Every subscription holds the same mix (every other store well protected; databases on
+servers of ten), seeded through the estate format into the ARM fake (a thread in this
+process: the RSS printed includes it). The lower bound follows what the collectors read,
+one call per listing page otherwise: per subscription the Cosmos DB accounts and (with
+any account in continuous mode) the restorable accounts; the storage accounts and, per
+account, its blob service and lifecycle policy; the SQL servers and, per server, its
+databases and encryption protector; per database (``master`` included in the listing,
+not read further) TDE, short- and long-term retention, replication links and, where
+long-term retention is on, its backups; the Backup vaults and, per vault, its policies
+and backup instances, and per instance its recovery points; plus one subscriptions
+listing for the run. Not a test: figures only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import resource
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from scanner.collectors.base import collect
+from scanner.collectors.registry import CollectRequest, plugin
+
+PAGE = 200  # the emulator's page size (scanner.emulator.azure.seed)
+PER_SERVER = 10
+
+
+def subscription(number: int, storage: int, cosmos: int, databases: int) -> dict[str, Any]:
+    """One subscription: every other store well protected."""
+    servers = math.ceil(databases / PER_SERVER)
+    return {
+        "id": f"{number:08x}-0000-4000-8000-000000000000",
+        "cosmos": [
+            {
+                "name": f"cosmos-{i:03d}",
+                "regions": ["West Europe", "North Europe"] if i % 2 == 0 else ["West Europe"],
+                "mode": "continuous" if i % 2 == 0 else "periodic",
+            }
+            for i in range(cosmos)
+        ],
+        "storage": [
+            {
+                "name": f"bench{i:04d}",
+                "sku": "RAGRS" if i % 2 == 0 else "LRS",
+                "soft_delete_days": 14 if i % 2 == 0 else None,
+                "versioning": i % 2 == 0,
+                "version_days": 35 if i % 2 == 0 else None,
+            }
+            for i in range(storage)
+        ],
+        "sql": [
+            {
+                "name": f"sql-{s:02d}",
+                "databases": [
+                    {"name": f"db-{d:03d}", "weekly": "P5W" if d % 2 == 0 else "PT0S"}
+                    for d in range(s * PER_SERVER, min(databases, (s + 1) * PER_SERVER))
+                ],
+            }
+            for s in range(servers)
+        ],
+        "vaults": [
+            {
+                "name": "bench-vault",
+                "immutability": "Locked",
+                "protects": [{"account": f"bench{i:04d}"} for i in range(0, storage, 4)],
+            }
+        ],
+    }
+
+
+def lower_bound(subscriptions: int, storage: int, cosmos: int, databases: int) -> int:
+    """The fewest calls that read everything the collectors read."""
+    servers = math.ceil(databases / PER_SERVER)
+    with_ltr = (databases + 1) // 2
+    protected = len(range(0, storage, 4))
+    per_subscription = (
+        max(1, math.ceil(cosmos / PAGE))
+        + (1 if cosmos else 0)  # restorable accounts
+        + max(1, math.ceil(storage / PAGE))
+        + 2 * storage
+        + 1  # servers
+        + 2 * servers  # databases, encryption protector
+        + 4 * databases
+        + with_ltr
+        + 1  # vaults
+        + 2  # the vault's policies and instances
+        + protected
+    )
+    return 1 + subscriptions * per_subscription
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--subscriptions", type=int, default=1)
+    parser.add_argument("--storage", type=int, default=200)
+    parser.add_argument("--cosmos", type=int, default=50)
+    parser.add_argument("--databases", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=16)
+    args = parser.parse_args()
+    azure = plugin("azure")
+    subs = [
+        subscription(n + 1, args.storage, args.cosmos, args.databases)
+        for n in range(args.subscriptions)
+    ]
+    estate = azure.load_estate({"subscriptions": subs}, Path("<bench>"), "", "azure")
+    now = datetime.now(timezone.utc)
+    with azure.emulate(estate, now) as emulated:
+        options = {"endpoint": emulated.options["endpoint"]}  # list the subscriptions
+        collector = azure.collector(CollectRequest(options=options, workers=args.workers))
+        started = time.perf_counter()
+        snapshot = collect(collector, lambda: now, workers=args.workers)
+        wall = time.perf_counter() - started
+    calls = sum(c.calls for c in snapshot.api_calls or [])
+    bound = lower_bound(args.subscriptions, args.storage, args.cosmos, args.databases)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"load average: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"{len(snapshot.stores)} stores in {args.subscriptions} subscription(s)")
+    print(
+        f"wall {wall:.2f} s; API calls {calls} vs lower bound {bound} (ratio {calls / bound:.3f})"
+    )
+    for call in snapshot.api_calls or []:
+        print(f"  {call.service}:{call.operation}: {call.calls} calls, {call.retries} retries")
+    print(f"peak RSS {peak:.0f} MiB (collector and fake, one process)")
+
+
+if __name__ == "__main__":
+    main()

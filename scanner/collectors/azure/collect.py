@@ -1,0 +1,109 @@
+"""The Azure collector: one target per subscription, four listings each.
+
+Subscriptions come from ``--subscriptions`` or from the subscriptions the credential can
+list. Each subscription is read with four tasks — Cosmos DB accounts, storage accounts
+(then each account's blob settings), SQL servers (then each server's databases, then
+each database's backups) and Backup vaults — that list subscription-wide; its finish
+step applies the vaults to the stores they protect. A subscription that refuses a
+listing keeps the gap in its account facts: its population is then incomplete, never
+silently empty.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import partial
+
+from scanner.collectors.azure import cosmos, sql, storage, subscriptions, vaults
+from scanner.collectors.azure.api import AzureApi, AzureSettings
+from scanner.collectors.azure.vaults_apply import apply_vaults
+from scanner.collectors.base import Collector, Target, Targets
+from scanner.collectors.http_routes import Route
+from scanner.collectors.readonly import CallCounter, ReadOperation
+from scanner.collectors.tasks import StoreResult, Task, TaskResult
+from scanner.model import AccountFacts, Principal, Vault
+from scanner.vocabulary import Cloud
+
+ROUTES: tuple[Route, ...] = (
+    *subscriptions.ROUTES,
+    *cosmos.ROUTES,
+    *storage.ROUTES,
+    *sql.ROUTES,
+    *vaults.ROUTES,
+)
+OPERATIONS: tuple[ReadOperation, ...] = tuple(sorted({r.operation for r in ROUTES}))
+
+
+class AzureCollector(Collector):
+    """Reads the given subscriptions (or every active one the credential can list)."""
+
+    cloud: Cloud = "azure"
+
+    def __init__(self, settings: AzureSettings, subscription_ids: tuple[str, ...] | None):
+        super().__init__(CallCounter())
+        self.api = AzureApi(settings, ROUTES, self.counter)
+        self.subscription_ids = subscription_ids
+
+    def targets(self) -> Targets:
+        """The subscriptions asked for, or every active one listed (the credential is
+        tried first: none is exit 3 before any call)."""
+        self.api.settings.resolved_credential()
+        found = self.subscription_ids or subscriptions.active_subscriptions(self.api)
+        return Targets(reachable=[Target(s, ()) for s in found])
+
+    def tasks(self, target: Target, now: datetime) -> list[Task]:
+        """Cosmos DB, storage accounts, SQL and Backup vaults of one subscription."""
+        subscription = target.account
+        return [
+            partial(_cosmos, self.api, subscription, now),
+            partial(_storage, self.api, subscription, now),
+            partial(_sql, self.api, subscription, now),
+            partial(_vaults, self.api, subscription),
+        ]
+
+    def finish(
+        self, target: Target, results: list[TaskResult], now: datetime
+    ) -> tuple[list[StoreResult], AccountFacts]:
+        """Backup vaults applied to the subscription's stores; its vaults and gaps."""
+        items = [s for r in results for s in r.stores]
+        found = next(
+            (f for r in results for f in r.facts if isinstance(f, vaults.BackupVaults)),
+            vaults.BackupVaults(),
+        )
+        apply_vaults(items, found)
+        kept = [f for r in results for f in r.facts if isinstance(f, Vault)]  # SQL LTR storage
+        regions = {r for i in items for r in (i.store.regions or [])}
+        regions |= {v.region for v in [*found.vaults, *kept]}
+        return items, AccountFacts(
+            cloud="azure",
+            account=target.account,
+            regions=sorted(regions),
+            vaults=sorted([*found.vaults, *kept], key=lambda v: v.id),
+            gaps=[g for r in results for g in r.gaps] + found.gaps,
+        )
+
+    def release(self, target: Target) -> None:
+        """Nothing is held per subscription: clients are made per listing."""
+
+    def principals(self) -> list[Principal]:
+        """Who collected is not stated by the credential without a further call; none."""
+        return []
+
+
+def _cosmos(api: AzureApi, subscription: str, now: datetime) -> TaskResult:
+    items, gap = cosmos.list_accounts(api, subscription, now)
+    return TaskResult(stores=items, gaps=[gap] if gap else [])
+
+
+def _storage(api: AzureApi, subscription: str, now: datetime) -> TaskResult:
+    items, gap, reads = storage.list_accounts(api, subscription, now)
+    return TaskResult(stores=items, gaps=[gap] if gap else [], followups=reads)
+
+
+def _sql(api: AzureApi, subscription: str, now: datetime) -> TaskResult:
+    gap, reads = sql.list_servers(api, subscription, now)
+    return TaskResult(gaps=[gap] if gap else [], followups=reads)
+
+
+def _vaults(api: AzureApi, subscription: str) -> TaskResult:
+    return TaskResult(facts=[vaults.read_vaults(api, subscription)])

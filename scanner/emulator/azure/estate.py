@@ -1,0 +1,108 @@
+"""The ``azure:`` section of an emulated estate (``samples/estate.yaml``): subscriptions
+with Cosmos DB accounts, storage accounts, SQL servers and databases, and Backup vaults.
+
+Times are ages relative to "now" (``10h``, ``400d``); a series of recovery points is
+``{every, newest, count}``. Seeding into the fake is :mod:`scanner.emulator.azure.seed`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from scanner.emulator.ages import Series
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CosmosSpec(_Spec):
+    """A Cosmos DB account: continuous backup, or periodic with its storage redundancy."""
+
+    name: str
+    regions: list[str] = Field(description="Display names, write region first: West Europe …")
+    mode: Literal["continuous", "periodic"] = "periodic"
+    tier_days: Literal[7, 30] = 7
+    interval_minutes: int = Field(240, ge=60, le=1440)
+    retention_hours: int = Field(8, ge=8, le=720)
+    redundancy: Literal["Geo", "Zone", "Local"] = "Geo"
+    cmk: bool = False
+    tags: dict[str, str] = Field(default_factory=dict)
+    created: str = "400d"
+
+
+class StorageSpec(_Spec):
+    """A storage account and its blob service settings."""
+
+    name: str = Field(pattern=r"^[a-z0-9]{3,24}$")
+    location: str = "westeurope"
+    sku: Literal["LRS", "ZRS", "GRS", "RAGRS", "GZRS", "RAGZRS"] = "LRS"
+    soft_delete_days: int | None = None
+    versioning: bool = False
+    version_days: int | None = Field(None, description="A lifecycle rule deleting versions")
+    pitr_days: int | None = None
+    immutability_days: int | None = None
+    immutability_locked: bool = False
+    cmk: bool = False
+    tags: dict[str, str] = Field(default_factory=dict)
+    created: str = "400d"
+
+
+class DatabaseSpec(_Spec):
+    """An Azure SQL database with its backup settings."""
+
+    name: str
+    pitr_days: int = Field(7, ge=1, le=35)
+    weekly: str = "PT0S"
+    monthly: str = "PT0S"
+    yearly: str = "PT0S"
+    ltr_locked: bool = False
+    backup_redundancy: Literal["Geo", "GeoZone", "Zone", "Local"] = "Geo"
+    replica_location: str | None = Field(None, description="A geo-replica's display name")
+    tags: dict[str, str] = Field(default_factory=dict)
+    created: str = "400d"
+
+
+class ServerSpec(_Spec):
+    """A SQL server and its databases (``master`` is added, as Azure does)."""
+
+    name: str
+    location: str = "westeurope"
+    databases: list[DatabaseSpec] = Field(default_factory=list)
+
+
+class ProtectedSpec(_Spec):
+    """A storage account a vault's policy protects, and its recovery points."""
+
+    account: str
+    points: Series = Field(default_factory=Series)
+
+
+class VaultSpec(_Spec):
+    """A Backup vault with one daily policy for blobs."""
+
+    name: str
+    location: str = "westeurope"
+    redundancy: Literal["GeoRedundant", "ZoneRedundant", "LocallyRedundant"] = "LocallyRedundant"
+    immutability: Literal["Locked", "Unlocked", "Disabled"] = "Disabled"
+    soft_delete_days: int = 14
+    keep: str = Field("P30D", description="How long the policy keeps a backup (ISO 8601)")
+    protects: list[ProtectedSpec] = Field(default_factory=list)
+
+
+class SubscriptionSpec(_Spec):
+    """One subscription."""
+
+    id: str = Field(pattern=r"^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$")
+    cosmos: list[CosmosSpec] = Field(default_factory=list)
+    storage: list[StorageSpec] = Field(default_factory=list)
+    sql: list[ServerSpec] = Field(default_factory=list)
+    vaults: list[VaultSpec] = Field(default_factory=list)
+
+
+class AzureEstate(_Spec):
+    """The ``azure:`` section."""
+
+    subscriptions: list[SubscriptionSpec]
