@@ -21,15 +21,13 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
-import resource
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from scanner.collectors.base import collect
-from scanner.collectors.registry import CollectRequest, plugin
+from emulated_run import run_and_report  # bench/, the script's own folder
+
+from scanner.collectors.registry import plugin
 
 PAGE = 200  # the emulator's page size (scanner.emulator.azure.seed)
 PER_SERVER = 10
@@ -107,30 +105,18 @@ def main() -> None:
     parser.add_argument("--databases", type=int, default=20)
     parser.add_argument("--workers", type=int, default=16)
     args = parser.parse_args()
-    azure = plugin("azure")
+    cloud = plugin("azure")
     subs = [
         subscription(n + 1, args.storage, args.cosmos, args.databases)
         for n in range(args.subscriptions)
     ]
-    estate = azure.load_estate({"subscriptions": subs}, Path("<bench>"), "", "azure")
+    estate = cloud.load_estate({"subscriptions": subs}, Path("<bench>"), "", "azure")
     now = datetime.now(timezone.utc)
-    with azure.emulate(estate, now) as emulated:
-        options = {"endpoint": emulated.options["endpoint"]}  # list the subscriptions
-        collector = azure.collector(CollectRequest(options=options, workers=args.workers))
-        started = time.perf_counter()
-        snapshot = collect(collector, lambda: now, workers=args.workers)
-        wall = time.perf_counter() - started
-    calls = sum(c.calls for c in snapshot.api_calls or [])
     bound = lower_bound(args.subscriptions, args.storage, args.cosmos, args.databases)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"load average: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print(f"{len(snapshot.stores)} stores in {args.subscriptions} subscription(s)")
-    print(
-        f"wall {wall:.2f} s; API calls {calls} vs lower bound {bound} (ratio {calls / bound:.3f})"
+    # no accounts named: listed through the cloud's API, as a real run would
+    run_and_report(
+        cloud, estate, now, {}, args.workers, bound, f"{args.subscriptions} subscription(s)"
     )
-    for call in snapshot.api_calls or []:
-        print(f"  {call.service}:{call.operation}: {call.calls} calls, {call.retries} retries")
-    print(f"peak RSS {peak:.0f} MiB (collector and fake, one process)")
 
 
 if __name__ == "__main__":

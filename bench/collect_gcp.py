@@ -20,15 +20,13 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
-import resource
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from scanner.collectors.base import collect
-from scanner.collectors.registry import CollectRequest, plugin
+from emulated_run import run_and_report  # bench/, the script's own folder
+
+from scanner.collectors.registry import plugin
 
 PAGE = 500  # the emulator's page size (scanner.emulator.gcp.seed)
 
@@ -111,31 +109,16 @@ def main() -> None:
     parser.add_argument("--instances", type=int, default=20)
     parser.add_argument("--workers", type=int, default=16)
     args = parser.parse_args()
-    gcp = plugin("gcp")
+    cloud = plugin("gcp")
     projects = [
         project(f"bench-{p:02d}", args.buckets, args.databases, args.instances)
         for p in range(args.projects)
     ]
-    estate = gcp.load_estate({"projects": projects}, Path("<bench>"), "", "gcp")
+    estate = cloud.load_estate({"projects": projects}, Path("<bench>"), "", "gcp")
     now = datetime.now(timezone.utc)
-    with gcp.emulate(estate, now) as emulated:
-        options = dict(emulated.options)
-        options.pop("projects")  # list them through Resource Manager, as a real run would
-        collector = gcp.collector(CollectRequest(options=options, workers=args.workers))
-        started = time.perf_counter()
-        snapshot = collect(collector, lambda: now, workers=args.workers)
-        wall = time.perf_counter() - started
-    calls = sum(c.calls for c in snapshot.api_calls or [])
     bound = lower_bound(args.projects, args.buckets, args.databases, args.instances)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"load average: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print(f"{len(snapshot.stores)} stores in {args.projects} project(s), {args.workers} workers")
-    print(
-        f"wall {wall:.2f} s; API calls {calls} vs lower bound {bound} (ratio {calls / bound:.3f})"
-    )
-    for call in snapshot.api_calls or []:
-        print(f"  {call.service}:{call.operation}: {call.calls} calls, {call.retries} retries")
-    print(f"peak RSS {peak:.0f} MiB (collector and fake, one process)")
+    # no accounts named: listed through the cloud's API, as a real run would
+    run_and_report(cloud, estate, now, {}, args.workers, bound, f"{args.projects} project(s)")
 
 
 if __name__ == "__main__":
