@@ -191,3 +191,13 @@ def test_an_api_version_the_provider_does_not_serve_is_refused_as_arm_does() -> 
             "cosmosdb", "ListDatabaseAccounts", "inventory", client.database_accounts.list
         )
     assert listing.gap is not None and listing.gap.error_code == "NoRegisteredProviderFound"
+
+
+def test_an_unregistered_provider_is_a_gap_and_its_registration_is_never_sent() -> None:
+    """azure-mgmt-core registers a provider by itself after a 409; that POST is a write:
+    the guard refuses it before it is sent, and the listing is a gap, not a stopped run."""
+    state = _state(**{SUB: Fault("unregistered")})
+    stores, gap, _ = _collect(state)
+    assert stores == [] and gap is not None
+    assert gap.error_code == "MissingSubscriptionRegistration"
+    assert not [r for r in state.requests if r[0] == "POST"]

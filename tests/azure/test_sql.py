@@ -176,7 +176,8 @@ def test_a_well_and_a_badly_protected_database_and_master_skipped() -> None:
     roles = {p.role: p for p in billing.protections}
     assert roles["continuous"].retention_days == 14
     ltr = roles["backup"]
-    assert ltr.enabled and ltr.frequency_hours == 168 and ltr.retention_days == 7 * 365
+    # seven calendar years from 2026-01-01, two leap days among them
+    assert ltr.enabled and ltr.frequency_hours == 168 and ltr.retention_days == 2557
     assert ltr.immutable is True
     points = billing.recovery_points
     # the LTR backups reach further back than point-in-time restore
@@ -190,7 +191,7 @@ def test_a_well_and_a_badly_protected_database_and_master_skipped() -> None:
     assert scratch.encryption is not None and not scratch.encryption.enabled
     copies = {(c.kind, c.region, c.state) for c in billing.copies}
     assert copies == {
-        ("geo_secondary", "northeurope", "observed"),
+        ("geo_secondary", "northeurope", "configured"),  # a setting, not seen
         ("replica", "northeurope", "observed"),
     }
     assert billing.gaps == []

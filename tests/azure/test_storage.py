@@ -214,3 +214,19 @@ def test_an_ra_gzrs_account_is_geo_and_zone_redundant_with_its_secondary() -> No
     gzrs = stores["nwgzrs"]
     assert gzrs.redundancy == "geo_zone"
     assert [(c.region, c.state) for c in gzrs.copies] == [("northeurope", "observed")]
+
+
+def test_a_lifecycle_rule_on_tagged_or_append_blobs_bounds_no_block_blob_versions() -> None:
+    state = _state()
+    tagged = lifecycle("nwrecords", 7)
+    rule = tagged["properties"]["policy"]["rules"][0]["definition"]
+    rule["filters"]["blobIndexMatch"] = [{"name": "tier", "op": "==", "value": "scratch"}]
+    append_only = lifecycle("nwrecords", 7)
+    append_only["properties"]["policy"]["rules"][0]["definition"]["filters"]["blobTypes"] = [
+        "appendBlob"
+    ]
+    for policy in (tagged, append_only):
+        state.resources[SUB]["storage_lifecycle"] = [policy]
+        stores, _, _ = _collect(state)
+        versions = next(p for p in stores["nwrecords"].protections if p.role == "versioning")
+        assert versions.retention_unbounded and versions.retention_days is None

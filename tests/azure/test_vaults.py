@@ -211,3 +211,31 @@ def test_the_guard_refuses_an_ad_hoc_backup_before_it_is_sent() -> None:
                 "backup", "bv-eu", "nwrecords-bi", {"backupRuleOptions": {"ruleName": "x"}}
             )
     assert state.requests == []
+
+
+def test_retentions_in_years_and_weekly_runs_on_two_days_are_read_on_the_calendar() -> None:
+    """``P10Y`` is ten calendar years (isodate's total_seconds would give 0), and a rule
+    running weekly on Monday and Thursday leaves four days between runs at the widest."""
+    twice = {
+        "objectType": "AzureBackupRule",
+        "name": "MonThu",
+        "dataStore": {"dataStoreType": "VaultStore", "objectType": "DataStoreInfoBase"},
+        "trigger": {
+            "objectType": "ScheduleBasedTriggerContext",
+            "schedule": {
+                "repeatingTimeIntervals": [
+                    "R/2026-01-05T02:00:00+00:00/P1W",
+                    "R/2026-01-08T02:00:00+00:00/P1W",
+                ]
+            },
+        },
+    }
+    state = _state()
+    state.resources[SUB]["backup_policies"] = [
+        policy("blob-daily", [twice, retention("VaultStore", "P10Y")])
+    ]
+    found = _read(state)
+    items = _stores()
+    apply_vaults(items, found)
+    [backup] = [p for p in finish_store(items[0]).protections if p.origin == "backup_service"]
+    assert backup.retention_days == 3652 and backup.frequency_hours == 96

@@ -156,8 +156,9 @@ def database_store(database: dict[str, Any], subscription: str) -> DataStore:
 
 
 def _geo_backups(store: DataStore, props: dict[str, Any]) -> list[Copy]:
-    """Backups the service currently keeps geo-redundantly: a copy in the paired region
-    (the field reports the current storage, not a request), unresolved without a pair."""
+    """Backups kept in geo-redundant storage: a copy in the paired region, configured
+    (the field is the storage setting; nothing in the paired region is seen), unresolved
+    without a pair."""
     current = props.get("currentBackupStorageRedundancy")
     if current not in ("Geo", "GeoZone"):
         return []
@@ -169,7 +170,7 @@ def _geo_backups(store: DataStore, props: dict[str, Any]) -> list[Copy]:
             region=paired,
             account=store.account,
             resolved=paired is not None,
-            state="observed",
+            state="configured",
             source=f"SQL Database backup storage ({current})",
             evidence=[
                 Evidence(

@@ -5,13 +5,12 @@ leaves only its own facts unknown when it fails."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
-
-import isodate
 
 from scanner.collectors.answers import gap_for
 from scanner.collectors.azure.api import AzureApi
+from scanner.collectors.azure.periods import period_days
 from scanner.collectors.azure.regions import region_name
 from scanner.collectors.azure.sql_keys import Protector, read_encryption
 from scanner.collectors.azure.sql_ltr import add_ltr_backups, ltr_vault
@@ -144,25 +143,11 @@ def _add_window(item: StoreResult, now: datetime) -> None:
     )
 
 
-def _days(period: object) -> float | None:
-    """An ISO 8601 period (``P4W``, ``P12M``, ``P5Y``) in days; ``PT0S`` or none is None.
-    Months and years count as 30 and 365 days."""
-    if not period:
-        return None
-    parsed = isodate.parse_duration(str(period))
-    if isinstance(parsed, timedelta):
-        total = parsed.total_seconds() / 86400
-    else:
-        extra = parsed.tdelta.total_seconds() / 86400
-        total = float(parsed.years) * 365 + float(parsed.months) * 30 + extra
-    return total or None
-
-
 def _long_term(policy: dict[str, Any], region: str) -> Protection:
     """Long-term retention: backups kept weekly, monthly or yearly for their periods;
     immutable when time-based immutability is on and locked."""
     props = policy.get("properties") or {}
-    kept = {tier: _days(props.get(tier)) for tier, _ in _TIER_HOURS}
+    kept = {tier: period_days(props.get(tier)) for tier, _ in _TIER_HOURS}
     often = next((hours for tier, hours in _TIER_HOURS if kept[tier]), None)
     longest = max((d for d in kept.values() if d), default=None)
     locked = props.get("timeBasedImmutability") == "Enabled"

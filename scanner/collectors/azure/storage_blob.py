@@ -36,7 +36,7 @@ def apply_blob_settings(
     props = blob.get("properties") or {}
     store.attributes["change_feed"] = bool((props.get("changeFeed") or {}).get("enabled"))
     store.protections.append(_soft_delete(props, store.region))
-    no_policy = policy_gap is not None and policy_gap.cause == "not_found"
+    no_policy = policy_gap is not None and policy_gap.error_code == "ManagementPolicyNotFound"
     if policy_gap is not None and not no_policy and props.get("isVersioningEnabled"):
         store.gaps += gap_for(
             policy_gap.model_copy(update={"role": "versioning"}), "protections", resource=store.id
@@ -112,17 +112,19 @@ def _versioning(props: dict[str, Any], policy: dict[str, Any] | None, region: st
 
 
 def _version_delete_days(policy: dict[str, Any]) -> float | None:
+    """The shortest ``version.delete`` of the enabled rules that cover every block blob:
+    a rule filtered by prefix or blob index tags, or not on block blobs, bounds only some."""
     rules = ((policy.get("properties") or {}).get("policy") or {}).get("rules", [])
-    days = [
-        float(rule["definition"]["actions"]["version"]["delete"]["daysAfterCreationGreaterThan"])
-        for rule in rules
-        if rule.get("enabled", True)
-        and not ((rule.get("definition") or {}).get("filters") or {}).get("prefixMatch")
-        and (((rule.get("definition") or {}).get("actions") or {}).get("version") or {})
-        .get("delete", {})
-        .get("daysAfterCreationGreaterThan")
-        is not None
-    ]
+    days = []
+    for rule in rules:
+        definition = rule.get("definition") or {}
+        filters = definition.get("filters") or {}
+        version = ((definition.get("actions") or {}).get("version") or {}).get("delete") or {}
+        every_blob = not filters.get("prefixMatch") and not filters.get("blobIndexMatch")
+        block_blobs = "blockBlob" in filters.get("blobTypes", ["blockBlob"])
+        after = version.get("daysAfterCreationGreaterThan")
+        if rule.get("enabled", True) and every_blob and block_blobs and after is not None:
+            days.append(float(after))
     return min(days) if days else None
 
 

@@ -5,16 +5,19 @@ leaves unknown is unknown for the kinds Backup vaults protect, and only for them
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
-import isodate
-
 from scanner.collectors.answers import gap_for
+from scanner.collectors.azure.periods import period, period_days
 from scanner.collectors.azure.regions import paired_region
 from scanner.collectors.azure.vaults import PROTECTED_KINDS, SOURCE, BackupVaults
 from scanner.collectors.tasks import StoreResult
+from scanner.collectors.times import api_time
 from scanner.model import Copy, Evidence, Protection, Vault
 from scanner.vocabulary import ProtectionRole
+
+_EPOCH = datetime(2000, 1, 3, tzinfo=timezone.utc)  # a Monday
 
 
 def apply_vaults(items: list[StoreResult], found: BackupVaults) -> None:
@@ -111,14 +114,24 @@ def _store_of(rule: dict[str, Any]) -> str:
 
 
 def _interval_hours(rule: dict[str, Any]) -> float | None:
-    """``R/2026-01-01T02:00:00+00:00/P1D`` → 24.0 (the shortest of the intervals)."""
+    """The longest time between two runs: ``R/2026-01-01T02:00:00+00:00/P1D`` → 24.0;
+    several intervals of one period (weekly on Monday and Thursday) → the widest gap
+    between their starts within the period."""
     schedule = ((rule.get("trigger") or {}).get("schedule") or {}).get("repeatingTimeIntervals", [])
-    hours = []
-    for interval in schedule:
-        period = isodate.parse_duration(str(interval).rsplit("/", 1)[-1])
-        hours.append(period.total_seconds() / 3600 if hasattr(period, "total_seconds") else None)
-    known = [h for h in hours if h]
-    return min(known) if known else None
+    parts = [str(interval).split("/") for interval in schedule]
+    spans = {period(p[-1]) for p in parts}
+    if len(spans) != 1 or None in spans:
+        known = [s.total_seconds() / 3600 for s in spans if s]
+        return max(known) if known else None
+    span = spans.pop()
+    assert span is not None
+    if len(parts) == 1:
+        return span.total_seconds() / 3600
+    offsets = sorted((api_time(p[1]) - _EPOCH) % span for p in parts)
+    gaps = [
+        (b - a) % span or span for a, b in zip(offsets, [*offsets[1:], offsets[0]], strict=True)
+    ]
+    return max(gaps).total_seconds() / 3600
 
 
 def _retention_days(rules: list[dict[str, Any]]) -> dict[str, float]:
@@ -130,8 +143,8 @@ def _retention_days(rules: list[dict[str, Any]]) -> dict[str, float]:
         for life in rule.get("lifecycles", []):
             store = str((life.get("sourceDataStore") or {}).get("dataStoreType", ""))
             duration = (life.get("deleteAfter") or {}).get("duration")
-            if duration:
-                days = isodate.parse_duration(str(duration)).total_seconds() / 86400
+            days = period_days(duration)
+            if days:
                 kept[store] = max(kept.get(store, 0.0), days)
     return kept
 

@@ -6,7 +6,8 @@ absolute ``nextLink`` when more remain; the ``api-version`` query parameter chec
 against the version each provider's SDK sends; errors as ``{"error": {"code",
 "message"}}`` with an ``x-ms-request-id`` header on every answer. A subscription (or one
 provider of it) can be made to refuse (403 ``AuthorizationFailed``), to throttle a number
-of times (429 with ``Retry-After``) or to fail (503). Every request is recorded.
+of times (429 with ``Retry-After``), to fail (503) or to have a provider unregistered
+(409 ``MissingSubscriptionRegistration``). Every request is recorded.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-FaultKind = Literal["denied", "throttled", "unavailable"]
+FaultKind = Literal["denied", "throttled", "unavailable", "unregistered"]
 
 
 @dataclass
@@ -162,6 +163,12 @@ class _Handler(BaseHTTPRequestHandler):
                 "AuthorizationFailed",
                 f"The client 'backup-audit' does not have authorization to perform action "
                 f"'{action}' over scope '/subscriptions/{subscription}' or the scope is invalid.",
+            )
+        if fault.kind == "unregistered":
+            return error(
+                409,
+                "MissingSubscriptionRegistration",
+                f"The subscription is not registered to use namespace '{provider}'.",
             )
         if fault.kind == "throttled":
             return error(429, "TooManyRequests", "The request is being throttled.")
