@@ -201,3 +201,13 @@ def test_an_unregistered_provider_is_a_gap_and_its_registration_is_never_sent() 
     assert stores == [] and gap is not None
     assert gap.error_code == "MissingSubscriptionRegistration"
     assert not [r for r in state.requests if r[0] == "POST"]
+
+
+def test_an_account_answered_without_a_backup_policy_leaves_its_protection_unknown() -> None:
+    bare = account("bare", PERIODIC_GEO, "West Europe")
+    del bare["properties"]["backupPolicy"]
+    stores, gap, _ = _collect(ArmState(resources={SUB: {"cosmos": [bare]}}))
+    [store] = stores
+    assert gap is None and store.protections == [] and store.copies == []
+    [unread] = store.gaps
+    assert (unread.attribute, unread.error_code) == ("protections", "BackupPolicyAbsent")

@@ -84,6 +84,14 @@ def test_the_custom_role_lists_exactly_the_actions_of_the_declared_reads() -> No
     role = json.loads(PLUGIN.permissions_document())
     assert role["Actions"] == sorted({o.permission for o in PLUGIN.operations()})
     assert all(a.endswith("/read") for a in role["Actions"])
+    assert {  # the reads each collector makes, written out so a lost one shows
+        "Microsoft.Resources/subscriptions/read",
+        "Microsoft.DocumentDB/databaseAccounts/read",
+        "Microsoft.Storage/storageAccounts/blobServices/read",
+        "Microsoft.Sql/servers/databases/backupLongTermRetentionPolicies/read",
+        "Microsoft.DataProtection/backupVaults/backupInstances/recoveryPoints/read",
+    } <= set(role["Actions"])
+    assert len(role["Actions"]) == 18
     assert role["DataActions"] == [] and role["IsCustom"] is True
 
 

@@ -116,7 +116,10 @@ def account_store(account: dict[str, Any], subscription: str) -> DataStore:
         )
     )
     store.encryption = _encryption(props, region)
-    store.protections.append(_backup_policy(props.get("backupPolicy") or {}, region))
+    if not props.get("backupPolicy"):  # every account has one: its absence is unknown
+        store.gaps.append(_policy_absent(store))
+        return store
+    store.protections.append(_backup_policy(props["backupPolicy"], region))
     store.copies += _geo_backup_copy(store, props.get("backupPolicy") or {})
     if _mode(store) == "Periodic":
         store.gaps.append(_periodic_points_unobservable(store))
@@ -220,6 +223,18 @@ def _geo_backup_copy(store: DataStore, policy: dict[str, Any]) -> list[Copy]:
             ],
         )
     ]
+
+
+def _policy_absent(store: DataStore) -> Gap:
+    return Gap(
+        attribute="protections",
+        operation=LISTING,
+        error_code="BackupPolicyAbsent",
+        cause="error",
+        message="the account's answer carries no properties.backupPolicy",
+        resource=store.id,
+        region=store.region,
+    )
 
 
 def _periodic_points_unobservable(store: DataStore) -> Gap:

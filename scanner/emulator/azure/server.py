@@ -12,16 +12,16 @@ of times (429 with ``Retry-After``), to fail (503) or to have a provider unregis
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import SplitResult, parse_qs, urlencode
+
+from scanner.emulator.local import JsonHandler, serving
 
 FaultKind = Literal["denied", "throttled", "unavailable", "unregistered"]
 
@@ -97,30 +97,10 @@ def _subscriptions(state: ArmState, path: dict[str, str]) -> list[dict[str, Any]
     return sorted(state.subscriptions, key=lambda s: s["subscriptionId"])
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JsonHandler):
     state: ArmState
 
-    def log_message(self, *args: Any) -> None:  # quiet
-        return
-
-    def do_GET(self) -> None:
-        self._answer("GET")
-
-    def do_POST(self) -> None:
-        self._answer("POST")
-
-    def do_PUT(self) -> None:
-        self._answer("PUT")
-
-    def do_PATCH(self) -> None:
-        self._answer("PATCH")
-
-    def do_DELETE(self) -> None:
-        self._answer("DELETE")
-
-    def _answer(self, method: str) -> None:
-        url = urlsplit(self.path)
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+    def answer(self, method: str, url: SplitResult) -> None:
         query = {k: v[0] for k, v in parse_qs(url.query).items()}
         version = query.get("api-version", "")
         with self.state.lock:
@@ -175,15 +155,10 @@ class _Handler(BaseHTTPRequestHandler):
         return error(503, "ServiceUnavailable", "The service is temporarily unavailable.")
 
     def _json(self, code: int, body: dict[str, Any]) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("x-ms-request-id", str(uuid.uuid4()))
+        headers = {"x-ms-request-id": str(uuid.uuid4())}
         if code == 429:
-            self.send_header("Retry-After", self.state.retry_after)
-        self.end_headers()
-        self.wfile.write(data)
+            headers["Retry-After"] = self.state.retry_after
+        self.send_json(code, body, headers)
 
 
 def _bad_version(found: ArmRoute, version: str) -> Answer:
@@ -204,12 +179,5 @@ def arm_fake(state: ArmState) -> Iterator[str]:
     """Serve ``state`` on 127.0.0.1 (a free port) for the block; yields the endpoint."""
     from scanner.emulator.azure import providers  # noqa: F401  (registers the routes)
 
-    handler = type("Handler", (_Handler,), {"state": state})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_Handler, state) as endpoint:
+        yield endpoint

@@ -11,15 +11,15 @@ request is recorded, so tests can prove what was, and was not, sent.
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import SplitResult, parse_qs
+
+from scanner.emulator.local import JsonHandler, serving
 
 FaultKind = Literal["denied", "throttled", "unavailable"]
 _FAULTS: dict[str, tuple[int, str, str, str]] = {
@@ -294,30 +294,10 @@ def _status(code: int, status: str, message: str) -> Answer:
     return code, {"error": {"code": code, "message": message, "status": status}}
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JsonHandler):
     state: GcpState
 
-    def log_message(self, *args: Any) -> None:  # quiet
-        return
-
-    def do_GET(self) -> None:
-        self._answer("GET")
-
-    def do_POST(self) -> None:
-        self._answer("POST")
-
-    def do_PUT(self) -> None:
-        self._answer("PUT")
-
-    def do_PATCH(self) -> None:
-        self._answer("PATCH")
-
-    def do_DELETE(self) -> None:
-        self._answer("DELETE")
-
-    def _answer(self, method: str) -> None:
-        url = urlsplit(self.path)
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))  # a request body
+    def answer(self, method: str, url: SplitResult) -> None:
         with self.state.lock:
             self.state.requests.append((method, url.path))
         query = {k: v[0] for k, v in parse_qs(url.query).items()}
@@ -327,8 +307,8 @@ class _Handler(BaseHTTPRequestHandler):
                 project = found.groupdict().get("project") or query.get("project", "")
                 fault = self._fault(project, service, url.path)
                 code, body = fault or handler(self.state, found.groupdict(), query)
-                return self._json(code, body)
-        return self._json(*_status(404, "NOT_FOUND", f"No such route: {method} {url.path}"))
+                return self.send_json(code, body)
+        return self.send_json(*_status(404, "NOT_FOUND", f"No such route: {method} {url.path}"))
 
     def _fault(self, project: str, service: str, path: str) -> Answer | None:
         with self.state.lock:
@@ -345,24 +325,9 @@ class _Handler(BaseHTTPRequestHandler):
             return code, {"error": {"code": code, "message": text, "errors": errors}}
         return _status(code, status, text)
 
-    def _json(self, code: int, body: dict[str, Any]) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json; charset=UTF-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
 
 @contextmanager
 def gcp_fake(state: GcpState) -> Iterator[str]:
     """Serve ``state`` on 127.0.0.1 (a free port) for the block; yields the endpoint."""
-    handler = type("Handler", (_Handler,), {"state": state})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_Handler, state) as endpoint:
+        yield endpoint
