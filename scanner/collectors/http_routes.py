@@ -22,8 +22,10 @@ class Route:
 
 
 def route(operation: ReadOperation, method: str, path: str) -> Route:
-    """A route whose ``path`` is a regex over the whole URL path (``/storage/v1/b``)."""
-    return Route(operation, method, re.compile(path + r"\Z"))
+    """A route whose ``path`` is a regex over the whole URL path (``/storage/v1/b``),
+    matched without regard to case: ARM paths are case-insensitive (a method that is not
+    a declared read is refused whatever the case of its path)."""
+    return Route(operation, method, re.compile(path + r"\Z", re.IGNORECASE))
 
 
 def match(routes: Iterable[Route], method: str, url: str) -> Route | None:

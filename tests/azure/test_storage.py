@@ -12,6 +12,7 @@ import pytest
 from scanner.collectors.azure.api import AzureApi, AzureSettings
 from scanner.collectors.azure.storage import ROUTES, list_accounts
 from scanner.collectors.base import finish_store
+from scanner.collectors.http_routes import match
 from scanner.collectors.readonly import CallCounter
 from scanner.emulator.azure.server import ArmState, Fault, arm_fake
 from scanner.errors import ReadOnlyViolation
@@ -230,3 +231,26 @@ def test_a_lifecycle_rule_on_tagged_or_append_blobs_bounds_no_block_blob_version
         stores, _, _ = _collect(state)
         versions = next(p for p in stores["nwrecords"].protections if p.role == "versioning")
         assert versions.retention_unbounded and versions.retention_days is None
+
+
+def test_resource_ids_are_read_whatever_the_case_of_their_segments() -> None:
+    """ARM ids are case-insensitive: an id answered as ``/resourcegroups/.../microsoft.storage``
+    names the same group, and the guard lets its declared reads through."""
+    lower = account("nwlower", "Standard_LRS")
+    lower["id"] = (
+        str(lower["id"])
+        .replace("/resourceGroups/", "/resourcegroups/")
+        .replace("Microsoft.Storage", "microsoft.storage")
+    )
+    state = _state()
+    state.resources[SUB]["storage"] = [lower]
+    state.resources[SUB]["storage_blob"] = [
+        blob_service("nwlower", deleteRetentionPolicy={"enabled": True, "days": 9})
+    ]
+    stores, gap, _ = _collect(state)
+    assert gap is None and stores["nwlower"].gaps == []
+    soft = next(p for p in stores["nwlower"].protections if p.role == "soft_delete")
+    assert soft.retention_days == 9
+    lowered = f"http://127.0.0.1{lower['id']}/blobservices/default?api-version=2025-06-01"
+    assert match(ROUTES, "GET", lowered) is not None
+    assert match(ROUTES, "DELETE", lowered.replace("/blobservices/default", "")) is None

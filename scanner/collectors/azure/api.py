@@ -176,6 +176,14 @@ class AzureApi:
         )
 
 
+def resource_group(resource_id: str) -> str:
+    """The resource group named in an ARM resource id, whatever the case of its
+    segments (ARM ids are case-insensitive: ``/resourcegroups/`` is the same group)."""
+    from azure.mgmt.core.tools import parse_resource_id
+
+    return str(parse_resource_id(resource_id)["resource_group"])
+
+
 def _pages(paged: Any) -> Iterator[Any]:
     return iter(paged.by_page())
 

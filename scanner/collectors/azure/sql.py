@@ -18,7 +18,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from scanner.collectors.azure.api import AzureApi
+from scanner.collectors.azure.api import AzureApi, resource_group
 from scanner.collectors.azure.regions import paired_region, region_name
 from scanner.collectors.http_routes import Route, route
 from scanner.collectors.readonly import declare
@@ -92,7 +92,7 @@ def list_databases(
     from scanner.collectors.azure.sql_backups import read_backups
     from scanner.collectors.azure.sql_keys import read_protector
 
-    group = str(server["id"]).split("/resourceGroups/")[1].split("/")[0]
+    group = resource_group(str(server["id"]))
     listing = api.pages(
         "sql",
         "ListDatabases",

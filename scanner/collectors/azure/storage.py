@@ -18,7 +18,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from scanner.collectors.azure.api import AzureApi
+from scanner.collectors.azure.api import AzureApi, resource_group
 from scanner.collectors.azure.regions import region_name
 from scanner.collectors.http_routes import Route, route
 from scanner.collectors.readonly import declare
@@ -190,7 +190,7 @@ def read_blob_settings(api: AzureApi, client: Any, item: StoreResult, now: datet
     from scanner.collectors.azure.storage_blob import apply_blob_settings
 
     store = item.store
-    group = store.id.split("/resourceGroups/")[1].split("/")[0]
+    group = resource_group(store.id)
     blob, blob_gap = api.call(
         "storage",
         "GetBlobServiceProperties",

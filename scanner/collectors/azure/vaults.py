@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from scanner.collectors.azure.api import AzureApi
+from scanner.collectors.azure.api import AzureApi, resource_group
 from scanner.collectors.azure.regions import region_name
 from scanner.collectors.http_routes import Route, route
 from scanner.collectors.readonly import declare
@@ -94,7 +94,7 @@ def read_vaults(api: AzureApi, subscription: str) -> BackupVaults:
 
 def _read_vault(api: AzureApi, client: Any, answer: dict[str, Any], found: BackupVaults) -> None:
     vault_id, name = str(answer["id"]), str(answer["name"])
-    group = vault_id.split("/resourceGroups/")[1].split("/")[0]
+    group = resource_group(vault_id)
     where = region_name(answer.get("location", ""))
     policies = api.pages(
         "dataprotection",
