@@ -13,8 +13,10 @@ account, its blob service and lifecycle policy; the SQL servers and, per server,
 databases and encryption protector; per database (``master`` included in the listing,
 not read further) TDE, short- and long-term retention, replication links and, where
 long-term retention is on, its backups; the Backup vaults and, per vault, its policies
-and backup instances, and per instance its recovery points; plus one subscriptions
-listing for the run. Not a test: figures only.
+and backup instances, and per instance its recovery points; per store its diagnostic
+settings, and per subscription the activity log's settings, the workspaces, the action
+groups and three alert-rule listings (activity-log, metric, log); plus one
+subscriptions listing for the run. Not a test: figures only.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ def subscription(number: int, storage: int, cosmos: int, databases: int) -> dict
                 "name": f"cosmos-{i:03d}",
                 "regions": ["West Europe", "North Europe"] if i % 2 == 0 else ["West Europe"],
                 "mode": "continuous" if i % 2 == 0 else "periodic",
+                "audit_logs": i % 2 == 0,
             }
             for i in range(cosmos)
         ],
@@ -53,6 +56,7 @@ def subscription(number: int, storage: int, cosmos: int, databases: int) -> dict
                 "soft_delete_days": 14 if i % 2 == 0 else None,
                 "versioning": i % 2 == 0,
                 "version_days": 35 if i % 2 == 0 else None,
+                "audit_logs": i % 2 == 0,
             }
             for i in range(storage)
         ],
@@ -60,7 +64,11 @@ def subscription(number: int, storage: int, cosmos: int, databases: int) -> dict
             {
                 "name": f"sql-{s:02d}",
                 "databases": [
-                    {"name": f"db-{d:03d}", "weekly": "P5W" if d % 2 == 0 else "PT0S"}
+                    {
+                        "name": f"db-{d:03d}",
+                        "weekly": "P5W" if d % 2 == 0 else "PT0S",
+                        "audit_logs": d % 2 == 0,
+                    }
                     for d in range(s * PER_SERVER, min(databases, (s + 1) * PER_SERVER))
                 ],
             }
@@ -73,6 +81,7 @@ def subscription(number: int, storage: int, cosmos: int, databases: int) -> dict
                 "protects": [{"account": f"bench{i:04d}"} for i in range(0, storage, 4)],
             }
         ],
+        "monitor": {"workspace_days": 365, "activity_log_export": True, "backup_alert": "email"},
     }
 
 
@@ -93,6 +102,11 @@ def lower_bound(subscriptions: int, storage: int, cosmos: int, databases: int) -
         + 1  # vaults
         + 2  # the vault's policies and instances
         + protected
+        + cosmos
+        + storage
+        + databases  # each store's diagnostic settings
+        + 2  # the activity log's settings, workspaces
+        + 4  # action groups, activity-log, metric and log alerts
     )
     return 1 + subscriptions * per_subscription
 

@@ -101,6 +101,7 @@ def _join_accounts(facts: list[AccountFacts]) -> list[AccountFacts]:
         into.backup_plans = sorted([*into.backup_plans, *item.backup_plans], key=lambda p: p.id)
         into.vaults = sorted([*into.vaults, *item.vaults], key=lambda v: v.id)
         into.audit_trail = into.audit_trail or item.audit_trail
+        into.alert_rules = into.alert_rules or item.alert_rules
         into.gaps = sorted([*into.gaps, *item.gaps], key=lambda g: g.model_dump_json())
     return [joined[k] for k in sorted(joined)]
 

@@ -16,6 +16,7 @@ from typing import Annotated, Final, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from scanner.vocabulary import (
+    AlertKind,
     AuditEvent,
     Cloud,
     CopyKind,
@@ -338,9 +339,39 @@ class AuditTrail(_Record):
     routes: list[LogRoute] | None = None
 
 
+class AlertTarget(_Record):
+    """Whom an alert rule notifies (an action group, a topic, a channel): whether it is
+    on and the kinds of receiver it has (``email``, ``webhook`` …); ``None``: not read
+    (another account's, or its listing failed)."""
+
+    id: str
+    enabled: bool | None = None
+    receivers: list[str] | None = None
+
+
+class AlertRule(_Record):
+    """A rule that raises an alert: what it watches (``scopes``: resource or account
+    ids), its condition as the provider states it, whether that condition is a failed
+    backup job (``backup_failures``), whether it is on, and whom it notifies
+    (``targets``; ``None``: the provider routes it elsewhere and that was not read)."""
+
+    id: str
+    name: str
+    kind: AlertKind
+    enabled: bool
+    scopes: list[str]
+    condition: str
+    backup_failures: bool
+    targets: list[AlertTarget] | None
+    source: str
+    evidence: list[Evidence] = Field(default_factory=list)
+
+
 class AccountFacts(_Record):
     """One account (project, subscription): regions scanned, plans, vaults, its audit
-    trail (``None``: not collected for this cloud) and gaps."""
+    trail and alert rules (``None``: not collected for this cloud; a listing that failed
+    leaves an ``audit_trail`` or ``alerting`` gap beside what the others showed) and
+    gaps."""
 
     cloud: Cloud
     account: str
@@ -349,6 +380,7 @@ class AccountFacts(_Record):
     backup_plans: list[BackupPlan] = Field(default_factory=list)
     vaults: list[Vault] = Field(default_factory=list)
     audit_trail: AuditTrail | None = None
+    alert_rules: list[AlertRule] | None = None
     gaps: list[Gap] = Field(default_factory=list)
 
 

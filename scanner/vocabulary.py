@@ -92,6 +92,7 @@ GapAttribute = Literal[
     "copies",
     "attributes",
     "audit_trail",
+    "alerting",
 ]
 GAP_ATTRIBUTES: Final[tuple[str, ...]] = get_args(GapAttribute)
 
@@ -100,6 +101,11 @@ GAP_ATTRIBUTES: Final[tuple[str, ...]] = get_args(GapAttribute)
 #: writes of the data itself.
 AuditEvent = Literal["admin_write", "admin_read", "data_read", "data_write"]
 AUDIT_EVENTS: Final[tuple[str, ...]] = get_args(AuditEvent)
+
+#: What kind of rule raises an alert: an activity-log alert, a metric alert, a log
+#: (query) alert, or the alerts a backup vault raises by itself.
+AlertKind = Literal["activity_log", "metric", "log_query", "vault_builtin"]
+ALERT_KINDS: Final[tuple[str, ...]] = get_args(AlertKind)
 
 #: Why a read failed. Only ``denied`` is fixed by granting a permission; ``unobservable``:
 #: the provider offers no read of the fact at all (Cosmos DB's periodic backups).

@@ -211,3 +211,29 @@ def test_an_account_answered_without_a_backup_policy_leaves_its_protection_unkno
     assert gap is None and store.protections == [] and store.copies == []
     [unread] = store.gaps
     assert (unread.attribute, unread.error_code) == ("protections", "BackupPolicyAbsent")
+
+
+def test_geo_backups_are_copied_to_the_pair_of_the_write_region_not_of_the_location() -> None:
+    # created in West Europe, failed over: North Europe now takes the writes
+    moved = account("moved", PERIODIC_GEO, "North Europe", "West Europe")
+    moved["location"] = "West Europe"
+    stores, _, _ = _collect(ArmState(resources={SUB: {"cosmos": [moved]}}))
+    [store] = stores
+    [copy] = store.copies
+    assert (copy.region, copy.state) == ("westeurope", "configured")  # North Europe's pair
+    assert copy.evidence[0].region == "northeurope"
+
+
+def test_a_periodic_policy_without_its_storage_redundancy_leaves_the_copies_unknown() -> None:
+    policy = {
+        "type": "Periodic",
+        "periodicModeProperties": {"backupIntervalInMinutes": 240},
+    }
+    stores, _, _ = _collect(
+        ArmState(resources={SUB: {"cosmos": [account("x", policy, "West Europe")]}})
+    )
+    [store] = stores
+    assert store.copies == []
+    assert ("copies", "BackupStorageRedundancyAbsent") in {
+        (g.attribute, g.error_code) for g in store.gaps
+    }

@@ -90,8 +90,14 @@ def test_the_custom_role_lists_exactly_the_actions_of_the_declared_reads() -> No
         "Microsoft.Storage/storageAccounts/blobServices/read",
         "Microsoft.Sql/servers/databases/backupLongTermRetentionPolicies/read",
         "Microsoft.DataProtection/backupVaults/backupInstances/recoveryPoints/read",
+        "Microsoft.Insights/diagnosticSettings/read",
+        "Microsoft.OperationalInsights/workspaces/read",
+        "Microsoft.Insights/actionGroups/read",
+        "Microsoft.Insights/activityLogAlerts/read",
+        "Microsoft.Insights/metricAlerts/read",
+        "Microsoft.Insights/scheduledQueryRules/read",
     } <= set(role["Actions"])
-    assert len(role["Actions"]) == 18
+    assert len(role["Actions"]) == 24
     assert role["DataActions"] == [] and role["IsCustom"] is True
 
 

@@ -4,6 +4,7 @@ stored, geo-replicas; the master database skipped; every failure a gap."""
 
 from __future__ import annotations
 
+import copy
 from datetime import datetime, timezone
 from typing import Any
 
@@ -35,6 +36,7 @@ def database(name: str, backups: str = "Local", **props: Any) -> dict[str, Any]:
             "status": "Online",
             "creationDate": "2025-02-01T09:00:00Z",
             "earliestRestoreDate": "2026-11-06T12:00:00Z",
+            "zoneRedundant": False,
             "currentBackupStorageRedundancy": backups,
             "requestedBackupStorageRedundancy": backups,
             **props,
@@ -91,6 +93,8 @@ LTR_BACKUPS = [
             "backupTime": when,
             "backupStorageRedundancy": "Geo",
             "isBackupImmutable": True,
+            "timeBasedImmutability": "Enabled",
+            "timeBasedImmutabilityMode": "Locked",
         },
     }
     for n, when in enumerate(
@@ -225,6 +229,19 @@ def test_an_unreadable_protector_leaves_only_the_key_type_unknown() -> None:
     assert [g.attribute for g in billing.gaps] == ["encryption_key"]
 
 
+def test_a_database_with_its_own_key_is_customer_managed_whatever_its_server_says() -> None:
+    key = "https://kv.vault.azure.net/keys/ledger-db/2"
+    state = _state(**{SUB: Fault("denied", path_end="/encryptionProtector/current")})
+    state.resources[SUB]["sql_databases"] = [
+        database("billing", encryptionProtector=key) if d["name"] == "billing" else d
+        for d in state.resources[SUB]["sql_databases"]
+    ]
+    billing = _collect(state)[0]["billing"]
+    assert billing.encryption is not None
+    assert (billing.encryption.key_type, billing.encryption.key_id) == ("customer_managed", key)
+    assert billing.gaps == []  # the server's protector does not decide this database's key
+
+
 def test_a_denied_long_term_policy_leaves_only_that_protection_unknown() -> None:
     denied = Fault("denied", path_end="/backupLongTermRetentionPolicies/default")
     stores, _, _ = _collect(_state(**{SUB: denied}))
@@ -260,3 +277,34 @@ def test_the_guard_refuses_deleting_a_database_before_it_is_sent() -> None:
         with pytest.raises(ReadOnlyViolation):
             client.databases.begin_delete("data", "nw-sql", "billing")
     assert state.requests == []
+
+
+def test_a_database_answered_without_its_redundancy_fields_leaves_its_copies_unknown() -> None:
+    bare = database("bare", "Geo")
+    del bare["properties"]["zoneRedundant"], bare["properties"]["currentBackupStorageRedundancy"]
+    state = _state()
+    state.resources[SUB]["sql_databases"] = [bare]
+    stores, _, _ = _collect(state)
+    store = stores["bare"]
+    assert store.redundancy is None and store.copies == []
+    assert {(g.attribute, g.error_code) for g in store.gaps} >= {
+        ("copies", "ZoneRedundantAbsent"),
+        ("copies", "BackupStorageRedundancyAbsent"),
+    }
+
+
+def test_a_backup_taken_before_immutability_is_held_apart_from_the_locked_ones() -> None:
+    state = _state()
+    state.resources[SUB]["sql_ltr_backups"] = copy.deepcopy(LTR_BACKUPS)
+    first = state.resources[SUB]["sql_ltr_backups"][0]["properties"]
+    first.update(isBackupImmutable=False, timeBasedImmutability="Disabled")
+    del first["timeBasedImmutabilityMode"]
+    with arm_fake(state) as endpoint:
+        api = AzureApi(AzureSettings(endpoint=endpoint, retry=FAST), ROUTES, CallCounter())
+        _, tasks = list_servers(api, SUB, NOW)
+        results = _run(tasks)
+    vaults = {v.immutability.state: v for r in results for v in r.facts if v.immutability}
+    assert sorted(vaults) == ["disabled", "locked"]
+    billing = next(i.store for r in results for i in r.stores if i.store.name == "billing")
+    held = {s.vaults[0]: s.count for s in billing.recovery_points.sources if s.vaults}
+    assert held == {vaults["locked"].id: 2, vaults["disabled"].id: 1}

@@ -254,3 +254,14 @@ def test_resource_ids_are_read_whatever_the_case_of_their_segments() -> None:
     lowered = f"http://127.0.0.1{lower['id']}/blobservices/default?api-version=2025-06-01"
     assert match(ROUTES, "GET", lowered) is not None
     assert match(ROUTES, "DELETE", lowered.replace("/blobservices/default", "")) is None
+
+
+def test_an_account_whose_sku_is_not_known_leaves_its_copies_unknown() -> None:
+    state = _state()
+    odd = account("nwodd", "Standard_LRS")
+    del odd["sku"]
+    state.resources[SUB]["storage"] = [odd]
+    stores, _, _ = _collect(state)
+    store = stores["nwodd"]
+    assert store.redundancy is None and store.copies == []
+    assert ("copies", "SkuUnknown") in {(g.attribute, g.error_code) for g in store.gaps}

@@ -19,7 +19,7 @@ from scanner.collectors.azure.guard import guard_hook
 from scanner.collectors.http_routes import Route
 from scanner.collectors.readonly import CallCounter, ReadOnlyGuard
 from scanner.errors import CollectionError
-from scanner.model import Gap
+from scanner.model import DataStore, Gap
 from scanner.vocabulary import GapAttribute
 
 #: The token scope of Azure Resource Manager.
@@ -174,6 +174,22 @@ class AzureApi:
             region=location,
             request_id=headers.get("x-ms-request-id"),
         )
+
+
+def answer_lacks(
+    store: DataStore, operation: str, field: str, attribute: GapAttribute, code: str
+) -> Gap:
+    """The gap an answer leaves that lacks a field every such answer carries: what the
+    field decides is unknown, never a default."""
+    return Gap(
+        attribute=attribute,
+        operation=operation,
+        error_code=code,
+        cause="error",
+        message=f"the answer carries no {field}",
+        resource=store.id,
+        region=store.region,
+    )
 
 
 def resource_group(resource_id: str) -> str:

@@ -1,27 +1,46 @@
-"""The Azure collector: one target per subscription, four listings each.
+"""The Azure collector: one target per subscription, five tasks each.
 
 Subscriptions come from ``--subscriptions`` or from the subscriptions the credential can
-list. Each subscription is read with four tasks — Cosmos DB accounts, storage accounts
+list. Each subscription is read with five tasks — Cosmos DB accounts, storage accounts
 (then each account's blob settings), SQL servers (then each server's databases, then
-each database's backups) and Backup vaults — that list subscription-wide; its finish
-step applies the vaults to the stores they protect. A subscription that refuses a
-listing keeps the gap in its account facts: its population is then incomplete, never
-silently empty.
+each database's backups), Backup vaults, and Azure Monitor (where the activity log goes,
+Log Analytics workspaces, alert rules) — that list subscription-wide; every store found
+is followed by a read of its diagnostic settings. The finish step applies the vaults to
+the stores they protect and assembles the audit trail and alert rules. A subscription
+that refuses a listing keeps the gap in its account facts: its population is then
+incomplete, never silently empty.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
-from scanner.collectors.azure import cosmos, sql, storage, subscriptions, vaults
+from scanner.collectors.azure import (
+    alerts,
+    cosmos,
+    diagnostics,
+    sql,
+    storage,
+    subscriptions,
+    vaults,
+)
 from scanner.collectors.azure.api import AzureApi, AzureSettings
 from scanner.collectors.azure.vaults_apply import apply_vaults
 from scanner.collectors.base import Collector, Target, Targets
 from scanner.collectors.http_routes import Route
 from scanner.collectors.readonly import CallCounter, ReadOperation
 from scanner.collectors.tasks import StoreResult, Task, TaskResult
-from scanner.model import AccountFacts, Principal, Vault
+from scanner.model import (
+    AccountFacts,
+    AlertRule,
+    AuditTrail,
+    LogRoute,
+    LogStore,
+    Principal,
+    Vault,
+)
 from scanner.vocabulary import Cloud
 
 ROUTES: tuple[Route, ...] = (
@@ -30,6 +49,8 @@ ROUTES: tuple[Route, ...] = (
     *storage.ROUTES,
     *sql.ROUTES,
     *vaults.ROUTES,
+    *diagnostics.ROUTES,
+    *alerts.ROUTES,
 )
 OPERATIONS: tuple[ReadOperation, ...] = tuple(sorted({r.operation for r in ROUTES}))
 
@@ -52,13 +73,15 @@ class AzureCollector(Collector):
         return Targets(reachable=[Target(s, ()) for s in found])
 
     def tasks(self, target: Target, now: datetime) -> list[Task]:
-        """Cosmos DB, storage accounts, SQL and Backup vaults of one subscription."""
+        """Cosmos DB, storage accounts, SQL (each store then its diagnostic settings),
+        Backup vaults and Azure Monitor of one subscription."""
         subscription = target.account
         return [
-            partial(_cosmos, self.api, subscription, now),
-            partial(_storage, self.api, subscription, now),
-            partial(_sql, self.api, subscription, now),
+            _and_diagnostics(self.api, partial(_cosmos, self.api, subscription, now)),
+            _and_diagnostics(self.api, partial(_storage, self.api, subscription, now)),
+            _and_diagnostics(self.api, partial(_sql, self.api, subscription, now)),
             partial(_vaults, self.api, subscription),
+            partial(_monitor, self.api, subscription),
         ]
 
     def finish(
@@ -72,6 +95,7 @@ class AzureCollector(Collector):
         )
         apply_vaults(items, found)
         kept = [f for r in results for f in r.facts if isinstance(f, Vault)]  # SQL LTR storage
+        monitor = next(f for r in results for f in r.facts if isinstance(f, Monitor))
         regions = {r for i in items for r in (i.store.regions or [])}
         regions |= {v.region for v in [*found.vaults, *kept]}
         return items, AccountFacts(
@@ -79,7 +103,9 @@ class AzureCollector(Collector):
             account=target.account,
             regions=sorted(regions),
             vaults=sorted([*found.vaults, *kept], key=lambda v: v.id),
-            gaps=[g for r in results for g in r.gaps] + found.gaps,
+            audit_trail=_audit_trail(monitor, results),
+            alert_rules=sorted([*monitor.alert_rules, *found.alerts], key=lambda a: a.id),
+            gaps=[g for r in results for g in r.gaps] + found.gaps + found.alert_gaps,
         )
 
     def release(self, target: Target) -> None:
@@ -88,6 +114,51 @@ class AzureCollector(Collector):
     def principals(self) -> list[Principal]:
         """Who collected is not stated by the credential without a further call; none."""
         return []
+
+
+@dataclass
+class Monitor:
+    """A subscription's Azure Monitor reads: where the activity log goes (``None``:
+    unread), the stores of records and the alert rules."""
+
+    activity_routes: list[LogRoute] | None
+    log_stores: list[LogStore] | None
+    alert_rules: list[AlertRule]
+
+
+def _audit_trail(monitor: Monitor, results: list[TaskResult]) -> AuditTrail:
+    """The activity log, then each store's diagnostic settings as read (a store whose
+    read failed carries its own ``audit_trail`` gap)."""
+    stores = [f for r in results for f in r.facts if isinstance(f, diagnostics.StoreDiagnostics)]
+    stores.sort(key=lambda d: d.config.service)
+    routes = None
+    if monitor.activity_routes is not None:
+        routes = [*monitor.activity_routes, *(route for d in stores for route in d.routes)]
+    return AuditTrail(
+        configs=[diagnostics.activity_log_config(), *(d.config for d in stores)],
+        log_stores=monitor.log_stores,
+        routes=routes,
+    )
+
+
+def _and_diagnostics(api: AzureApi, task: Task) -> Task:
+    """``task``, with a read of the diagnostic settings of every store it (or any of its
+    follow-ups) finds."""
+
+    def run() -> TaskResult:
+        result = task()
+        result.followups = [_and_diagnostics(api, f) for f in result.followups] + [
+            partial(diagnostics.read_store_settings, api, item) for item in result.stores
+        ]
+        return result
+
+    return run
+
+
+def _monitor(api: AzureApi, subscription: str) -> TaskResult:
+    routes, stores, gaps = diagnostics.read_subscription_trail(api, subscription)
+    rules, alert_gaps = alerts.read_alert_rules(api, subscription)
+    return TaskResult(facts=[Monitor(routes, stores, rules)], gaps=gaps + alert_gaps)
 
 
 def _cosmos(api: AzureApi, subscription: str, now: datetime) -> TaskResult:

@@ -24,8 +24,8 @@ from datetime import datetime
 from typing import Any
 
 from scanner.collectors.answers import Listing, gap_for
-from scanner.collectors.azure.api import AzureApi
-from scanner.collectors.azure.regions import paired_region, region_name
+from scanner.collectors.azure.api import AzureApi, answer_lacks
+from scanner.collectors.azure.regions import paired_copy, paired_region, region_name
 from scanner.collectors.http_routes import Route, route
 from scanner.collectors.readonly import declare
 from scanner.collectors.tasks import StoreResult
@@ -117,10 +117,16 @@ def account_store(account: dict[str, Any], subscription: str) -> DataStore:
     )
     store.encryption = _encryption(props, region)
     if not props.get("backupPolicy"):  # every account has one: its absence is unknown
-        store.gaps.append(_policy_absent(store))
+        store.gaps.append(
+            answer_lacks(
+                store, LISTING, "properties.backupPolicy", "protections", "BackupPolicyAbsent"
+            )
+        )
         return store
     store.protections.append(_backup_policy(props["backupPolicy"], region))
-    store.copies += _geo_backup_copy(store, props.get("backupPolicy") or {})
+    copies, gaps = _geo_backup_copy(store, props["backupPolicy"], props)
+    store.copies += copies
+    store.gaps += gaps
     if _mode(store) == "Periodic":
         store.gaps.append(_periodic_points_unobservable(store))
     return store
@@ -195,46 +201,57 @@ def _backup_policy(policy: dict[str, Any], region: str) -> Protection:
     )
 
 
-def _geo_backup_copy(store: DataStore, policy: dict[str, Any]) -> list[Copy]:
+def _geo_backup_copy(
+    store: DataStore, policy: dict[str, Any], props: dict[str, Any]
+) -> tuple[list[Copy], list[Gap]]:
     """Periodic backups in Geo-redundant storage: a configured copy in the paired region
-    of the account's write region (unresolved where the region has no known pair)."""
+    of the account's write region, where the backups are taken (unresolved where the
+    region has no known pair); an answer without the storage redundancy leaves the
+    copies unknown."""
     periodic = policy.get("periodicModeProperties") or {}
-    if policy.get("type") != "Periodic" or periodic.get("backupStorageRedundancy") != "Geo":
-        return []
-    paired = paired_region(store.region)
-    return [
-        Copy(
-            kind="geo_secondary",
-            target=f"{store.id}/periodicBackups (paired region)",
-            region=paired,
-            account=store.account,
-            resolved=paired is not None,
-            state="configured",
-            source="Cosmos DB periodic backup (Geo-redundant storage)",
-            evidence=[
-                Evidence(
-                    operation=LISTING,
-                    region=store.region,
-                    fields={
-                        "periodicModeProperties.backupStorageRedundancy": "Geo",
-                        "paired region (Azure's table of region pairs)": paired,
-                    },
-                )
-            ],
-        )
-    ]
-
-
-def _policy_absent(store: DataStore) -> Gap:
-    return Gap(
-        attribute="protections",
+    if policy.get("type") != "Periodic":
+        return [], []
+    redundancy = periodic.get("backupStorageRedundancy")
+    if redundancy is None:
+        return [], [
+            answer_lacks(
+                store,
+                LISTING,
+                "periodicModeProperties.backupStorageRedundancy",
+                "copies",
+                "BackupStorageRedundancyAbsent",
+            )
+        ]
+    if redundancy != "Geo":
+        return [], []
+    writes = write_region(props) or store.region
+    evidence = Evidence(
         operation=LISTING,
-        error_code="BackupPolicyAbsent",
-        cause="error",
-        message="the account's answer carries no properties.backupPolicy",
-        resource=store.id,
-        region=store.region,
+        region=writes,
+        fields={
+            "periodicModeProperties.backupStorageRedundancy": "Geo",
+            "write region (properties.writeLocations / failoverPriority 0)": writes,
+            "paired region (Azure's table of region pairs)": paired_region(writes),
+        },
     )
+    copy = paired_copy(
+        f"{store.id}/periodicBackups (paired region)",
+        writes,
+        store.account,
+        "Cosmos DB periodic backup (Geo-redundant storage)",
+        [evidence],
+    )
+    return [copy], []
+
+
+def write_region(props: dict[str, Any]) -> str | None:
+    """The account's (first) write region: ``writeLocations``, else the location whose
+    ``failoverPriority`` is 0."""
+    writes = props.get("writeLocations") or [
+        loc for loc in props.get("locations") or [] if loc.get("failoverPriority") == 0
+    ]
+    name = next((w.get("locationName") for w in writes if w.get("locationName")), None)
+    return region_name(str(name)) if name else None
 
 
 def _periodic_points_unobservable(store: DataStore) -> Gap:

@@ -9,6 +9,8 @@ not in the table, have none here: their secondary stays unresolved, never guesse
 
 from __future__ import annotations
 
+from scanner.model import Copy, Evidence
+
 _PAIRS = (
     ("eastus", "westus"),
     ("eastus2", "centralus"),
@@ -51,3 +53,22 @@ def region_name(location: object) -> str:
 def paired_region(region: str) -> str | None:
     """The region's documented pair, or None when it has none (or is not listed)."""
     return PAIRED.get(region_name(region))
+
+
+def paired_copy(
+    target: str, home: str, account: str, source: str, evidence: list[Evidence]
+) -> Copy:
+    """A copy geo-redundant storage keeps in the pair of ``home``: configured, since the
+    setting is what is read and nothing in the paired region is seen; unresolved where
+    ``home`` has no known pair."""
+    paired = paired_region(home)
+    return Copy(
+        kind="geo_secondary",
+        target=target,
+        region=paired,
+        account=account,
+        resolved=paired is not None,
+        state="configured",
+        source=source,
+        evidence=evidence,
+    )

@@ -18,12 +18,13 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from scanner.collectors.azure.api import AzureApi, resource_group
-from scanner.collectors.azure.regions import paired_region, region_name
+from scanner.collectors.azure.api import AzureApi, answer_lacks, resource_group
+from scanner.collectors.azure.regions import paired_copy, paired_region, region_name
 from scanner.collectors.http_routes import Route, route
 from scanner.collectors.readonly import declare
 from scanner.collectors.tasks import StoreResult, Task, TaskResult
 from scanner.model import Copy, DataStore, Evidence, Gap
+from scanner.vocabulary import Redundancy
 
 OPERATIONS = declare(
     "sql",
@@ -68,6 +69,8 @@ ROUTES: tuple[Route, ...] = (
 )
 KIND = "azure.sql.database"
 LIST_DATABASES = "sql:ListDatabases"
+_ZONED: dict[object, Redundancy] = {True: "zone", False: "local"}
+_BACKUP_REDUNDANCY = ("currentBackupStorageRedundancy", "BackupStorageRedundancyAbsent")
 #: System databases: part of the server, not a store of the organisation's data.
 SYSTEM_DATABASES = frozenset({"master"})
 
@@ -125,7 +128,7 @@ def database_store(database: dict[str, Any], subscription: str) -> DataStore:
         account=subscription,
         region=region,
         regions=[region],
-        redundancy="zone" if props.get("zoneRedundant") else "local",
+        redundancy=_ZONED.get(props.get("zoneRedundant")),
         kind=KIND,
         name=str(database["name"]),
         created_at=props.get("creationDate"),
@@ -135,6 +138,7 @@ def database_store(database: dict[str, Any], subscription: str) -> DataStore:
             "secondary_type": props.get("secondaryType"),
             "backup_storage_redundancy": props.get("currentBackupStorageRedundancy"),
             "earliest_restore_date": props.get("earliestRestoreDate"),
+            "encryption_protector": props.get("encryptionProtector"),
         },
     )
     store.evidence.append(
@@ -151,6 +155,11 @@ def database_store(database: dict[str, Any], subscription: str) -> DataStore:
             },
         )
     )
+    for field, code in (("zoneRedundant", "ZoneRedundantAbsent"), _BACKUP_REDUNDANCY):
+        if props.get(field) is None:
+            store.gaps.append(
+                answer_lacks(store, LIST_DATABASES, f"properties.{field}", "copies", code)
+            )
     store.copies += _geo_backups(store, props)
     return store
 
@@ -162,25 +171,20 @@ def _geo_backups(store: DataStore, props: dict[str, Any]) -> list[Copy]:
     current = props.get("currentBackupStorageRedundancy")
     if current not in ("Geo", "GeoZone"):
         return []
-    paired = paired_region(store.region)
+    evidence = Evidence(
+        operation=LIST_DATABASES,
+        region=store.region,
+        fields={
+            "properties.currentBackupStorageRedundancy": current,
+            "paired region (Azure's table of region pairs)": paired_region(store.region),
+        },
+    )
     return [
-        Copy(
-            kind="geo_secondary",
-            target=f"{store.id}/backups (paired region)",
-            region=paired,
-            account=store.account,
-            resolved=paired is not None,
-            state="configured",
-            source=f"SQL Database backup storage ({current})",
-            evidence=[
-                Evidence(
-                    operation=LIST_DATABASES,
-                    region=store.region,
-                    fields={
-                        "properties.currentBackupStorageRedundancy": current,
-                        "paired region (Azure's table of region pairs)": paired,
-                    },
-                )
-            ],
+        paired_copy(
+            f"{store.id}/backups (paired region)",
+            store.region,
+            store.account,
+            f"SQL Database backup storage ({current})",
+            [evidence],
         )
     ]

@@ -96,8 +96,7 @@ def _read_long_term(
         return []
     vault = ltr_vault(item, policy)
     protection.vault = vault.id
-    add_ltr_backups(api, client, server, item, vault)
-    return [vault]
+    return [vault, *add_ltr_backups(api, client, server, item, vault)]
 
 
 def _short_term(policy: dict[str, Any], region: str) -> Protection:

@@ -1,6 +1,8 @@
 """How an Azure SQL database is encrypted at rest: transparent data encryption on the
 database (``transparentDataEncryption/current``) with the server's protector
-(``encryptionProtector/current``: a service-managed key, or a Key Vault key)."""
+(``encryptionProtector/current``: a service-managed key, or a Key Vault key) — unless
+the database names a key of its own (``properties.encryptionProtector``: database-level
+customer-managed keys), which then encrypts it whatever the server's protector is."""
 
 from __future__ import annotations
 
@@ -39,7 +41,10 @@ def read_encryption(
         store.gaps += gap_for(gap, "encryption", resource=store.id) if gap else []
         return
     state = (tde.get("properties") or {}).get("state")
+    own = store.attributes.get("encryption_protector")
     found, unread = protector
+    if own:  # the database's own Key Vault key
+        found, unread = {"properties": {"serverKeyType": "AzureKeyVault", "uri": own}}, None
     props = (found or {}).get("properties") or {}
     kind = props.get("serverKeyType")
     evidence = [
@@ -49,7 +54,15 @@ def read_encryption(
             fields={"properties.state": state},
         )
     ]
-    if found is not None:
+    if own:
+        evidence.append(
+            Evidence(
+                operation="sql:ListDatabases",
+                region=store.region,
+                fields={"properties.encryptionProtector": str(own)},
+            )
+        )
+    elif found is not None:
         evidence.append(
             Evidence(
                 operation="sql:GetEncryptionProtector",

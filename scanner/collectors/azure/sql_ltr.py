@@ -1,7 +1,9 @@
 """An Azure SQL database's long-term retention backups — listed by location, server and
 database (``longTermRetentionBackups``) — as recovery points held in the service's LTR
 storage, recorded as a vault: immutable when the policy's time-based immutability is
-on and locked, with the database's key."""
+on and locked, with the database's key. A backup whose own immutability differs (taken
+before immutability was turned on, or whose lock differs) is held in a vault of its own
+state, so no point is judged by the policy of today alone."""
 
 from __future__ import annotations
 
@@ -47,9 +49,11 @@ def ltr_vault(item: StoreResult, policy: dict[str, Any]) -> Vault:
 
 def add_ltr_backups(
     api: AzureApi, client: Any, server: str, item: StoreResult, vault: Vault
-) -> None:
-    """The LTR backups that exist, as points in ``vault``; an unreadable listing leaves
-    the database's recovery points unknown."""
+) -> list[Vault]:
+    """The LTR backups that exist, as points in ``vault`` — or, for backups whose own
+    immutability (``isBackupImmutable``, ``timeBasedImmutabilityMode``) differs from the
+    policy's, in a vault of that immutability, returned. An unreadable listing leaves the
+    database's recovery points unknown."""
     store = item.store
     listing = api.pages(
         "sql",
@@ -62,27 +66,59 @@ def add_ltr_backups(
     )
     if listing.gap is not None:
         store.gaps += gap_for(listing.gap, "recovery_points", resource=store.id)
-        return
-    made = sorted(
-        api_time(b["properties"]["backupTime"])
-        for b in listing.items
-        if (b.get("properties") or {}).get("backupTime")
-    )
-    evidence = Evidence(
-        operation="sql:ListLongTermRetentionBackups",
-        region=store.region,
-        fields={"long-term retention backups": len(made)},
-    )
+        return []
+    made = [b for b in listing.items if (b.get("properties") or {}).get("backupTime")]
     if not made:
-        item.note_listing(evidence)
-        return
+        item.note_listing(_listed(store.region, 0))
+        return []
+    policy_state = vault.immutability.state if vault.immutability else "disabled"
+    by_state: dict[str, list[Any]] = {}
+    for backup in made:
+        state = backup_immutability(backup["properties"]) or policy_state
+        by_state.setdefault(state, []).append(api_time(backup["properties"]["backupTime"]))
+    held = {state: _vault_in_state(vault, state) for state in by_state}
     encrypted = store.encryption.enabled if store.encryption else None
-    item.add_points(
-        "native_backup",
-        SOURCE,
-        made,
-        evidence,
-        encrypted,
-        vaults=[vault.id],
-        key_type=vault.key_type,
+    for state, times in sorted(by_state.items()):
+        item.add_points(
+            "native_backup",
+            SOURCE,
+            sorted(times),
+            _listed(store.region, len(times), state),
+            encrypted,
+            vaults=[held[state].id],
+            key_type=vault.key_type,
+        )
+    return [v for v in held.values() if v.id != vault.id]
+
+
+def backup_immutability(props: dict[str, Any]) -> str | None:
+    """One backup's own immutability: locked or unlocked while it is immutable, disabled
+    when it is not; ``None`` when the answer does not say."""
+    immutable = props.get("isBackupImmutable")
+    if immutable is None:
+        return None
+    if not immutable:
+        return "disabled"
+    return "locked" if props.get("timeBasedImmutabilityMode") == "Locked" else "unlocked"
+
+
+def _vault_in_state(vault: Vault, state: str) -> Vault:
+    if vault.immutability is not None and vault.immutability.state == state:
+        return vault
+    return vault.model_copy(
+        update={
+            "id": f"{vault.id}#{state}",
+            "name": f"{vault.name} ({state} immutability)",
+            "immutability": Immutability.model_validate({"state": state}),
+            "evidence": [_listed(vault.region, None, state)],
+        }
     )
+
+
+def _listed(region: str, count: int | None, state: str | None = None) -> Evidence:
+    fields: dict[str, Any] = {}
+    if count is not None:
+        fields["long-term retention backups"] = count
+    if state is not None:
+        fields["isBackupImmutable / timeBasedImmutabilityMode (per backup)"] = state
+    return Evidence(operation="sql:ListLongTermRetentionBackups", region=region, fields=fields)

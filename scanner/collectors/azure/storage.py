@@ -18,7 +18,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from scanner.collectors.azure.api import AzureApi, resource_group
+from scanner.collectors.azure.api import AzureApi, answer_lacks, resource_group
 from scanner.collectors.azure.regions import region_name
 from scanner.collectors.http_routes import Route, route
 from scanner.collectors.readonly import declare
@@ -104,6 +104,8 @@ def account_store(account: dict[str, Any], subscription: str) -> DataStore:
         )
     )
     store.encryption = _encryption(props, region)
+    if redundancy is None:  # no SKU, or one whose redundancy is not known here
+        store.gaps.append(answer_lacks(store, LISTING, "known sku.name", "copies", "SkuUnknown"))
     store.copies += _secondary(store, props, sku)
     store.protections.append(_immutability(props, region))
     return store

@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+from scanner.collectors.azure.alerts import vault_alerts
 from scanner.collectors.azure.api import AzureApi, resource_group
 from scanner.collectors.azure.regions import region_name
 from scanner.collectors.http_routes import Route, route
 from scanner.collectors.readonly import declare
 from scanner.collectors.times import api_time
-from scanner.model import Evidence, Gap, Immutability, SoftDelete, Vault
+from scanner.model import AlertRule, Evidence, Gap, Immutability, SoftDelete, Vault
 
 OPERATIONS = declare(
     "dataprotection",
@@ -68,6 +69,9 @@ class BackupVaults:
     gaps: list[Gap] = field(default_factory=list)
     #: recovery-point listings that failed, by backup instance id (lower case)
     instance_gaps: dict[str, Gap] = field(default_factory=dict)
+    #: the vaults' own job-failure alerts, and the gap when the vaults were not listed
+    alerts: list[AlertRule] = field(default_factory=list)
+    alert_gaps: list[Gap] = field(default_factory=list)
 
 
 def read_vaults(api: AzureApi, subscription: str) -> BackupVaults:
@@ -85,9 +89,11 @@ def read_vaults(api: AzureApi, subscription: str) -> BackupVaults:
     )
     if listing.gap is not None:
         found.gaps.append(listing.gap)
+        found.alert_gaps.append(listing.gap.model_copy(update={"attribute": "alerting"}))
         return found
     for answer in listing.items:
         found.vaults.append(vault(answer, subscription))
+        found.alerts.extend(a for a in [vault_alerts(answer)] if a is not None)
         _read_vault(api, client, answer, found)
     return found
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from scanner.collectors.answers import gap_for
 from scanner.collectors.azure.periods import period, period_days
-from scanner.collectors.azure.regions import paired_region
+from scanner.collectors.azure.regions import paired_copy
 from scanner.collectors.azure.vaults import PROTECTED_KINDS, SOURCE, BackupVaults
 from scanner.collectors.tasks import StoreResult
 from scanner.collectors.times import api_time
@@ -190,15 +190,11 @@ def _vault_copies(vault: Vault, evidence: Evidence) -> list[Copy]:
     )
     if vault.redundancy not in ("geo", "geo_zone"):
         return [held]
-    paired = paired_region(vault.region)
-    secondary = Copy(
-        kind="geo_secondary",
-        target=f"{vault.id} (secondary)",
-        region=paired,
-        account=vault.account,
-        resolved=paired is not None,
-        state="configured",
-        source=f"{SOURCE} geo-redundant vault storage",
-        evidence=vault.evidence,
+    secondary = paired_copy(
+        f"{vault.id} (secondary)",
+        vault.region,
+        vault.account,
+        f"{SOURCE} geo-redundant vault storage",
+        vault.evidence,
     )
     return [held, secondary]

@@ -1,5 +1,6 @@
 """The ``azure:`` section of an emulated estate (``samples/estate.yaml``): subscriptions
-with Cosmos DB accounts, storage accounts, SQL servers and databases, and Backup vaults.
+with Cosmos DB accounts, storage accounts, SQL servers and databases, Backup vaults and
+Azure Monitor (a workspace, diagnostic settings, a backup alert).
 
 Times are ages relative to "now" (``10h``, ``400d``); a series of recovery points is
 ``{every, newest, count}``. Seeding into the fake is :mod:`scanner.emulator.azure.seed`.
@@ -29,6 +30,7 @@ class CosmosSpec(_Spec):
     retention_hours: int = Field(8, ge=8, le=720)
     redundancy: Literal["Geo", "Zone", "Local"] = "Geo"
     cmk: bool = False
+    audit_logs: bool = Field(False, description="A diagnostic setting sending its logs")
     tags: dict[str, str] = Field(default_factory=dict)
     created: str = "400d"
 
@@ -46,6 +48,7 @@ class StorageSpec(_Spec):
     immutability_days: int | None = None
     immutability_locked: bool = False
     cmk: bool = False
+    audit_logs: bool = Field(False, description="A diagnostic setting sending its logs")
     tags: dict[str, str] = Field(default_factory=dict)
     created: str = "400d"
 
@@ -61,6 +64,7 @@ class DatabaseSpec(_Spec):
     ltr_locked: bool = False
     backup_redundancy: Literal["Geo", "GeoZone", "Zone", "Local"] = "Geo"
     replica_location: str | None = Field(None, description="A geo-replica's display name")
+    audit_logs: bool = Field(False, description="A diagnostic setting sending its logs")
     tags: dict[str, str] = Field(default_factory=dict)
     created: str = "400d"
 
@@ -89,7 +93,17 @@ class VaultSpec(_Spec):
     immutability: Literal["Locked", "Unlocked", "Disabled"] = "Disabled"
     soft_delete_days: int = 14
     keep: str = Field("P30D", description="How long the policy keeps a backup (ISO 8601)")
+    job_failure_alerts: Literal["Enabled", "Disabled"] | None = "Enabled"
     protects: list[ProtectedSpec] = Field(default_factory=list)
+
+
+class MonitorSpec(_Spec):
+    """Azure Monitor: a Log Analytics workspace that stores' diagnostic settings send to,
+    the activity log exported there, and a metric alert on Backup vault health."""
+
+    workspace_days: int | None = Field(None, ge=4, le=4383)
+    activity_log_export: bool = False
+    backup_alert: Literal["none", "disabled", "no_receivers", "email"] = "none"
 
 
 class SubscriptionSpec(_Spec):
@@ -100,6 +114,7 @@ class SubscriptionSpec(_Spec):
     storage: list[StorageSpec] = Field(default_factory=list)
     sql: list[ServerSpec] = Field(default_factory=list)
     vaults: list[VaultSpec] = Field(default_factory=list)
+    monitor: MonitorSpec = Field(default_factory=MonitorSpec)
 
 
 class AzureEstate(_Spec):

@@ -16,6 +16,7 @@ from scanner.emulator.azure.estate import (
     SubscriptionSpec,
     VaultSpec,
 )
+from scanner.emulator.azure.seed_monitor import seed_monitor
 from scanner.emulator.azure.server import ArmState
 
 #: Answers per page (ARM pages vary by provider; tens to a thousand).
@@ -50,6 +51,7 @@ def _resources(spec: SubscriptionSpec, now: datetime) -> dict[str, list[dict[str
         _sql(found, spec.id, server, now)
     for vault in spec.vaults:
         _vault(found, spec.id, vault, now)
+    seed_monitor(found, spec)
     return found
 
 
@@ -223,6 +225,7 @@ def _database(
                 "status": "Online",
                 "creationDate": at(now, spec.created),
                 "earliestRestoreDate": at(now, f"{spec.pitr_days}d"),
+                "zoneRedundant": False,
                 "currentBackupStorageRedundancy": spec.backup_redundancy,
                 "requestedBackupStorageRedundancy": spec.backup_redundancy,
             },
@@ -293,6 +296,7 @@ def _ltr_backups(
                 "backupTime": iso(when),
                 "backupStorageRedundancy": spec.backup_redundancy,
                 "isBackupImmutable": spec.ltr_locked,
+                **({"timeBasedImmutabilityMode": "Locked"} if spec.ltr_locked else {}),
             },
         }
         for n, when in enumerate(times(weekly, now))
@@ -310,6 +314,7 @@ def _vault(found: dict[str, Any], sub: str, spec: VaultSpec, now: datetime) -> N
             "properties": {
                 "provisioningState": "Succeeded",
                 "storageSettings": [{"datastoreType": "VaultStore", "type": spec.redundancy}],
+                **_monitoring(spec),
                 "securitySettings": {
                     "immutabilitySettings": {"state": spec.immutability},
                     "softDeleteSettings": {
@@ -324,6 +329,13 @@ def _vault(found: dict[str, Any], sub: str, spec: VaultSpec, now: datetime) -> N
     found.setdefault("backup_policies", []).append(_policy(policy_id, spec.keep))
     for protected in spec.protects:
         _protect(found, sub, vault_id, policy_id, protected.account, times(protected.points, now))
+
+
+def _monitoring(spec: VaultSpec) -> dict[str, Any]:
+    if spec.job_failure_alerts is None:
+        return {}
+    alerts = {"alertsForAllJobFailures": spec.job_failure_alerts}
+    return {"monitoringSettings": {"azureMonitorAlertSettings": alerts}}
 
 
 def _policy(policy_id: str, keep: str) -> dict[str, Any]:

@@ -177,7 +177,7 @@ def _bad_version(found: ArmRoute, version: str) -> Answer:
 @contextmanager
 def arm_fake(state: ArmState) -> Iterator[str]:
     """Serve ``state`` on 127.0.0.1 (a free port) for the block; yields the endpoint."""
-    from scanner.emulator.azure import providers  # noqa: F401  (registers the routes)
+    from scanner.emulator.azure import monitor, providers  # noqa: F401  (registers routes)
 
     with serving(_Handler, state) as endpoint:
         yield endpoint
