@@ -3,6 +3,7 @@ server, and applied to the storage account they protect."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pytest
@@ -239,3 +240,44 @@ def test_retentions_in_years_and_weekly_runs_on_two_days_are_read_on_the_calenda
     apply_vaults(items, found)
     [backup] = [p for p in finish_store(items[0]).protections if p.origin == "backup_service"]
     assert backup.retention_days == 3652 and backup.frequency_hours == 96
+
+
+def _service_protections(rules: list[dict[str, Any]]) -> list[tuple[str, str, Any, Any]]:
+    state = _state()
+    state.resources[SUB]["backup_policies"] = [policy("blob-daily", rules)]
+    items = _stores()
+    apply_vaults(items, _read(state))
+    return sorted(
+        (p.role, p.name, p.frequency_hours, p.retention_days)
+        for p in finish_store(items[0]).protections
+        if p.origin == "backup_service"
+    )
+
+
+def test_a_weekly_tag_is_a_tier_of_its_own_not_a_longer_life_for_daily_backups() -> None:
+    daily = copy.deepcopy(DAILY["properties"]["policyRules"][0])
+    daily["trigger"]["taggingCriteria"] = [
+        {"isDefault": True, "taggingPriority": 99, "tagInfo": {"tagName": "Default"}},
+        {
+            "isDefault": False,
+            "taggingPriority": 20,
+            "tagInfo": {"tagName": "Weekly"},
+            "criteria": [
+                {"objectType": "ScheduleBasedBackupCriteria", "absoluteCriteria": ["FirstOfWeek"]}
+            ],
+        },
+    ]
+    weekly = retention("VaultStore", "P12W") | {"name": "Weekly", "isDefault": False}
+    assert _service_protections([daily, retention("VaultStore", "P30D"), weekly]) == [
+        ("backup", "blob-daily/BackupDaily", 24.0, 30),
+        ("backup", "blob-daily/BackupDaily/Weekly", 168.0, 84),
+    ]
+
+
+def test_a_policy_with_operational_and_vaulted_tiers_keeps_both() -> None:
+    daily = DAILY["properties"]["policyRules"][0]
+    operational = retention("OperationalStore", "P14D") | {"name": "Operational"}
+    assert _service_protections([daily, retention("VaultStore", "P30D"), operational]) == [
+        ("backup", "blob-daily/BackupDaily", 24.0, 30),
+        ("continuous", "blob-daily/operational", None, 14),
+    ]

@@ -5,19 +5,15 @@ leaves unknown is unknown for the kinds Backup vaults protect, and only for them
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any
 
 from scanner.collectors.answers import gap_for
-from scanner.collectors.azure.periods import period, period_days
 from scanner.collectors.azure.regions import paired_copy
+from scanner.collectors.azure.vault_tiers import Tier, tiers
 from scanner.collectors.azure.vaults import PROTECTED_KINDS, SOURCE, BackupVaults
 from scanner.collectors.tasks import StoreResult
-from scanner.collectors.times import api_time
 from scanner.model import Copy, Evidence, Protection, Vault
 from scanner.vocabulary import ProtectionRole
-
-_EPOCH = datetime(2000, 1, 3, tzinfo=timezone.utc)  # a Monday
 
 
 def apply_vaults(items: list[StoreResult], found: BackupVaults) -> None:
@@ -64,15 +60,11 @@ def _policy_id(instance: dict[str, Any]) -> str:
 def protections(
     instance: dict[str, Any], policy: dict[str, Any] | None, vault: Vault | None
 ) -> list[Protection]:
-    """One protection per backup rule of the instance's policy (discrete backups to the
-    vault), or one continuous protection for a policy that only keeps an operational
-    store (blob operational backup); a policy that could not be found leaves its
-    schedule and retention unknown."""
+    """One protection per tier of the instance's policy (each backup rule's default and
+    tagged backups, kept as their retention rules say; an operational tier as continuous
+    protection); a policy that could not be found leaves schedule and retention unknown."""
     props = instance.get("properties") or {}
     status = (props.get("protectionStatus") or {}).get("status")
-    rules = ((policy or {}).get("properties") or {}).get("policyRules", [])
-    kept = _retention_days(rules)
-    schedules = [r for r in rules if r.get("objectType") == "AzureBackupRule"]
     lock = vault.immutability.state if vault and vault.immutability else None
     evidence = Evidence(
         operation="dataprotection:ListBackupInstances",
@@ -84,69 +76,27 @@ def protections(
         },
     )
 
-    def one(role: ProtectionRole, name: str, hours: float | None, store: str) -> Protection:
+    def one(role: ProtectionRole, name: str, tier: Tier | None) -> Protection:
         return Protection(
             role=role,
             origin="backup_service",
             source=SOURCE,
             name=name,
             enabled=status == "ProtectionConfigured",
-            frequency_hours=hours,
-            retention_days=kept.get(store),
+            frequency_hours=tier.hours if tier else None,
+            retention_days=tier.kept_days if tier else None,
             immutable=None if lock is None else lock == "locked",
             vault=vault.id if vault else None,
-            details={"policy": _policy_id(instance), "data_store": store},
+            details={"policy": _policy_id(instance), "data_store": tier.data_store if tier else ""},
             evidence=[evidence],
         )
 
     if policy is None:
-        return [one("backup", str(props.get("friendlyName") or instance.get("name")), None, "")]
-    if not schedules:
-        return [one("continuous", f"{policy.get('name')} (operational)", None, "OperationalStore")]
+        return [one("backup", str(props.get("friendlyName") or instance.get("name")), None)]
     return [
-        one("backup", f"{policy.get('name')}/{r.get('name')}", _interval_hours(r), _store_of(r))
-        for r in schedules
+        one("continuous" if t.continuous else "backup", f"{policy.get('name')}/{t.name}", t)
+        for t in tiers(policy)
     ]
-
-
-def _store_of(rule: dict[str, Any]) -> str:
-    return str((rule.get("dataStore") or {}).get("dataStoreType", ""))
-
-
-def _interval_hours(rule: dict[str, Any]) -> float | None:
-    """The longest time between two runs: ``R/2026-01-01T02:00:00+00:00/P1D`` → 24.0;
-    several intervals of one period (weekly on Monday and Thursday) → the widest gap
-    between their starts within the period."""
-    schedule = ((rule.get("trigger") or {}).get("schedule") or {}).get("repeatingTimeIntervals", [])
-    parts = [str(interval).split("/") for interval in schedule]
-    spans = {period(p[-1]) for p in parts}
-    if len(spans) != 1 or None in spans:
-        known = [s.total_seconds() / 3600 for s in spans if s]
-        return max(known) if known else None
-    span = spans.pop()
-    assert span is not None
-    if len(parts) == 1:
-        return span.total_seconds() / 3600
-    offsets = sorted((api_time(p[1]) - _EPOCH) % span for p in parts)
-    gaps = [
-        (b - a) % span or span for a, b in zip(offsets, [*offsets[1:], offsets[0]], strict=True)
-    ]
-    return max(gaps).total_seconds() / 3600
-
-
-def _retention_days(rules: list[dict[str, Any]]) -> dict[str, float]:
-    """The longest ``deleteAfter`` per data store over the retention rules."""
-    kept: dict[str, float] = {}
-    for rule in rules:
-        if rule.get("objectType") != "AzureRetentionRule":
-            continue
-        for life in rule.get("lifecycles", []):
-            store = str((life.get("sourceDataStore") or {}).get("dataStoreType", ""))
-            duration = (life.get("deleteAfter") or {}).get("duration")
-            days = period_days(duration)
-            if days:
-                kept[store] = max(kept.get(store, 0.0), days)
-    return kept
 
 
 def _add_points(
