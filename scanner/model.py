@@ -173,7 +173,9 @@ class RecoveryPoints(_Record):
 
 
 class Copy(_Record):
-    """Another copy of the data and where it lives; ``region`` is None when unresolved."""
+    """Another copy of the data and where it lives; ``region`` is None when unresolved.
+    ``observable`` is false for a configured copy that no API shows, wherever one scans
+    (the paired-region secondary of a provider's geo-redundant backup storage)."""
 
     kind: CopyKind
     target: str
@@ -181,6 +183,7 @@ class Copy(_Record):
     account: str | None = None
     resolved: bool
     state: CopyState
+    observable: bool = True
     source: str
     evidence: list[Evidence] = Field(default_factory=list)
 

@@ -220,8 +220,8 @@ def _vault_words(store: DataStore, holding: list[dict[str, Any]]) -> dict[str, l
 
 def _notes(store: DataStore, scanned: set[tuple[str, str]]) -> dict[str, Any]:
     """Words for messages: configured copies never observed — all, those in another
-    region or account, and those whose destination this scan did not read (``scanned``:
-    (account, region) pairs listed), which no scan of these accounts could observe — and
+    region or account, and those this scan could not observe: their destination was not
+    read (``scanned``: (account, region) pairs listed), or no API shows them at all — and
     a lock on the primary data."""
     observed = {(c.region, c.account) for c in store.copies if c.state == "observed"}
     unobserved = [
@@ -230,10 +230,12 @@ def _notes(store: DataStore, scanned: set[tuple[str, str]]) -> dict[str, Any]:
 
     def text(copy: Copy) -> str:
         account = f", account {copy.account}" if copy.account not in (None, store.account) else ""
-        return f"{copy.target} ({copy.region or 'region unknown'}{account})"
+        why = "" if copy.observable else "; shown by no API"
+        return f"{copy.target} ({copy.region or 'region unknown'}{account}{why})"
 
     def unread(copy: Copy) -> bool:
-        return (copy.account or store.account, copy.region or "") not in scanned
+        scanned_there = (copy.account or store.account, copy.region or "") in scanned
+        return not copy.observable or not scanned_there
 
     other_region = [c for c in unobserved if c.region not in (store.regions or [])]
     other_account = [c for c in unobserved if c.account not in (None, store.account)]

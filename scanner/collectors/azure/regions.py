@@ -59,8 +59,8 @@ def paired_copy(
     target: str, home: str, account: str, source: str, evidence: list[Evidence]
 ) -> Copy:
     """A copy geo-redundant storage keeps in the pair of ``home``: configured, since the
-    setting is what is read and nothing in the paired region is seen; unresolved where
-    ``home`` has no known pair."""
+    setting is what is read, and not observable — no API shows the replicated copy, so
+    no scan of the paired region could; unresolved where ``home`` has no known pair."""
     paired = paired_region(home)
     return Copy(
         kind="geo_secondary",
@@ -69,6 +69,7 @@ def paired_copy(
         account=account,
         resolved=paired is not None,
         state="configured",
+        observable=False,
         source=source,
         evidence=evidence,
     )
