@@ -101,20 +101,7 @@ def account_store(account: dict[str, Any], subscription: str) -> DataStore:
             "instance_id": props.get("instanceId"),
         },
     )
-    store.evidence.append(
-        Evidence(
-            operation=LISTING,
-            region=region,
-            fields={
-                "location": account.get("location"),
-                "properties.locations[].locationName": ", ".join(regions),
-                "properties.enableMultipleWriteLocations": props.get(
-                    "enableMultipleWriteLocations"
-                ),
-                "tags": ", ".join(sorted(account.get("tags") or {})),
-            },
-        )
-    )
+    store.evidence.append(_listed(account, regions, region))
     store.encryption = _encryption(props, region)
     if not props.get("backupPolicy"):  # every account has one: its absence is unknown
         store.gaps.append(
@@ -130,6 +117,20 @@ def account_store(account: dict[str, Any], subscription: str) -> DataStore:
     if _mode(store) == "Periodic":
         store.gaps.append(_periodic_points_unobservable(store))
     return store
+
+
+def _listed(account: dict[str, Any], regions: list[str], region: str) -> Evidence:
+    props = account.get("properties") or {}
+    return Evidence(
+        operation=LISTING,
+        region=region,
+        fields={
+            "location": account.get("location"),
+            "properties.locations[].locationName": ", ".join(regions),
+            "properties.enableMultipleWriteLocations": props.get("enableMultipleWriteLocations"),
+            "tags": ", ".join(sorted(account.get("tags") or {})),
+        },
+    )
 
 
 def _mode(store: DataStore) -> object:
@@ -149,28 +150,37 @@ def _encryption(props: dict[str, Any], region: str) -> Encryption:
 
 
 def _backup_policy(policy: dict[str, Any], region: str) -> Protection:
+    if policy.get("type") == "Continuous":
+        return _continuous(policy, region)
+    return _periodic(policy, region)
+
+
+def _continuous(policy: dict[str, Any], region: str) -> Protection:
     mode = policy.get("type")
-    if mode == "Continuous":
-        tier = (policy.get("continuousModeProperties") or {}).get("tier")
-        return Protection(
-            role="continuous",
-            origin="native",
-            source="Cosmos DB continuous backup",
-            name=f"Continuous backup ({tier})",
-            enabled=True,
-            immutable=False,
-            retention_days=_TIERS.get(str(tier)),
-            evidence=[
-                Evidence(
-                    operation=LISTING,
-                    region=region,
-                    fields={
-                        "properties.backupPolicy.type": mode,
-                        "continuousModeProperties.tier": tier,
-                    },
-                )
-            ],
-        )
+    tier = (policy.get("continuousModeProperties") or {}).get("tier")
+    return Protection(
+        role="continuous",
+        origin="native",
+        source="Cosmos DB continuous backup",
+        name=f"Continuous backup ({tier})",
+        enabled=True,
+        immutable=False,
+        retention_days=_TIERS.get(str(tier)),
+        evidence=[
+            Evidence(
+                operation=LISTING,
+                region=region,
+                fields={
+                    "properties.backupPolicy.type": mode,
+                    "continuousModeProperties.tier": tier,
+                },
+            )
+        ],
+    )
+
+
+def _periodic(policy: dict[str, Any], region: str) -> Protection:
+    mode = policy.get("type")
     periodic = policy.get("periodicModeProperties") or {}
     minutes = periodic.get("backupIntervalInMinutes")
     hours = periodic.get("backupRetentionIntervalInHours")

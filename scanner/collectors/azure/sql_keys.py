@@ -11,6 +11,7 @@ from typing import Any
 from scanner.collectors.answers import gap_for
 from scanner.collectors.azure.api import AzureApi
 from scanner.model import DataStore, Encryption, Evidence, Gap
+from scanner.vocabulary import KeyType
 
 Protector = tuple[dict[str, Any] | None, Gap | None]
 
@@ -28,8 +29,8 @@ def read_protector(api: AzureApi, client: Any, group: str, server: dict[str, Any
 def read_encryption(
     api: AzureApi, client: Any, group: str, server: str, store: DataStore, protector: Protector
 ) -> None:
-    """The database's encryption: TDE's state, and the key type its server's protector
-    says; either unreadable leaves that part unknown."""
+    """The database's encryption: TDE's state, and the key type its own key or its
+    server's protector says; either unreadable leaves that part unknown."""
     tde, gap = api.call(
         "sql",
         "GetTransparentDataEncryption",
@@ -41,46 +42,41 @@ def read_encryption(
         store.gaps += gap_for(gap, "encryption", resource=store.id) if gap else []
         return
     state = (tde.get("properties") or {}).get("state")
-    own = store.attributes.get("encryption_protector")
-    found, unread = protector
-    if own:  # the database's own Key Vault key
-        found, unread = {"properties": {"serverKeyType": "AzureKeyVault", "uri": own}}, None
-    props = (found or {}).get("properties") or {}
-    kind = props.get("serverKeyType")
-    evidence = [
-        Evidence(
-            operation="sql:GetTransparentDataEncryption",
-            region=store.region,
-            fields={"properties.state": state},
-        )
-    ]
-    if own:
-        evidence.append(
-            Evidence(
-                operation="sql:ListDatabases",
-                region=store.region,
-                fields={"properties.encryptionProtector": str(own)},
-            )
-        )
-    elif found is not None:
-        evidence.append(
-            Evidence(
-                operation="sql:GetEncryptionProtector",
-                fields={"properties.serverKeyType": kind, "properties.uri": props.get("uri")},
-            )
-        )
-    elif unread is not None:
-        store.gaps += gap_for(unread, "encryption_key", resource=store.id)
-    key_type = (
-        None
-        if found is None
-        else "customer_managed"
-        if kind == "AzureKeyVault"
-        else "provider_managed"
+    evidence = Evidence(
+        operation="sql:GetTransparentDataEncryption",
+        region=store.region,
+        fields={"properties.state": state},
     )
+    key_type, key_id, key_evidence = _key(store, protector)
+    enabled = state == "Enabled"
     store.encryption = Encryption(
-        enabled=state == "Enabled",
-        key_type=key_type if state == "Enabled" else None,
-        key_id=props.get("uri") if kind == "AzureKeyVault" else None,
-        evidence=evidence,
+        enabled=enabled,
+        key_type=key_type if enabled else None,
+        key_id=key_id if enabled else None,
+        evidence=[evidence, *key_evidence],
     )
+
+
+def _key(
+    store: DataStore, protector: Protector
+) -> tuple[KeyType | None, str | None, list[Evidence]]:
+    """The key that encrypts the database — its own Key Vault key, else its server's
+    protector — as key type, key id and evidence; an unread protector is a gap."""
+    own = store.attributes.get("encryption_protector")
+    if own:
+        fields = {"properties.encryptionProtector": str(own)}
+        evidence = Evidence(operation="sql:ListDatabases", region=store.region, fields=fields)
+        return "customer_managed", str(own), [evidence]
+    found, unread = protector
+    if found is None:
+        store.gaps += gap_for(unread, "encryption_key", resource=store.id) if unread else []
+        return None, None, []
+    props = found.get("properties") or {}
+    kind, uri = props.get("serverKeyType"), props.get("uri")
+    evidence = Evidence(
+        operation="sql:GetEncryptionProtector",
+        fields={"properties.serverKeyType": kind, "properties.uri": uri},
+    )
+    if kind == "AzureKeyVault":
+        return "customer_managed", uri, [evidence]
+    return "provider_managed", None, [evidence]

@@ -14,14 +14,13 @@ from scanner.emulator.azure.estate import (
     ServerSpec,
     StorageSpec,
     SubscriptionSpec,
-    VaultSpec,
 )
 from scanner.emulator.azure.seed_monitor import seed_monitor
+from scanner.emulator.azure.seed_vaults import arm_id, seed_vault
 from scanner.emulator.azure.server import ArmState
 
 #: Answers per page (ARM pages vary by provider; tens to a thousand).
 PAGE_SIZE = 200
-_GROUP = "/subscriptions/{sub}/resourceGroups/{group}/providers"
 
 
 def seed(estate: AzureEstate, now: datetime) -> ArmState:
@@ -50,39 +49,24 @@ def _resources(spec: SubscriptionSpec, now: datetime) -> dict[str, list[dict[str
     for server in spec.sql:
         _sql(found, spec.id, server, now)
     for vault in spec.vaults:
-        _vault(found, spec.id, vault, now)
+        seed_vault(found, spec.id, vault, now)
     seed_monitor(found, spec)
     return found
 
 
-def _id(sub: str, group: str, rest: str) -> str:
-    return _GROUP.format(sub=sub, group=group) + rest
-
-
 def _cosmos(found: dict[str, Any], sub: str, spec: CosmosSpec, now: datetime) -> None:
-    account_id = _id(sub, "data", f"/Microsoft.DocumentDB/databaseAccounts/{spec.name}")
-    if spec.mode == "continuous":
-        policy: dict[str, Any] = {
-            "type": "Continuous",
-            "continuousModeProperties": {"tier": f"Continuous{spec.tier_days}Days"},
-        }
-    else:
-        policy = {
-            "type": "Periodic",
-            "periodicModeProperties": {
-                "backupIntervalInMinutes": spec.interval_minutes,
-                "backupRetentionIntervalInHours": spec.retention_hours,
-                "backupStorageRedundancy": spec.redundancy,
-            },
-        }
+    account_id = arm_id(sub, "data", f"/Microsoft.DocumentDB/databaseAccounts/{spec.name}")
+    locations = [
+        {"locationName": r, "failoverPriority": i, "isZoneRedundant": False}
+        for i, r in enumerate(spec.regions)
+    ]
     props: dict[str, Any] = {
         "provisioningState": "Succeeded",
         "instanceId": f"{spec.name}-instance",
-        "backupPolicy": policy,
-        "locations": [
-            {"locationName": r, "failoverPriority": i, "isZoneRedundant": False}
-            for i, r in enumerate(spec.regions)
-        ],
+        "backupPolicy": _cosmos_policy(spec),
+        "locations": locations,
+        "writeLocations": locations[:1],
+        "readLocations": locations,
     }
     if spec.cmk:
         props["keyVaultKeyUri"] = f"https://{spec.name}-kv.vault.azure.net/keys/cosmos"
@@ -118,8 +102,24 @@ def _cosmos(found: dict[str, Any], sub: str, spec: CosmosSpec, now: datetime) ->
         )
 
 
+def _cosmos_policy(spec: CosmosSpec) -> dict[str, Any]:
+    if spec.mode == "continuous":
+        return {
+            "type": "Continuous",
+            "continuousModeProperties": {"tier": f"Continuous{spec.tier_days}Days"},
+        }
+    return {
+        "type": "Periodic",
+        "periodicModeProperties": {
+            "backupIntervalInMinutes": spec.interval_minutes,
+            "backupRetentionIntervalInHours": spec.retention_hours,
+            "backupStorageRedundancy": spec.redundancy,
+        },
+    }
+
+
 def _storage(found: dict[str, Any], sub: str, spec: StorageSpec, now: datetime) -> None:
-    account_id = _id(sub, "data", f"/Microsoft.Storage/storageAccounts/{spec.name}")
+    account_id = arm_id(sub, "data", f"/Microsoft.Storage/storageAccounts/{spec.name}")
     props: dict[str, Any] = {
         "primaryLocation": spec.location,
         "creationTime": at(now, spec.created),
@@ -192,7 +192,7 @@ def _lifecycle(account_id: str, days: int) -> dict[str, Any]:
 
 
 def _sql(found: dict[str, Any], sub: str, spec: ServerSpec, now: datetime) -> None:
-    server_id = _id(sub, "data", f"/Microsoft.Sql/servers/{spec.name}")
+    server_id = arm_id(sub, "data", f"/Microsoft.Sql/servers/{spec.name}")
     found.setdefault("sql_servers", []).append(
         {"id": server_id, "name": spec.name, "location": spec.location, "properties": {}}
     )
@@ -231,47 +231,43 @@ def _database(
             },
         }
     )
-    found.setdefault("sql_tde", []).append(
-        {
-            "id": f"{db_id}/transparentDataEncryption/current",
-            "name": "current",
-            "properties": {"state": "Enabled"},
-        }
-    )
+    tde = {"state": "Enabled"}
+    found.setdefault("sql_tde", []).append(_child(db_id, "transparentDataEncryption/current", tde))
+    short = {"retentionDays": spec.pitr_days, "diffBackupIntervalInHours": 12}
     found.setdefault("sql_short_term", []).append(
-        {
-            "id": f"{db_id}/backupShortTermRetentionPolicies/default",
-            "name": "default",
-            "properties": {"retentionDays": spec.pitr_days, "diffBackupIntervalInHours": 12},
-        }
+        _child(db_id, "backupShortTermRetentionPolicies/default", short)
     )
     ltr: dict[str, Any] = {"weeklyRetention": spec.weekly, "monthlyRetention": spec.monthly}
     ltr |= {"yearlyRetention": spec.yearly, "weekOfYear": 1}
     if spec.ltr_locked:
         ltr |= {"timeBasedImmutability": "Enabled", "timeBasedImmutabilityMode": "Locked"}
     found.setdefault("sql_long_term", []).append(
-        {
-            "id": f"{db_id}/backupLongTermRetentionPolicies/default",
-            "name": "default",
-            "properties": ltr,
-        }
+        _child(db_id, "backupLongTermRetentionPolicies/default", ltr)
     )
     if spec.replica_location:
-        found.setdefault("sql_links", []).append(
-            {
-                "id": f"{db_id}/replicationLinks/{spec.name}-geo",
-                "name": f"{spec.name}-geo",
-                "properties": {
-                    "partnerServer": f"{server_id.rsplit('/', 1)[-1]}-dr",
-                    "partnerDatabase": spec.name,
-                    "partnerLocation": spec.replica_location,
-                    "role": "Primary",
-                    "partnerRole": "Secondary",
-                    "linkType": "GEO",
-                    "replicationState": "CATCH_UP",
-                },
-            }
-        )
+        found.setdefault("sql_links", []).append(_link(db_id, server_id, spec))
+
+
+def _child(parent: str, path: str, properties: dict[str, Any]) -> dict[str, Any]:
+    """A child resource of ``parent`` (``transparentDataEncryption/current`` …)."""
+    return {"id": f"{parent}/{path}", "name": path.rsplit("/", 1)[-1], "properties": properties}
+
+
+def _link(db_id: str, server_id: str, spec: DatabaseSpec) -> dict[str, Any]:
+    """A geo-replication link to a secondary in ``spec.replica_location``."""
+    return {
+        "id": f"{db_id}/replicationLinks/{spec.name}-geo",
+        "name": f"{spec.name}-geo",
+        "properties": {
+            "partnerServer": f"{server_id.rsplit('/', 1)[-1]}-dr",
+            "partnerDatabase": spec.name,
+            "partnerLocation": spec.replica_location,
+            "role": "Primary",
+            "partnerRole": "Secondary",
+            "linkType": "GEO",
+            "replicationState": "CATCH_UP",
+        },
+    }
 
 
 def _ltr_backups(
@@ -300,115 +296,4 @@ def _ltr_backups(
             },
         }
         for n, when in enumerate(times(weekly, now))
-    )
-
-
-def _vault(found: dict[str, Any], sub: str, spec: VaultSpec, now: datetime) -> None:
-    vault_id = _id(sub, "backup", f"/Microsoft.DataProtection/backupVaults/{spec.name}")
-    found.setdefault("backup_vaults", []).append(
-        {
-            "id": vault_id,
-            "name": spec.name,
-            "type": "Microsoft.DataProtection/backupVaults",
-            "location": spec.location,
-            "properties": {
-                "provisioningState": "Succeeded",
-                "storageSettings": [{"datastoreType": "VaultStore", "type": spec.redundancy}],
-                **_monitoring(spec),
-                "securitySettings": {
-                    "immutabilitySettings": {"state": spec.immutability},
-                    "softDeleteSettings": {
-                        "state": "On",
-                        "retentionDurationInDays": spec.soft_delete_days,
-                    },
-                },
-            },
-        }
-    )
-    policy_id = f"{vault_id}/backupPolicies/blob-daily"
-    found.setdefault("backup_policies", []).append(_policy(policy_id, spec.keep))
-    for protected in spec.protects:
-        _protect(found, sub, vault_id, policy_id, protected.account, times(protected.points, now))
-
-
-def _monitoring(spec: VaultSpec) -> dict[str, Any]:
-    if spec.job_failure_alerts is None:
-        return {}
-    alerts = {"alertsForAllJobFailures": spec.job_failure_alerts}
-    return {"monitoringSettings": {"azureMonitorAlertSettings": alerts}}
-
-
-def _policy(policy_id: str, keep: str) -> dict[str, Any]:
-    store = {"dataStoreType": "VaultStore", "objectType": "DataStoreInfoBase"}
-    backup = {
-        "objectType": "AzureBackupRule",
-        "name": "BackupDaily",
-        "backupParameters": {"objectType": "AzureBackupParams", "backupType": "Discrete"},
-        "dataStore": store,
-        "trigger": {
-            "objectType": "ScheduleBasedTriggerContext",
-            "schedule": {"repeatingTimeIntervals": ["R/2026-01-01T02:00:00+00:00/P1D"]},
-        },
-    }
-    keeping = {
-        "objectType": "AzureRetentionRule",
-        "name": "Default",
-        "isDefault": True,
-        "lifecycles": [
-            {
-                "deleteAfter": {"objectType": "AbsoluteDeleteOption", "duration": keep},
-                "sourceDataStore": store,
-                "targetDataStoreCopySettings": [],
-            }
-        ],
-    }
-    return {
-        "id": policy_id,
-        "name": policy_id.rsplit("/", 1)[-1],
-        "properties": {
-            "objectType": "BackupPolicy",
-            "datasourceTypes": ["Microsoft.Storage/storageAccounts/blobServices"],
-            "policyRules": [backup, keeping],
-        },
-    }
-
-
-def _protect(
-    found: dict[str, Any],
-    sub: str,
-    vault_id: str,
-    policy_id: str,
-    account: str,
-    made: list[datetime],
-) -> None:
-    instance_id = f"{vault_id}/backupInstances/{account}-blobs"
-    source = _id(sub, "data", f"/Microsoft.Storage/storageAccounts/{account}")
-    found.setdefault("backup_instances", []).append(
-        {
-            "id": instance_id,
-            "name": f"{account}-blobs",
-            "properties": {
-                "objectType": "BackupInstance",
-                "friendlyName": account,
-                "dataSourceInfo": {
-                    "objectType": "Datasource",
-                    "resourceID": source,
-                    "datasourceType": "Microsoft.Storage/storageAccounts/blobServices",
-                },
-                "policyInfo": {"policyId": policy_id},
-                "protectionStatus": {"status": "ProtectionConfigured"},
-            },
-        }
-    )
-    found.setdefault("recovery_points", []).extend(
-        {
-            "id": f"{instance_id}/recoveryPoints/rp{n}",
-            "name": f"rp{n}",
-            "properties": {
-                "objectType": "AzureBackupDiscreteRecoveryPoint",
-                "recoveryPointTime": iso(when),
-                "recoveryPointType": "Full",
-            },
-        }
-        for n, when in enumerate(made)
     )

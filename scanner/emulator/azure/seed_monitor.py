@@ -84,59 +84,58 @@ def _backup_alert(
     found: dict[str, list[dict[str, Any]]], group: str, spec: SubscriptionSpec
 ) -> None:
     group_id = f"{group}/Microsoft.Insights/actionGroups/backup-oncall"
-    receivers = (
-        [
-            {
-                "name": "oncall",
-                "emailAddress": "backup-oncall@example.org",
-                "useCommonAlertSchema": True,
-            }
-        ]
-        if spec.monitor.backup_alert == "email"
-        else []
-    )
     found.setdefault("action_groups", []).append(
-        {
-            "id": group_id,
-            "name": "backup-oncall",
-            "type": "Microsoft.Insights/ActionGroups",
-            "location": "Global",
-            "properties": {
-                "groupShortName": "backup",
-                "enabled": True,
-                "emailReceivers": receivers,
-            },
-        }
+        _action_group(group_id, email=spec.monitor.backup_alert == "email")
     )
     vaults = [str(v["id"]) for v in found.get("backup_vaults", [])]
-    found.setdefault("metric_alerts", []).append(
-        {
-            "id": f"{group}/Microsoft.Insights/metricAlerts/backup-health",
-            "name": "backup-health",
-            "type": "Microsoft.Insights/metricAlerts",
-            "location": "global",
-            "properties": {
-                "description": "A backup job failed",
-                "severity": 1,
-                "enabled": spec.monitor.backup_alert != "disabled",
-                "scopes": vaults,
-                "evaluationFrequency": "PT15M",
-                "windowSize": "PT1H",
-                "criteria": {
-                    "odata.type": "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria",
-                    "allOf": [
-                        {
-                            "criterionType": "StaticThresholdCriterion",
-                            "name": "failures",
-                            "metricName": "BackupHealthEvent",
-                            "metricNamespace": "Microsoft.DataProtection/backupVaults",
-                            "operator": "GreaterThan",
-                            "threshold": 0,
-                            "timeAggregation": "Count",
-                        }
-                    ],
-                },
-                "actions": [{"actionGroupId": group_id}],
+    enabled = spec.monitor.backup_alert != "disabled"
+    alert_id = f"{group}/Microsoft.Insights/metricAlerts/backup-health"
+    found.setdefault("metric_alerts", []).append(_health_alert(alert_id, vaults, group_id, enabled))
+
+
+def _action_group(group_id: str, email: bool) -> dict[str, Any]:
+    oncall = {"name": "oncall", "emailAddress": "backup-oncall@example.org"}
+    receivers = [oncall | {"useCommonAlertSchema": True}]
+    return {
+        "id": group_id,
+        "name": "backup-oncall",
+        "type": "Microsoft.Insights/ActionGroups",
+        "location": "Global",
+        "properties": {
+            "groupShortName": "backup",
+            "enabled": True,
+            "emailReceivers": receivers if email else [],
+        },
+    }
+
+
+def _health_alert(alert_id: str, vaults: list[str], group_id: str, enabled: bool) -> dict[str, Any]:
+    """A metric alert on the Backup vaults' ``BackupHealthEvent``."""
+    criterion = {
+        "criterionType": "StaticThresholdCriterion",
+        "name": "failures",
+        "metricName": "BackupHealthEvent",
+        "metricNamespace": "Microsoft.DataProtection/backupVaults",
+        "operator": "GreaterThan",
+        "threshold": 0,
+        "timeAggregation": "Count",
+    }
+    return {
+        "id": alert_id,
+        "name": alert_id.rsplit("/", 1)[-1],
+        "type": "Microsoft.Insights/metricAlerts",
+        "location": "global",
+        "properties": {
+            "description": "A backup job failed",
+            "severity": 1,
+            "enabled": enabled,
+            "scopes": vaults,
+            "evaluationFrequency": "PT15M",
+            "windowSize": "PT1H",
+            "criteria": {
+                "odata.type": "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria",
+                "allOf": [criterion],
             },
-        }
-    )
+            "actions": [{"actionGroupId": group_id}],
+        },
+    }
