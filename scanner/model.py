@@ -355,13 +355,14 @@ class AlertTarget(_Record):
 class AlertRule(_Record):
     """A rule that raises an alert: what it watches (``scopes``: resource or account
     ids), its condition as the provider states it, whether that condition is a failed
-    backup job (``backup_failures``), whether it is on, and whom it notifies
-    (``targets``; ``None``: the provider routes it elsewhere and that was not read)."""
+    backup job (``backup_failures``), whether it is on (``None``: the answer does not
+    say), and whom it notifies (``targets``; ``None``: the provider routes it elsewhere
+    and that was not read)."""
 
     id: str
     name: str
     kind: AlertKind
-    enabled: bool
+    enabled: bool | None
     scopes: list[str]
     condition: str
     backup_failures: bool

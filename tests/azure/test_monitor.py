@@ -24,6 +24,7 @@ from tests.azure.test_cosmos import FAST, NOW
 
 SUB = "5f0c2d1e-7a3b-4c9d-8e21-0b6a4d2f9c11"
 ELSEWHERE = "/subscriptions/99999999-0000-0000-0000-000000000000/resourceGroups/ops/providers"
+SETTINGS = "providers/microsoft.insights/diagnosticSettings"
 MONITOR = f"/subscriptions/{SUB}/resourceGroups/monitoring/providers/Microsoft.Insights"
 ESTATE = AzureEstate.model_validate(
     {
@@ -104,7 +105,27 @@ def _rule(kind: str, name: str, **props: Any) -> dict[str, Any]:
     }
 
 
-def test_activity_log_and_log_query_rules_are_matched_on_what_their_conditions_state() -> None:
+def _health(name: str, *dimensions: dict[str, Any]) -> dict[str, Any]:
+    criterion = {
+        "criterionType": "StaticThresholdCriterion",
+        "name": "c",
+        "metricName": "BackupHealthEvent",
+        "metricNamespace": "Microsoft.DataProtection/backupVaults",
+        "operator": "GreaterThan",
+        "threshold": 0,
+        "timeAggregation": "Count",
+        "dimensions": list(dimensions),
+    }
+    odata = "Microsoft.Azure.Monitor.MultipleResourceMultipleMetricCriteria"
+    return _rule(
+        "metricAlerts",
+        name,
+        criteria={"odata.type": odata, "allOf": [criterion]},
+        actions=[{"actionGroupId": f"{MONITOR}/actionGroups/backup-oncall"}],
+    )
+
+
+def test_rules_are_matched_to_backup_failures_only_on_what_their_conditions_state() -> None:
     state = seed(ESTATE, NOW)
     group = {"actionGroups": [{"actionGroupId": f"{ELSEWHERE}/Microsoft.Insights/actionGroups/x"}]}
     failed = [
@@ -113,49 +134,97 @@ def test_activity_log_and_log_query_rules_are_matched_on_what_their_conditions_s
         {"field": "status", "equals": "Failed"},
     ]
     state.resources[SUB]["activity_log_alerts"] = [
-        _rule("activityLogAlerts", "backup-failed", condition={"allOf": failed}, actions=group),
-        _rule(
-            "activityLogAlerts",
-            "any-failure",  # a failure of anything, not a backup's
-            condition={"allOf": [{"field": "status", "equals": "Failed"}]},
-            actions=group,
-        ),
+        # failed control-plane operations on the Backup provider, not failed jobs
+        _rule("activityLogAlerts", "backup-ops-failed", condition={"allOf": failed}, actions=group)
     ]
-    query = 'AddonAzureBackupJobs | where JobOperation == "Backup" and JobStatus == "Failed"'
+    healthy = {"name": "healthStatus", "operator": "Include", "values": ["Healthy"]}
+    unhealthy = {"name": "healthStatus", "operator": "Include", "values": ["Healthy", "Unhealthy"]}
+    state.resources[SUB]["metric_alerts"] = [
+        _health("only-healthy", healthy),
+        _health("any", unhealthy),
+    ]
+    jobs = 'AddonAzureBackupJobs | where JobOperation == "Backup" and JobStatus {} "Failed"'
+    actions = {"actionGroups": [f"{MONITOR}/actionGroups/backup-oncall"]}
     state.resources[SUB]["scheduled_query_rules"] = [
         _rule(
             "scheduledQueryRules",
-            "backup-jobs",
-            criteria={"allOf": [{"query": query, "timeAggregation": "Count"}]},
-            actions={"actionGroups": [f"{MONITOR}/actionGroups/backup-oncall"]},
+            name,
+            criteria={"allOf": [{"query": jobs.format(op)}]},
+            actions=actions,
         )
+        for name, op in (("jobs-failed", "=="), ("jobs-not-failed", "!="))
     ]
     _, account = _collect(state)
     rules = {r.name: r for r in account.alert_rules or []}
-    assert rules["backup-failed"].backup_failures is True
-    assert rules["any-failure"].backup_failures is False
+    matched = {name for name, r in rules.items() if r.backup_failures}
+    assert matched == {"any", "jobs-failed", "bv: job failure alerts"}
+    assert "healthStatus Include Healthy" in rules["only-healthy"].condition
     # an action group of another subscription: whether it notifies anyone is unknown
-    assert [(t.enabled, t.receivers) for t in rules["backup-failed"].targets or []] == [
+    assert [(t.enabled, t.receivers) for t in rules["backup-ops-failed"].targets or []] == [
         (None, None)
     ]
-    assert rules["backup-jobs"].backup_failures is True
-    assert [t.receivers for t in rules["backup-jobs"].targets or []] == [["email"]]
+    assert [t.receivers for t in rules["jobs-failed"].targets or []] == [["email"]]
 
 
-def test_refused_diagnostic_settings_are_a_gap_of_each_store_and_of_the_activity_log() -> None:
+def test_refused_store_settings_are_gaps_of_each_store_and_keep_the_activity_logs_route() -> None:
     state = seed(ESTATE, NOW)
-    state.faults[SUB] = Fault("denied", provider="Microsoft.Insights", path_end="Settings")
+    state.faults[SUB] = Fault(
+        "denied",
+        provider="Microsoft.Insights",
+        path_end="/databaseAccounts/patients/providers/Microsoft.Insights/diagnosticSettings",
+    )
     stores, account = _collect(state)
-    for store in stores.values():
-        assert [(g.attribute, g.permission) for g in store.gaps] == [
-            ("audit_trail", "Microsoft.Insights/diagnosticSettings/read")
-        ]
+    assert [(g.attribute, g.permission, g.resource) for g in stores["patients"].gaps] == [
+        ("audit_trail", "Microsoft.Insights/diagnosticSettings/read", stores["patients"].id)
+    ]
+    assert stores["nwblobs"].gaps == [] and account.gaps == []
     trail = account.audit_trail
-    assert trail is not None and trail.routes is None  # unknown, not "sent nowhere"
-    assert [c.service for c in trail.configs or []] == ["*"]
-    assert {s.name for s in trail.log_stores or []} == {"Activity log", "audit-logs"}
+    assert trail is not None
+    services = {c.service for c in trail.configs or []}
+    assert stores["patients"].id not in services and stores["ledger"].id in services
+    assert any(r.id.startswith(f"/subscriptions/{SUB}/providers/") for r in trail.routes or [])
+
+
+def test_a_refused_activity_log_read_keeps_every_stores_routes_and_the_activity_log() -> None:
+    state = seed(ESTATE, NOW)
+    end = f"{SUB}/providers/Microsoft.Insights/diagnosticSettings"
+    state.faults[SUB] = Fault("denied", provider="Microsoft.Insights", path_end=end)
+    state.faults[SUB].times = 1
+    state.resources[SUB].pop("workspaces")
+    stores, account = _collect(state)
+    trail = account.audit_trail
+    assert trail is not None
     assert [g.operation for g in account.gaps] == ["monitor:ListDiagnosticSettings"]
-    assert any(r.kind == "metric" for r in account.alert_rules or [])  # still read
+    destinations = {r.id.split("/providers/microsoft.insights/")[0] for r in trail.routes or []}
+    assert destinations == {stores["patients"].id, stores["ledger"].id}
+    assert [s.name for s in trail.log_stores or []] == ["Activity log"]
+    assert all(s.gaps == [] for s in stores.values())
+
+
+def test_an_audit_category_group_counts_where_tabled_and_is_a_gap_elsewhere() -> None:
+    state = seed(ESTATE, NOW)
+    for setting in state.resources[SUB]["diagnostic_settings"]:
+        setting["properties"]["logs"] = [{"categoryGroup": "audit", "enabled": True}]
+    blobs = next(s for s in state.resources[SUB]["storage"] if s["name"] == "nwblobs")
+    workspace = state.resources[SUB]["workspaces"][0]["id"]
+    state.resources[SUB]["diagnostic_settings"].append(
+        {
+            "id": f"{blobs['id']}/blobServices/default/{SETTINGS}/a",
+            "name": "a",
+            "properties": {
+                "workspaceId": workspace,
+                "logs": [{"categoryGroup": "audit", "enabled": True}],
+            },
+        }
+    )
+    stores, account = _collect(state)
+    configs = {
+        c.service: c.events for c in (account.audit_trail and account.audit_trail.configs) or []
+    }
+    assert configs[stores["nwblobs"].id] == ["data_read", "data_write"]
+    assert configs[stores["patients"].id] == []
+    assert [g.error_code for g in stores["patients"].gaps] == ["CategoryGroupNotTabled"]
+    assert stores["nwblobs"].gaps == []
 
 
 def test_a_refused_alert_listing_keeps_the_rules_the_others_showed() -> None:

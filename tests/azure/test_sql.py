@@ -308,3 +308,17 @@ def test_a_backup_taken_before_immutability_is_held_apart_from_the_locked_ones()
     billing = next(i.store for r in results for i in r.stores if i.store.name == "billing")
     held = {s.vaults[0]: s.count for s in billing.recovery_points.sources if s.vaults}
     assert held == {vaults["locked"].id: 2, vaults["disabled"].id: 1}
+
+
+def test_a_backup_that_does_not_state_its_immutability_is_held_as_unknown() -> None:
+    state = _state()
+    state.resources[SUB]["sql_ltr_backups"] = copy.deepcopy(LTR_BACKUPS)
+    last = state.resources[SUB]["sql_ltr_backups"][-1]["properties"]
+    del last["isBackupImmutable"], last["timeBasedImmutabilityMode"]
+    with arm_fake(state) as endpoint:
+        api = AzureApi(AzureSettings(endpoint=endpoint, retry=FAST), ROUTES, CallCounter())
+        _, tasks = list_servers(api, SUB, NOW)
+        results = _run(tasks)
+    vaults = {v.name: v for r in results for v in r.facts}
+    unknown = next(v for name, v in vaults.items() if name.endswith("(unknown immutability)"))
+    assert unknown.immutability is None  # not the policy's Locked of today

@@ -281,3 +281,30 @@ def test_a_policy_with_operational_and_vaulted_tiers_keeps_both() -> None:
         ("backup", "blob-daily/BackupDaily", 24.0, 30),
         ("continuous", "blob-daily/operational", None, 14),
     ]
+
+
+def test_a_monthly_tag_on_a_weekly_schedule_can_leave_five_weeks_between_its_backups() -> None:
+    weekly = copy.deepcopy(DAILY["properties"]["policyRules"][0])
+    weekly["trigger"]["schedule"]["repeatingTimeIntervals"] = ["R/2026-01-05T02:00:00+00:00/P1W"]
+    weekly["trigger"]["taggingCriteria"] = [
+        {
+            "isDefault": False,
+            "taggingPriority": 30,
+            "tagInfo": {"tagName": "Monthly"},
+            "criteria": [
+                {"objectType": "ScheduleBasedBackupCriteria", "absoluteCriteria": ["FirstOfMonth"]}
+            ],
+        }
+    ]
+    monthly = retention("VaultStore", "P12M") | {"name": "Monthly", "isDefault": False}
+    tiers = _service_protections([weekly, retention("VaultStore", "P5W"), monthly])
+    # the first Monday of a month can come 6 days after the 1st; the next month's on the 1st
+    assert ("backup", "blob-daily/BackupDaily/Monthly", (31 + 7 - 1) * 24.0, 365) in tiers
+
+
+def test_a_vault_that_does_not_say_whether_it_alerts_on_failed_jobs_is_an_alerting_gap() -> None:
+    found = _read(_state())  # the fixture's vault answer carries no monitoringSettings
+    assert found.alerts == []
+    assert [(g.attribute, g.error_code, g.resource) for g in found.alert_gaps] == [
+        ("alerting", "AlertSettingsAbsent", VAULT)
+    ]

@@ -5,11 +5,13 @@ backup job; and the action groups, each with whether it is on and its receivers.
 
 Four listings per subscription (azure-mgmt-monitor). A rule's condition is matched to
 backup failures only on what it states:
-- an activity-log alert: a condition on a Backup provider (``Microsoft.DataProtection``
-  or ``Microsoft.RecoveryServices``) together with ``status`` ``Failed``;
-- a metric alert: a criterion on ``BackupHealthEvent``, the Backup vaults' health metric;
-- a log alert: a query over ``AddonAzureBackupJobs`` that names ``Failed``.
-A Backup vault's own job-failure alerts (``alertsForAllJobFailures``) come from the
+- a metric alert: a criterion on ``BackupHealthEvent``, the Backup vaults' health
+  metric, unless its dimensions keep only healthy events (the metric counts every job);
+- a log alert: a query over ``AddonAzureBackupJobs`` comparing a status to ``Failed``
+  (``== "Failed"``, ``=~``, ``in (…)``; ``!=`` does not count).
+Activity-log alerts are listed but never matched: the activity log records control-plane
+operations (a failed ad-hoc backup request), not the failures of scheduled jobs. A
+Backup vault's own job-failure alerts (``alertsForAllJobFailures``) come from the
 vaults' reading; whom they reach is set by alert processing rules, which are not read.
 """
 
@@ -41,10 +43,13 @@ ROUTES: tuple[Route, ...] = (
     route(_METRIC, "GET", _INSIGHTS + "metricAlerts"),
     route(_QUERY, "GET", _INSIGHTS + "scheduledQueryRules"),
 )
-_BACKUP_PROVIDERS = ("microsoft.dataprotection", "microsoft.recoveryservices")
 _BACKUP_METRICS = frozenset({"backuphealthevent"})
+_HEALTHY = frozenset({"healthy"})
 _BACKUP_JOBS = re.compile(r"\bAddonAzureBackupJobs\b", re.IGNORECASE)
-_FAILED = re.compile(r"\bFailed\b", re.IGNORECASE)
+_FAILED = re.compile(
+    r"(==|=~|(?<!!)\bin~?\s*\([^)]*?)\s*[\"']Failed[\"']|(?<!!)\bhas\s*[\"']Failed[\"']",
+    re.IGNORECASE,
+)
 
 
 def read_alert_rules(api: AzureApi, subscription: str) -> tuple[list[AlertRule], list[Gap]]:
@@ -66,20 +71,30 @@ def read_alert_rules(api: AzureApi, subscription: str) -> tuple[list[AlertRule],
     gaps = [groups.gap] if groups.gap else []
     for operation, paged, parse in listings:
         listing = api.pages("monitor", operation, "alerting", paged)
-        rules.extend(parse(item, targets) for item in listing.items)
+        rules.extend(parse(item, targets) for item in listing.items if _alerts(item))
         gaps.extend([listing.gap] if listing.gap else [])
     return rules, gaps
+
+
+def _alerts(rule: dict[str, Any]) -> bool:
+    """Whether a listed rule raises alerts (a ``LogToMetric`` query rule only makes a
+    metric)."""
+    return rule.get("kind") != "LogToMetric"
 
 
 def action_group(answer: dict[str, Any]) -> AlertTarget:
     """An action group: on or off, and which kinds of receiver it has."""
     props = answer.get("properties") or {}
     kinds = sorted(
-        key.removesuffix("Receivers")
-        for key, value in props.items()
-        if key.endswith("Receivers") and value
+        {
+            key.removesuffix("Receivers")
+            for key, value in props.items()
+            if key.endswith("Receivers")
+            for receiver in value or []
+            if receiver.get("status") != "Disabled"  # e.g. an unsubscribed e-mail
+        }
     )
-    return AlertTarget(id=str(answer["id"]), enabled=bool(props.get("enabled")), receivers=kinds)
+    return AlertTarget(id=str(answer["id"]), enabled=props.get("enabled"), receivers=kinds)
 
 
 def _targets(ids: list[str], known: dict[str, AlertTarget] | None) -> list[AlertTarget]:
@@ -100,7 +115,8 @@ def _rule(
         id=str(answer["id"]),
         name=str(answer.get("name", "")),
         kind=kind,
-        enabled=bool(props.get("enabled", True)),
+        # only activity-log alerts document a default (on); elsewhere absent is unknown
+        enabled=props.get("enabled", True if kind == "activity_log" else None),
         scopes=[str(s) for s in props.get("scopes") or []],
         condition=condition,
         backup_failures=backup,
@@ -118,16 +134,12 @@ def _rule(
 def _activity(answer: dict[str, Any], known: dict[str, AlertTarget] | None) -> AlertRule:
     props = answer.get("properties") or {}
     terms = _activity_terms((props.get("condition") or {}).get("allOf") or [])
-    providers = [v for f, v in terms if f in ("resourceprovider", "resourcetype", "operationname")]
-    backup = any(v.startswith(_BACKUP_PROVIDERS) for v in providers) and (
-        ("status", "failed") in terms
-    )
     groups = [
         g.get("actionGroupId", "") for g in (props.get("actions") or {}).get("actionGroups") or []
     ]
     condition = " and ".join(f"{f} = {v}" for f, v in terms)
     return _rule(
-        answer, "activity_log", condition, backup, _targets(groups, known), "ListActivityLogAlerts"
+        answer, "activity_log", condition, False, _targets(groups, known), "ListActivityLogAlerts"
     )
 
 
@@ -147,14 +159,37 @@ def _activity_terms(conditions: list[dict[str, Any]]) -> list[tuple[str, str]]:
 def _metric(answer: dict[str, Any], known: dict[str, AlertTarget] | None) -> AlertRule:
     props = answer.get("properties") or {}
     criteria = (props.get("criteria") or {}).get("allOf") or []
-    backup = any(str(c.get("metricName", "")).lower() in _BACKUP_METRICS for c in criteria)
-    condition = " and ".join(
-        f"{c.get('timeAggregation', '')}({c.get('metricNamespace', '')}/{c.get('metricName', '')})"
-        f" {c.get('operator', '')} {c.get('threshold', '')}"
-        for c in criteria
-    )
+    backup = any(_counts_failures(c) for c in criteria)
+    condition = " and ".join(_criterion_text(c) for c in criteria)
     groups = [a.get("actionGroupId", "") for a in props.get("actions") or []]
     return _rule(answer, "metric", condition, backup, _targets(groups, known), "ListMetricAlerts")
+
+
+def _counts_failures(criterion: dict[str, Any]) -> bool:
+    """A criterion on the Backup health metric whose dimensions do not keep only
+    healthy events."""
+    if str(criterion.get("metricName", "")).lower() not in _BACKUP_METRICS:
+        return False
+    for dimension in criterion.get("dimensions") or []:
+        values = {str(v).lower() for v in dimension.get("values") or []}
+        if str(dimension.get("name", "")).lower() == "healthstatus" and values:
+            kept = values if dimension.get("operator") != "Exclude" else None
+            if kept is not None and kept <= _HEALTHY:
+                return False
+    return True
+
+
+def _criterion_text(criterion: dict[str, Any]) -> str:
+    name = f"{criterion.get('metricNamespace', '')}/{criterion.get('metricName', '')}"
+    dimensions = ", ".join(
+        f"{d.get('name')} {d.get('operator')} {'|'.join(map(str, d.get('values') or []))}"
+        for d in criterion.get("dimensions") or []
+    )
+    where = f" where {dimensions}" if dimensions else ""
+    return (
+        f"{criterion.get('timeAggregation', '')}({name}){where} "
+        f"{criterion.get('operator', '')} {criterion.get('threshold', '')}"
+    )
 
 
 def _query(answer: dict[str, Any], known: dict[str, AlertTarget] | None) -> AlertRule:
@@ -168,16 +203,27 @@ def _query(answer: dict[str, Any], known: dict[str, AlertTarget] | None) -> Aler
     )
 
 
-def vault_alerts(answer: dict[str, Any]) -> AlertRule | None:
-    """A Backup vault's built-in job-failure alerts, when its answer says whether they
-    are on; whom they notify is set elsewhere (alert processing rules), so unknown."""
+def vault_alerts(answer: dict[str, Any]) -> AlertRule | Gap:
+    """A Backup vault's built-in job-failure alerts; whom they notify is set elsewhere
+    (alert processing rules), so unknown. An answer that does not say whether they are
+    on is an ``alerting`` gap."""
     props = answer.get("properties") or {}
     state = ((props.get("monitoringSettings") or {}).get("azureMonitorAlertSettings") or {}).get(
         "alertsForAllJobFailures"
     )
-    if state is None:
-        return None
     vault_id = str(answer["id"])
+    if state is None:
+        return Gap(
+            attribute="alerting",
+            operation="dataprotection:ListBackupVaults",
+            error_code="AlertSettingsAbsent",
+            cause="error",
+            message=(
+                "the vault's answer carries no monitoringSettings.azureMonitorAlertSettings"
+                ".alertsForAllJobFailures: whether it alerts on failed jobs is unknown"
+            ),
+            resource=vault_id,
+        )
     return AlertRule(
         id=f"{vault_id}#alertsForAllJobFailures",
         name=f"{answer.get('name', '')}: job failure alerts",

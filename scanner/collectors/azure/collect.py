@@ -27,6 +27,7 @@ from scanner.collectors.azure import (
     vaults,
 )
 from scanner.collectors.azure.api import AzureApi, AzureSettings
+from scanner.collectors.azure.diagnostic_client import DiagnosticSettingsClient
 from scanner.collectors.azure.vaults_apply import apply_vaults
 from scanner.collectors.base import Collector, Target, Targets
 from scanner.collectors.http_routes import Route
@@ -75,11 +76,12 @@ class AzureCollector(Collector):
     def tasks(self, target: Target, now: datetime) -> list[Task]:
         """Cosmos DB, storage accounts, SQL (each store then its diagnostic settings),
         Backup vaults and Azure Monitor of one subscription."""
-        subscription = target.account
+        subscription, api = target.account, self.api
+        settings = api.client(DiagnosticSettingsClient, subscription)
         return [
-            _and_diagnostics(self.api, partial(_cosmos, self.api, subscription, now)),
-            _and_diagnostics(self.api, partial(_storage, self.api, subscription, now)),
-            _and_diagnostics(self.api, partial(_sql, self.api, subscription, now)),
+            _and_diagnostics(api, settings, partial(_cosmos, api, subscription, now)),
+            _and_diagnostics(api, settings, partial(_storage, api, subscription, now)),
+            _and_diagnostics(api, settings, partial(_sql, api, subscription, now)),
             partial(_vaults, self.api, subscription),
             partial(_monitor, self.api, subscription),
         ]
@@ -118,11 +120,11 @@ class AzureCollector(Collector):
 
 @dataclass
 class Monitor:
-    """A subscription's Azure Monitor reads: where the activity log goes (``None``:
-    unread), the stores of records and the alert rules."""
+    """A subscription's Azure Monitor reads: where the activity log goes, the stores of
+    records and the alert rules (what a failed read hid is named by its gap)."""
 
-    activity_routes: list[LogRoute] | None
-    log_stores: list[LogStore] | None
+    activity_routes: list[LogRoute]
+    log_stores: list[LogStore]
     alert_rules: list[AlertRule]
 
 
@@ -131,24 +133,21 @@ def _audit_trail(monitor: Monitor, results: list[TaskResult]) -> AuditTrail:
     read failed carries its own ``audit_trail`` gap)."""
     stores = [f for r in results for f in r.facts if isinstance(f, diagnostics.StoreDiagnostics)]
     stores.sort(key=lambda d: d.config.service)
-    routes = None
-    if monitor.activity_routes is not None:
-        routes = [*monitor.activity_routes, *(route for d in stores for route in d.routes)]
     return AuditTrail(
         configs=[diagnostics.activity_log_config(), *(d.config for d in stores)],
         log_stores=monitor.log_stores,
-        routes=routes,
+        routes=[*monitor.activity_routes, *(route for d in stores for route in d.routes)],
     )
 
 
-def _and_diagnostics(api: AzureApi, task: Task) -> Task:
+def _and_diagnostics(api: AzureApi, client: DiagnosticSettingsClient, task: Task) -> Task:
     """``task``, with a read of the diagnostic settings of every store it (or any of its
     follow-ups) finds."""
 
     def run() -> TaskResult:
         result = task()
-        result.followups = [_and_diagnostics(api, f) for f in result.followups] + [
-            partial(diagnostics.read_store_settings, api, item) for item in result.stores
+        result.followups = [_and_diagnostics(api, client, f) for f in result.followups] + [
+            partial(diagnostics.read_store_settings, api, client, item) for item in result.stores
         ]
         return result
 

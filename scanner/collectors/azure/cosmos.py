@@ -234,7 +234,7 @@ def _geo_backup_copy(
         ]
     if redundancy != "Geo":
         return [], []
-    writes = write_region(props) or store.region
+    writes = write_region(props)
     evidence = Evidence(
         operation=LISTING,
         region=writes,

@@ -57,10 +57,13 @@ CATEGORY_EVENTS: dict[str, tuple[AuditEvent, ...]] = {
     "TableApiRequests": ("data_read", "data_write"),
     "ControlPlaneRequests": ("admin_write",),
 }
-#: ``allLogs`` is every category of the resource type.
-_ALL_LOGS: dict[str, tuple[AuditEvent, ...]] = {
-    "azure.storage.account": ("data_read", "data_write"),
-    "azure.cosmosdb.account": ("admin_write", "data_read", "data_write"),
+#: The events of each category group, per store kind: ``allLogs`` is every category of
+#: the resource type; ``audit`` is tabled only for blob services (StorageRead,
+#: StorageWrite, StorageDelete) — elsewhere its events are unknown, and a gap says so.
+_GROUPS: dict[tuple[str, str], tuple[AuditEvent, ...]] = {
+    ("azure.storage.account", "allLogs"): ("data_read", "data_write"),
+    ("azure.storage.account", "audit"): ("data_read", "data_write"),
+    ("azure.cosmosdb.account", "allLogs"): ("admin_write", "data_read", "data_write"),
 }
 _DESTINATIONS = (
     "workspaceId",
@@ -89,65 +92,85 @@ def settings_uri(store: DataStore) -> str:
     return store.id
 
 
-def read_store_settings(api: AzureApi, item: StoreResult) -> TaskResult:
+def read_store_settings(
+    api: AzureApi, client: DiagnosticSettingsClient, item: StoreResult
+) -> TaskResult:
     """One store's diagnostic settings; a failed read is an ``audit_trail`` gap of the
     store alone."""
     store = item.store
     uri = settings_uri(store)
-    client = api.client(DiagnosticSettingsClient, store.account)
     answer, gap = api.call(
         "monitor", "ListDiagnosticSettings", "audit_trail", lambda: client.list(uri), store.region
     )
     if answer is None:
         assert gap is not None
-        store.gaps.append(gap.model_copy(update={"resource": uri}))
+        store.gaps.append(gap.model_copy(update={"resource": store.id}))
         return TaskResult()
     settings = list(answer.get("value") or [])
-    return TaskResult(
-        facts=[StoreDiagnostics(store_config(store, uri, settings), routes(settings))]
-    )
+    config, unknown = store_config(store, uri, settings)
+    store.gaps += unknown
+    return TaskResult(facts=[StoreDiagnostics(config, routes(settings))])
 
 
-def store_config(store: DataStore, uri: str, settings: list[dict[str, Any]]) -> AuditLogConfig:
-    """The events a store's settings record (with a destination), as one configuration."""
+def store_config(
+    store: DataStore, uri: str, settings: list[dict[str, Any]]
+) -> tuple[AuditLogConfig, list[Gap]]:
+    """The events a store's settings record (with a destination), as one configuration;
+    a category group whose events are not tabled is an ``audit_trail`` gap of the store."""
     events: set[AuditEvent] = set()
-    read: list[str] = []
-    for setting in settings:
-        props = setting.get("properties") or {}
-        if not any(props.get(d) for d in _DESTINATIONS):
-            continue
-        for log in props.get("logs") or []:
-            name = log.get("category") or log.get("categoryGroup") or ""
-            if not log.get("enabled"):
-                continue
-            read.append(str(name))
-            events.update(_events(store.kind, log))
-    return AuditLogConfig(
+    read: set[str] = set()
+    untabled: set[str] = set()
+    for log in _enabled_logs(settings):
+        name = str(log.get("category") or log.get("categoryGroup") or "")
+        read.add(name)
+        if log.get("category"):
+            events.update(CATEGORY_EVENTS.get(name, ()))
+        elif (store.kind, name) in _GROUPS:
+            events.update(_GROUPS[(store.kind, name)])
+        else:
+            untabled.add(name)
+    evidence = Evidence(
+        operation="monitor:ListDiagnosticSettings",
+        region=store.region,
+        fields={
+            "resourceUri": uri,
+            "value (settings)": len(settings),
+            "logs[].category|categoryGroup (enabled, with a destination)": ", ".join(sorted(read)),
+        },
+    )
+    config = AuditLogConfig(
         service=store.id,
         events=sorted(events),
         source="azure.monitor.diagnosticSettings",
-        evidence=[
-            Evidence(
-                operation="monitor:ListDiagnosticSettings",
-                region=store.region,
-                fields={
-                    "resourceUri": uri,
-                    "value (settings)": len(settings),
-                    "logs[].category|categoryGroup (enabled, with a destination)": ", ".join(
-                        sorted(set(read))
-                    ),
-                },
-            )
-        ],
+        evidence=[evidence],
     )
+    return config, [_untabled(store, sorted(untabled))] if untabled else []
 
 
-def _events(kind: str, log: dict[str, Any]) -> tuple[AuditEvent, ...]:
-    if log.get("category"):
-        return CATEGORY_EVENTS.get(str(log["category"]), ())
-    if log.get("categoryGroup") == "allLogs":
-        return _ALL_LOGS.get(kind, ())
-    return ()  # "audit": its categories per resource type are not tabled here
+def _enabled_logs(settings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The enabled log entries of the settings that send somewhere."""
+    return [
+        log
+        for setting in settings
+        if any((setting.get("properties") or {}).get(d) for d in _DESTINATIONS)
+        for log in (setting.get("properties") or {}).get("logs") or []
+        if log.get("enabled")
+    ]
+
+
+def _untabled(store: DataStore, groups: list[str]) -> Gap:
+    return Gap(
+        attribute="audit_trail",
+        operation="monitor:ListDiagnosticSettings",
+        error_code="CategoryGroupNotTabled",
+        cause="error",
+        message=(
+            f"category group(s) {', '.join(groups)} enabled; which events they record for "
+            f"{store.kind} is not tabled here, so they may record more than shown"
+        ),
+        resource=store.id,
+        region=store.region,
+    )
 
 
 def routes(settings: list[dict[str, Any]]) -> list[LogRoute]:
@@ -185,9 +208,10 @@ def routes(settings: list[dict[str, Any]]) -> list[LogRoute]:
 
 def read_subscription_trail(
     api: AzureApi, subscription: str
-) -> tuple[list[LogRoute] | None, list[LogStore] | None, list[Gap]]:
-    """Where the activity log is sent, and the Log Analytics workspaces (with the
-    activity log's own 90 days); ``None`` where the read failed, with its gap."""
+) -> tuple[list[LogRoute], list[LogStore], list[Gap]]:
+    """Where the activity log is sent, and the Log Analytics workspaces (after the
+    activity log's own 90 days, documented); what a failed read hid is named by its gap,
+    and what the other reads showed stays."""
     from azure.mgmt.loganalytics import LogAnalyticsManagementClient
 
     client = api.client(DiagnosticSettingsClient, subscription)
@@ -203,9 +227,8 @@ def read_subscription_trail(
         "audit_trail",
         lambda: api.client(LogAnalyticsManagementClient, subscription).workspaces.list(),
     )
-    activity = activity_log_store(subscription)
-    stores = None if workspaces.gap else [activity, *(workspace(w) for w in workspaces.items)]
-    found = None if answer is None else routes(list(answer.get("value") or []))
+    stores = [activity_log_store(subscription), *(workspace(w) for w in workspaces.items)]
+    found = routes(list((answer or {}).get("value") or []))
     return found, stores, [g for g in (settings_gap, workspaces.gap) if g is not None]
 
 

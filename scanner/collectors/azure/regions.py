@@ -50,13 +50,14 @@ def region_name(location: object) -> str:
     return "".join(str(location).split()).lower()
 
 
-def paired_region(region: str) -> str | None:
-    """The region's documented pair, or None when it has none (or is not listed)."""
-    return PAIRED.get(region_name(region))
+def paired_region(region: str | None) -> str | None:
+    """The region's documented pair, or None when it has none, is not listed, or the
+    region itself is unknown."""
+    return PAIRED.get(region_name(region)) if region else None
 
 
 def paired_copy(
-    target: str, home: str, account: str, source: str, evidence: list[Evidence]
+    target: str, home: str | None, account: str, source: str, evidence: list[Evidence]
 ) -> Copy:
     """A copy geo-redundant storage keeps in the pair of ``home``: configured, since the
     setting is what is read, and not observable — no API shows the replicated copy, so

@@ -71,14 +71,13 @@ def add_ltr_backups(
     if not made:
         item.note_listing(_listed(store.region, 0))
         return []
-    policy_state = vault.immutability.state if vault.immutability else "disabled"
-    by_state: dict[str, list[Any]] = {}
+    by_state: dict[str | None, list[Any]] = {}
     for backup in made:
-        state = backup_immutability(backup["properties"]) or policy_state
+        state = backup_immutability(backup["properties"])
         by_state.setdefault(state, []).append(api_time(backup["properties"]["backupTime"]))
     held = {state: _vault_in_state(vault, state) for state in by_state}
     encrypted = store.encryption.enabled if store.encryption else None
-    for state, times in sorted(by_state.items()):
+    for state, times in sorted(by_state.items(), key=lambda kv: str(kv[0])):
         item.add_points(
             "native_backup",
             SOURCE,
@@ -92,25 +91,30 @@ def add_ltr_backups(
 
 
 def backup_immutability(props: dict[str, Any]) -> str | None:
-    """One backup's own immutability: locked or unlocked while it is immutable, disabled
-    when it is not; ``None`` when the answer does not say."""
+    """One backup's own immutability: disabled when it is not immutable; locked or
+    unlocked by its time-based immutability mode; ``None`` (unknown) when the answer
+    does not say — never the policy's state of today."""
     immutable = props.get("isBackupImmutable")
-    if immutable is None:
-        return None
-    if not immutable:
+    if immutable is False:
         return "disabled"
-    return "locked" if props.get("timeBasedImmutabilityMode") == "Locked" else "unlocked"
+    mode = props.get("timeBasedImmutabilityMode")
+    if immutable is None or props.get("timeBasedImmutability") == "Disabled" or mode is None:
+        return None
+    return {"Locked": "locked", "Unlocked": "unlocked"}.get(str(mode))
 
 
-def _vault_in_state(vault: Vault, state: str) -> Vault:
+def _vault_in_state(vault: Vault, state: str | None) -> Vault:
+    """The LTR storage as it holds backups of one immutability state (``None``:
+    unknown, a vault whose immutability is unknown)."""
     if vault.immutability is not None and vault.immutability.state == state:
         return vault
+    word = state or "unknown"
     return vault.model_copy(
         update={
-            "id": f"{vault.id}#{state}",
-            "name": f"{vault.name} ({state} immutability)",
-            "immutability": Immutability.model_validate({"state": state}),
-            "evidence": [_listed(vault.region, None, state)],
+            "id": f"{vault.id}#{word}",
+            "name": f"{vault.name} ({word} immutability)",
+            "immutability": Immutability.model_validate({"state": state}) if state else None,
+            "evidence": [_listed(vault.region, None, word)],
         }
     )
 

@@ -90,9 +90,10 @@ def _kept(
 
 
 def _tag_hours(tag: dict[str, Any], every: float | None) -> float | None:
-    """How far apart the backups a tag picks are: its absolute criteria's period, never
-    less often than the schedule runs; unknown for criteria on days or weeks of the
-    month."""
+    """The longest time between two backups a tag picks: the first backup of a period
+    can come up to one run after the period starts, so a weekly schedule picking the
+    first of each month leaves up to 31 days + 7 days − 1 day; unknown for criteria on
+    days or weeks of the month."""
     criteria = tag.get("criteria") or []
     picks = [a for c in criteria for a in c.get("absoluteCriteria") or []]
     if not picks or any(p not in _CRITERIA_HOURS for p in picks):
@@ -100,7 +101,8 @@ def _tag_hours(tag: dict[str, Any], every: float | None) -> float | None:
     hours = [_CRITERIA_HOURS[p] or every for p in picks]
     if any(h is None for h in hours) or every is None:
         return None
-    return max(every, min(h for h in hours if h is not None))
+    period = min(h for h in hours if h is not None)
+    return max(every, period + every - min(every, 24.0))
 
 
 def interval_hours(trigger: dict[str, Any]) -> float | None:

@@ -93,7 +93,11 @@ def read_vaults(api: AzureApi, subscription: str) -> BackupVaults:
         return found
     for answer in listing.items:
         found.vaults.append(vault(answer, subscription))
-        found.alerts.extend(a for a in [vault_alerts(answer)] if a is not None)
+        alerts = vault_alerts(answer)
+        if isinstance(alerts, Gap):
+            found.alert_gaps.append(alerts)
+        else:
+            found.alerts.append(alerts)
         _read_vault(api, client, answer, found)
     return found
 

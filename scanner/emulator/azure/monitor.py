@@ -1,5 +1,6 @@
 """The Azure Monitor reads the fake serves: diagnostic settings of any resource (or of a
-subscription's activity log), Log Analytics workspaces, action groups and alert rules,
+subscription's activity log; not paged, as ARM does not page it), Log Analytics
+workspaces, action groups and alert rules (metric alerts not paged either),
 each at the api-version its client sends (diagnostic settings: the documented
 2021-05-01-preview; azure-mgmt-monitor 7: action groups 2023-01-01, activity-log alerts
 2020-10-01, metric alerts 2018-03-01, scheduled query rules 2023-12-01;
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from scanner.emulator.azure.server import ArmState, arm_route
+from scanner.emulator.azure.server import Answer, ArmState, arm_route
 
 _INSIGHTS = "/subscriptions/{sub}/providers/Microsoft.Insights"
 
@@ -20,10 +21,11 @@ _INSIGHTS = "/subscriptions/{sub}/providers/Microsoft.Insights"
     "/providers/Microsoft.Insights/diagnosticSettings",
     "2021-05-01-preview",
 )
-def _diagnostic_settings(state: ArmState, path: dict[str, str]) -> list[dict[str, Any]]:
+def _diagnostic_settings(state: ArmState, path: dict[str, str]) -> Answer:
+    """Every setting of the resource in one answer: this list is not paged."""
     parent = f"/subscriptions/{path['sub']}{path.get('resource') or ''}".lower()
     prefix = parent + "/providers/microsoft.insights/diagnosticsettings/"
-    return sorted(
+    found = sorted(
         (
             s
             for s in state.listed(path["sub"], "diagnostic_settings")
@@ -31,6 +33,7 @@ def _diagnostic_settings(state: ArmState, path: dict[str, str]) -> list[dict[str
         ),
         key=lambda s: s["id"],
     )
+    return 200, {"value": found}
 
 
 @arm_route(
@@ -53,8 +56,9 @@ def _activity_log_alerts(state: ArmState, path: dict[str, str]) -> list[dict[str
 
 
 @arm_route("Microsoft.Insights", _INSIGHTS + "/metricAlerts", "2018-03-01")
-def _metric_alerts(state: ArmState, path: dict[str, str]) -> list[dict[str, Any]]:
-    return _sorted(state, path, "metric_alerts")
+def _metric_alerts(state: ArmState, path: dict[str, str]) -> Answer:
+    """Every metric alert in one answer: api-version 2018-03-01 lists without paging."""
+    return 200, {"value": _sorted(state, path, "metric_alerts")}
 
 
 @arm_route("Microsoft.Insights", _INSIGHTS + "/scheduledQueryRules", "2023-12-01")

@@ -87,10 +87,10 @@ def _backup_alert(
     found.setdefault("action_groups", []).append(
         _action_group(group_id, email=spec.monitor.backup_alert == "email")
     )
-    vaults = [str(v["id"]) for v in found.get("backup_vaults", [])]
     enabled = spec.monitor.backup_alert != "disabled"
     alert_id = f"{group}/Microsoft.Insights/metricAlerts/backup-health"
-    found.setdefault("metric_alerts", []).append(_health_alert(alert_id, vaults, group_id, enabled))
+    scope = f"/subscriptions/{spec.id}"
+    found.setdefault("metric_alerts", []).append(_health_alert(alert_id, scope, group_id, enabled))
 
 
 def _action_group(group_id: str, email: bool) -> dict[str, Any]:
@@ -109,8 +109,9 @@ def _action_group(group_id: str, email: bool) -> dict[str, Any]:
     }
 
 
-def _health_alert(alert_id: str, vaults: list[str], group_id: str, enabled: bool) -> dict[str, Any]:
-    """A metric alert on the Backup vaults' ``BackupHealthEvent``."""
+def _health_alert(alert_id: str, scope: str, group_id: str, enabled: bool) -> dict[str, Any]:
+    """A metric alert on ``BackupHealthEvent`` of every Backup vault in ``scope`` (a
+    multi-resource alert: a subscription scope with a target resource type)."""
     criterion = {
         "criterionType": "StaticThresholdCriterion",
         "name": "failures",
@@ -129,11 +130,13 @@ def _health_alert(alert_id: str, vaults: list[str], group_id: str, enabled: bool
             "description": "A backup job failed",
             "severity": 1,
             "enabled": enabled,
-            "scopes": vaults,
+            "scopes": [scope],
+            "targetResourceType": "Microsoft.DataProtection/backupVaults",
+            "targetResourceRegion": "westeurope",
             "evaluationFrequency": "PT15M",
             "windowSize": "PT1H",
             "criteria": {
-                "odata.type": "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria",
+                "odata.type": "Microsoft.Azure.Monitor.MultipleResourceMultipleMetricCriteria",
                 "allOf": [criterion],
             },
             "actions": [{"actionGroupId": group_id}],
