@@ -10,14 +10,27 @@ version 1 files are converted on read (:mod:`scanner.inventory_v1`).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
+from scanner.model_audit import AlertRule as AlertRule
+from scanner.model_audit import AlertTarget as AlertTarget
+from scanner.model_audit import AuditLogConfig as AuditLogConfig
+from scanner.model_audit import AuditTrail as AuditTrail
+from scanner.model_audit import LogRoute as LogRoute
+from scanner.model_audit import LogStore as LogStore
+from scanner.model_base import CLOCK_SKEW as CLOCK_SKEW
+from scanner.model_base import Count as Count
+from scanner.model_base import Days as Days
+from scanner.model_base import Evidence as Evidence
+from scanner.model_base import GapHours as GapHours
+from scanner.model_base import Hours as Hours
+from scanner.model_base import Record
+from scanner.model_base import Scalar as Scalar
+from scanner.model_base import WholeDays as WholeDays
 from scanner.vocabulary import (
-    AlertKind,
-    AuditEvent,
     Cloud,
     CopyKind,
     CopyState,
@@ -33,42 +46,13 @@ from scanner.vocabulary import (
 
 SCHEMA_ID: Final = "backup-audit/inventory/v2"
 
-Scalar = str | int | float | bool | None
-
-
-#: Bounds that no real answer exceeds: a number outside them is a damaged file.
-Count = Annotated[int, Field(ge=0, le=10**9)]
-Hours = Annotated[float, Field(gt=0, le=1000 * 365 * 24)]
-GapHours = Annotated[float, Field(ge=0, le=1000 * 365 * 24)]
-Days = Annotated[float, Field(ge=0, le=1000 * 365)]
-WholeDays = Annotated[int, Field(ge=0, le=1000 * 365)]
-#: Clock skew tolerated between a collector and the APIs it read.
-CLOCK_SKEW = timedelta(days=1)
-
-
-class _Record(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-
 
 def _in_order(oldest: datetime | None, newest: datetime | None) -> None:
     if oldest is not None and newest is not None and oldest > newest:
         raise ValueError(f"oldest {oldest.isoformat()} is after newest {newest.isoformat()}")
 
 
-class Evidence(_Record):
-    """The API answer a fact rests on: operation, region, the field values read, and the
-    provider's request id where the SDK returned one (to find the call in its logs).
-
-    An answer read in several pages, or fields read from several calls, carry every
-    call's request id, in call order, joined with ", "."""
-
-    operation: str
-    region: str | None = None
-    fields: dict[str, Scalar] = Field(default_factory=dict)
-    request_id: str | None = None
-
-
-class Gap(_Record):
+class Gap(Record):
     """An attribute that could not be read: the operation, why (``cause``), and the
     permission the operation needs — the fix only when ``cause`` is ``denied``.
 
@@ -91,7 +75,7 @@ class Gap(_Record):
     request_id: str | None = None
 
 
-class Window(_Record):
+class Window(Record):
     """When a backup starts (local time in ``timezone``) and how long it may run."""
 
     start: str | None = None
@@ -99,7 +83,7 @@ class Window(_Record):
     timezone: str = "UTC"
 
 
-class Protection(_Record):
+class Protection(Record):
     """Something that keeps restorable data, in neutral terms beside the cloud's own.
 
     ``role`` says what it does (see :data:`scanner.vocabulary.ProtectionRole`), ``origin``
@@ -125,7 +109,7 @@ class Protection(_Record):
     evidence: list[Evidence] = Field(default_factory=list)
 
 
-class RecoverySource(_Record):
+class RecoverySource(Record):
     """Recovery points of one kind and mechanism (a PITR window, a vault's points …).
 
     ``points`` are the creation times of the discrete points (empty for a continuous
@@ -151,7 +135,7 @@ class RecoverySource(_Record):
         return self
 
 
-class RecoveryPoints(_Record):
+class RecoveryPoints(Record):
     """Summary over all sources: newest and oldest restorable point, count, largest gap.
 
     ``max_gap_hours`` is the largest interval between consecutive restorable points,
@@ -172,7 +156,7 @@ class RecoveryPoints(_Record):
         return self
 
 
-class Copy(_Record):
+class Copy(Record):
     """Another copy of the data and where it lives; ``region`` is None when unresolved.
     ``observable`` is false for a configured copy that no API shows, wherever one scans
     (the paired-region secondary of a provider's geo-redundant backup storage)."""
@@ -188,7 +172,7 @@ class Copy(_Record):
     evidence: list[Evidence] = Field(default_factory=list)
 
 
-class Encryption(_Record):
+class Encryption(Record):
     """Encryption at rest of the primary data; ``key_type`` None when the key is unknown."""
 
     enabled: bool
@@ -197,7 +181,7 @@ class Encryption(_Record):
     evidence: list[Evidence] = Field(default_factory=list)
 
 
-class DataStore(_Record):
+class DataStore(Record):
     """One data store (table, bucket, database …) with everything known about its backups.
 
     ``region`` is the location as the provider names it (``eu-west-1``, ``EU``, ``eur3``,
@@ -231,7 +215,7 @@ class DataStore(_Record):
     gaps: list[Gap] = Field(default_factory=list)
 
 
-class BackupPlanRule(_Record):
+class BackupPlanRule(Record):
     """One rule of a backup plan (AWS Backup plan rule, Azure policy rule …)."""
 
     name: str
@@ -244,7 +228,7 @@ class BackupPlanRule(_Record):
     copy_targets: list[str] = Field(default_factory=list)
 
 
-class BackupPlan(_Record):
+class BackupPlan(Record):
     """A backup plan and the selections that decide what it covers."""
 
     id: str
@@ -255,7 +239,7 @@ class BackupPlan(_Record):
     last_execution: datetime | None = None
 
 
-class Immutability(_Record):
+class Immutability(Record):
     """A vault's immutability: ``locked`` cannot be undone, ``unlocked`` still can."""
 
     state: ImmutabilityState
@@ -264,14 +248,14 @@ class Immutability(_Record):
     locked_since: datetime | None = None
 
 
-class SoftDelete(_Record):
+class SoftDelete(Record):
     """Whether deleted recovery points can be recovered, and for how long."""
 
     enabled: bool
     retention_days: WholeDays | None = None
 
 
-class Vault(_Record):
+class Vault(Record):
     """A backup vault: where recovery points live, their key, immutability and redundancy.
 
     ``None`` in any field means unknown (a gap on the account says why) or, for
@@ -292,86 +276,7 @@ class Vault(_Record):
     evidence: list[Evidence] = Field(default_factory=list)
 
 
-class AuditLogConfig(_Record):
-    """The audit events an account records for one service (``*``: every service) and
-    the principals exempted from them."""
-
-    service: str
-    events: list[AuditEvent]
-    exempted: list[str] = Field(default_factory=list)
-    source: str
-    evidence: list[Evidence] = Field(default_factory=list)
-
-
-class LogStore(_Record):
-    """Where log records are kept (a log bucket, a trail's bucket, a workspace): for how
-    long, whether that can be shortened (``locked``), in which regions (``None``: the
-    provider does not say), and whether it is being deleted (``active`` false)."""
-
-    id: str
-    name: str
-    region: str
-    regions: list[str] | None = None
-    retention_days: WholeDays | None = None
-    locked: bool | None = None
-    active: bool = True
-    source: str
-    evidence: list[Evidence] = Field(default_factory=list)
-
-
-class LogRoute(_Record):
-    """What sends log records somewhere (a sink, a trail): destination, the filter that
-    selects records (``None``: all) and the filters of exclusions that drop some."""
-
-    id: str
-    name: str
-    destination: str
-    filter: str | None = None
-    exclusions: list[str] = Field(default_factory=list)
-    enabled: bool
-    source: str
-    evidence: list[Evidence] = Field(default_factory=list)
-
-
-class AuditTrail(_Record):
-    """An account's audit trail as read; a list is ``None`` when it could not be read
-    (an ``audit_trail`` gap of the account says why) and ``[]`` when it was read empty."""
-
-    configs: list[AuditLogConfig] | None = None
-    log_stores: list[LogStore] | None = None
-    routes: list[LogRoute] | None = None
-
-
-class AlertTarget(_Record):
-    """Whom an alert rule notifies (an action group, a topic, a channel): whether it is
-    on and the kinds of receiver it has (``email``, ``webhook`` …); ``None``: not read
-    (another account's, or its listing failed)."""
-
-    id: str
-    enabled: bool | None = None
-    receivers: list[str] | None = None
-
-
-class AlertRule(_Record):
-    """A rule that raises an alert: what it watches (``scopes``: resource or account
-    ids), its condition as the provider states it, whether that condition is a failed
-    backup job (``backup_failures``), whether it is on (``None``: the answer does not
-    say), and whom it notifies (``targets``; ``None``: the provider routes it elsewhere
-    and that was not read)."""
-
-    id: str
-    name: str
-    kind: AlertKind
-    enabled: bool | None
-    scopes: list[str]
-    condition: str
-    backup_failures: bool
-    targets: list[AlertTarget] | None
-    source: str
-    evidence: list[Evidence] = Field(default_factory=list)
-
-
-class AccountFacts(_Record):
+class AccountFacts(Record):
     """One account (project, subscription): regions scanned, plans, vaults, its audit
     trail and alert rules (``None``: not collected for this cloud; a listing that failed
     leaves an ``audit_trail`` or ``alerting`` gap beside what the others showed) and
@@ -388,7 +293,7 @@ class AccountFacts(_Record):
     gaps: list[Gap] = Field(default_factory=list)
 
 
-class ApiCalls(_Record):
+class ApiCalls(Record):
     """How often one API operation was called, and the retries sent on top."""
 
     cloud: Cloud
@@ -398,7 +303,7 @@ class ApiCalls(_Record):
     retries: Count = 0
 
 
-class Principal(_Record):
+class Principal(Record):
     """Who collected: the identity the cloud saw (an ARN, a service account, an app id)."""
 
     cloud: Cloud
@@ -406,7 +311,7 @@ class Principal(_Record):
     principal: str
 
 
-class Scope(_Record):
+class Scope(Record):
     """What the snapshot covers."""
 
     clouds: list[Cloud]
@@ -414,7 +319,7 @@ class Scope(_Record):
     regions: list[str]
 
 
-class SnapshotPart(_Record):
+class SnapshotPart(Record):
     """One snapshot that ``backup-audit merge`` joined into this one."""
 
     collected_at: datetime
@@ -422,7 +327,7 @@ class SnapshotPart(_Record):
     scope: Scope
 
 
-class Snapshot(_Record):
+class Snapshot(Record):
     """The inventory snapshot: the versioned envelope written to ``inventory.json``.
 
     ``api_calls`` lists the operations actually called (``None`` when the snapshot does
