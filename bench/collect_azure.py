@@ -10,8 +10,9 @@ process: the RSS printed includes it). The lower bound follows what the collecto
 one call per listing page otherwise: per subscription the Cosmos DB accounts and (with
 any account in continuous mode) the restorable accounts; the storage accounts and, per
 account, its blob service and lifecycle policy; the SQL servers and, per server, its
-databases and encryption protector; per database (``master`` included in the listing,
-not read further) TDE, short- and long-term retention, replication links and, where
+databases, encryption protector and auditing policy; per database (``master`` included
+in the listing, not read further) TDE, short- and long-term retention, replication links,
+its auditing policy and, where
 long-term retention is on, its backups; the Backup vaults and, per vault, its policies
 and backup instances, and per instance its recovery points; per store its diagnostic
 settings, and per subscription the activity log's settings, the workspaces, the action
@@ -96,8 +97,8 @@ def lower_bound(subscriptions: int, storage: int, cosmos: int, databases: int) -
         + max(1, math.ceil(storage / PAGE))
         + 2 * storage
         + 1  # servers
-        + 2 * servers  # databases, encryption protector
-        + 4 * databases
+        + 3 * servers  # databases, encryption protector, auditing policy
+        + 5 * databases  # TDE, short- and long-term retention, links, auditing policy
         + with_ltr
         + 1  # vaults
         + 2  # the vault's policies and instances

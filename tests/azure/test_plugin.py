@@ -96,8 +96,10 @@ def test_the_custom_role_lists_exactly_the_actions_of_the_declared_reads() -> No
         "Microsoft.Insights/activityLogAlerts/read",
         "Microsoft.Insights/metricAlerts/read",
         "Microsoft.Insights/scheduledQueryRules/read",
+        "Microsoft.Sql/servers/auditingSettings/read",
+        "Microsoft.Sql/servers/databases/auditingSettings/read",
     } <= set(role["Actions"])
-    assert len(role["Actions"]) == 24
+    assert len(role["Actions"]) == 26
     assert role["DataActions"] == [] and role["IsCustom"] is True
 
 

@@ -17,7 +17,7 @@ from scanner.collectors.readonly import CallCounter
 from scanner.collectors.tasks import Task, TaskResult
 from scanner.emulator.azure.server import ArmState, Fault, arm_fake
 from scanner.errors import ReadOnlyViolation
-from scanner.model import DataStore, Gap
+from scanner.model import DataStore, Gap, Vault
 from tests.azure.test_cosmos import FAST, NOW, SUB
 
 SERVER = f"/subscriptions/{SUB}/resourceGroups/data/providers/Microsoft.Sql/servers/nw-sql"
@@ -213,7 +213,7 @@ def test_the_long_term_retention_storage_is_a_vault_locked_by_the_policy() -> No
         api = AzureApi(AzureSettings(endpoint=endpoint, retry=FAST), ROUTES, counter)
         _, tasks = list_servers(api, SUB, NOW)
         results = _run(tasks)
-    [vault] = [f for r in results for f in r.facts]
+    [vault] = [f for r in results for f in r.facts if isinstance(f, Vault)]
     assert vault.id.endswith("/databases/billing/longTermRetentionBackups")
     assert vault.immutability is not None and vault.immutability.state == "locked"
     assert vault.key_type == "customer_managed"
@@ -303,7 +303,8 @@ def test_a_backup_taken_before_immutability_is_held_apart_from_the_locked_ones()
         api = AzureApi(AzureSettings(endpoint=endpoint, retry=FAST), ROUTES, CallCounter())
         _, tasks = list_servers(api, SUB, NOW)
         results = _run(tasks)
-    vaults = {v.immutability.state: v for r in results for v in r.facts if v.immutability}
+    held = [v for r in results for v in r.facts if isinstance(v, Vault)]
+    vaults = {v.immutability.state: v for v in held if v.immutability}
     assert sorted(vaults) == ["disabled", "locked"]
     billing = next(i.store for r in results for i in r.stores if i.store.name == "billing")
     held = {s.vaults[0]: s.count for s in billing.recovery_points.sources if s.vaults}
@@ -319,6 +320,61 @@ def test_a_backup_that_does_not_state_its_immutability_is_held_as_unknown() -> N
         api = AzureApi(AzureSettings(endpoint=endpoint, retry=FAST), ROUTES, CallCounter())
         _, tasks = list_servers(api, SUB, NOW)
         results = _run(tasks)
-    vaults = {v.name: v for r in results for v in r.facts}
+    vaults = {v.name: v for r in results for v in r.facts if isinstance(v, Vault)}
     unknown = next(v for name, v in vaults.items() if name.endswith("(unknown immutability)"))
     assert unknown.immutability is None  # not the policy's Locked of today
+
+
+def _audit(resource: str, **props: Any) -> dict[str, Any]:
+    return {"id": f"{resource}/auditingSettings/default", "name": "Default", "properties": props}
+
+
+def test_server_and_database_auditing_give_the_events_recorded_and_where_they_go() -> None:
+    from scanner.collectors.azure.diagnostics import StoreDiagnostics
+
+    state = _state()
+    state.resources[SUB]["sql_server_auditing"] = [
+        _audit(
+            SERVER,
+            state="Enabled",
+            auditActionsAndGroups=["FAILED_DATABASE_AUTHENTICATION_GROUP"],
+            storageEndpoint="https://nwaudit.blob.core.windows.net/",
+            retentionDays=365,
+            isAzureMonitorTargetEnabled=False,
+        )
+    ]
+    state.resources[SUB]["sql_database_auditing"] = [
+        _audit(
+            f"{SERVER}/databases/billing",
+            state="Enabled",
+            auditActionsAndGroups=["BATCH_COMPLETED_GROUP"],
+            isAzureMonitorTargetEnabled=True,
+        )
+    ]
+    with arm_fake(state) as endpoint:
+        api = AzureApi(AzureSettings(endpoint=endpoint, retry=FAST), ROUTES, CallCounter())
+        _, tasks = list_servers(api, SUB, NOW)
+        results = _run(tasks)
+    found = {
+        f.config.service.rsplit("/", 1)[-1]: f
+        for r in results
+        for f in r.facts
+        if isinstance(f, StoreDiagnostics)
+    }
+    # the server's policy records logins only; the billing database's own adds its queries
+    assert found["scratch"].config.events == []
+    assert found["billing"].config.events == ["admin_write", "data_read", "data_write"]
+    assert {r.destination for r in found["billing"].routes} == {
+        "https://nwaudit.blob.core.windows.net/",
+        "Azure Monitor (SQLSecurityAuditEvents of a diagnostic setting)",
+    }
+
+
+def test_an_unreadable_server_auditing_policy_is_a_gap_of_each_database_only() -> None:
+    stores, _, _ = _collect(
+        _state(**{SUB: Fault("denied", path_end="/nw-sql/auditingSettings/default")})
+    )
+    for store in stores.values():
+        assert [(g.attribute, g.permission) for g in store.gaps] == [
+            ("audit_trail", "Microsoft.Sql/servers/auditingSettings/read")
+        ]

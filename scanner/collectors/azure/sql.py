@@ -18,6 +18,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
+from scanner.collectors.azure import sql_audit
 from scanner.collectors.azure.api import AzureApi, answer_lacks, resource_group
 from scanner.collectors.azure.regions import paired_copy, paired_region, region_name
 from scanner.collectors.http_routes import Route, route
@@ -66,6 +67,7 @@ ROUTES: tuple[Route, ...] = (
     route(OPERATIONS[5], "GET", _LTR),
     route(OPERATIONS[6], "GET", _SERVER + r"/databases/[^/]+/transparentDataEncryption/current"),
     route(OPERATIONS[7], "GET", _SERVER + r"/encryptionProtector/current"),
+    *sql_audit.ROUTES,
 )
 KIND = "azure.sql.database"
 LIST_DATABASES = "sql:ListDatabases"
@@ -92,6 +94,7 @@ def list_databases(
 ) -> TaskResult:
     """A server's databases as stores, each with a read of its backups to follow; a
     refused listing is the subscription's inventory gap for that server."""
+    from scanner.collectors.azure.sql_audit import read_auditing, read_server_auditing
     from scanner.collectors.azure.sql_backups import read_backups
     from scanner.collectors.azure.sql_keys import read_protector
 
@@ -110,10 +113,16 @@ def list_databases(
         for d in listing.items
         if d.get("name") not in SYSTEM_DATABASES
     ]
+    name = str(server["name"])
     protector = read_protector(api, client, group, server) if items else (None, None)
+    auditing = read_server_auditing(api, client, group, name) if items else (None, None)
     reads: list[Task] = [
-        partial(read_backups, api, client, group, str(server["name"]), item, protector, now)
+        read
         for item in items
+        for read in (
+            partial(read_backups, api, client, group, name, item, protector, now),
+            partial(read_auditing, api, client, group, name, item, auditing),
+        )
     ]
     return TaskResult(stores=items, followups=reads)
 

@@ -74,6 +74,7 @@ class ServerSpec(_Spec):
 
     name: str
     location: str = "westeurope"
+    auditing: bool = Field(False, description="Server auditing to storage and Azure Monitor")
     databases: list[DatabaseSpec] = Field(default_factory=list)
 
 

@@ -176,3 +176,35 @@ _LTR = (
 @arm_route("Microsoft.Sql", _LTR, SQL)
 def _sql_ltr_backups(state: ArmState, path: dict[str, str]) -> list[dict[str, Any]]:
     return _under(state, path, "sql_ltr_backups", _LTR)
+
+
+@arm_route("Microsoft.Sql", _SERVER + "/auditingSettings/default", SQL)
+def _sql_server_auditing(state: ArmState, path: dict[str, str]) -> Answer:
+    return _auditing(state, path, "sql_server_auditing", _SERVER + "/auditingSettings/default")
+
+
+@arm_route("Microsoft.Sql", _SERVER + "/databases/{db}/auditingSettings/default", SQL)
+def _sql_database_auditing(state: ArmState, path: dict[str, str]) -> Answer:
+    where = _SERVER + "/databases/{db}/auditingSettings/default"
+    return _auditing(state, path, "sql_database_auditing", where)
+
+
+def _auditing(state: ArmState, path: dict[str, str], collection: str, resource: str) -> Answer:
+    """The auditing policy seeded, or the one ARM answers where auditing was never set:
+    ``Disabled``."""
+    found = _one(state, path, collection, resource)
+    if found[0] == 200:
+        return found
+    kind = "databases/auditingSettings" if "db" in path else "auditingSettings"
+    return 200, {
+        "id": resource.format(**path),
+        "name": "Default",
+        "type": f"Microsoft.Sql/servers/{kind}",
+        "properties": {
+            "state": "Disabled",
+            "retentionDays": 0,
+            "auditActionsAndGroups": [],
+            "isAzureMonitorTargetEnabled": False,
+            "isStorageSecondaryKeyInUse": False,
+        },
+    }

@@ -203,10 +203,32 @@ def _sql(found: dict[str, Any], sub: str, spec: ServerSpec, now: datetime) -> No
             "properties": {"serverKeyName": "ServiceManaged", "serverKeyType": "ServiceManaged"},
         }
     )
+    if spec.auditing:
+        found.setdefault("sql_server_auditing", []).append(_server_auditing(server_id))
     master = DatabaseSpec(name="master", backup_redundancy="Local")
     for db in [master, *spec.databases]:
         _database(found, server_id, spec.location, db, now)
         _ltr_backups(found, sub, spec, db, now)
+
+
+def _server_auditing(server_id: str) -> dict[str, Any]:
+    """Auditing as the portal turns it on: its default action groups, to a storage
+    account (kept a year) and to Azure Monitor."""
+    name = server_id.rsplit("/", 1)[-1].replace("-", "")
+    groups = [
+        "SUCCESSFUL_DATABASE_AUTHENTICATION_GROUP",
+        "FAILED_DATABASE_AUTHENTICATION_GROUP",
+        "BATCH_COMPLETED_GROUP",
+    ]
+    properties = {
+        "state": "Enabled",
+        "storageEndpoint": f"https://{name}audit.blob.core.windows.net/",
+        "retentionDays": 365,
+        "auditActionsAndGroups": groups,
+        "isAzureMonitorTargetEnabled": True,
+        "isStorageSecondaryKeyInUse": False,
+    }
+    return _child(server_id, "auditingSettings/default", properties)
 
 
 def _database(
