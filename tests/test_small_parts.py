@@ -75,3 +75,12 @@ def test_message_numbers_are_never_in_scientific_notation() -> None:
     template = Template("{a} {b} {c} {d}")
     rendered = template.render({"a": 61320.4, "b": 12.3456, "c": 0.00001234, "d": 1e-9})
     assert rendered == "61,320 12.35 0.000012 0"
+
+
+def test_rules_may_read_complete_for_every_gap_attribute() -> None:
+    """``derived.complete`` holds a key per gap attribute; a rule naming one must pass
+    path validation (a new attribute once went missing here)."""
+    from scanner.engine.facts import Complete
+    from scanner.vocabulary import GAP_ATTRIBUTES
+
+    assert set(GAP_ATTRIBUTES) <= set(Complete.model_fields)

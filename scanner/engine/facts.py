@@ -117,6 +117,8 @@ class Complete(BaseModel):
     recovery_points: bool | None = None
     copies: bool | None = None
     attributes: bool | None = None
+    audit_trail: bool | None = None
+    alerting: bool | None = None
     #: the audit period's history is wholly visible (no point in it may have expired)
     period_history: bool | None = None
     #: no copy is configured into another region / account this scan did not list
