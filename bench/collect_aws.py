@@ -126,6 +126,7 @@ def lower_bound(
     plans: int,
     selections: int,
     vaults: int,
+    trails: int = 0,
 ) -> dict[str, int]:
     """The reference lower bound (§A.9), per service, for ``accounts`` alike accounts
     (``plans``, ``selections`` and ``vaults`` are totals over every account)."""
@@ -139,6 +140,7 @@ def lower_bound(
         "dynamodb+tagging": accounts * sum(2 * math.ceil(t / 100) + 2 * t for t in per_region_t),
         "rds": accounts * sum(math.ceil(i / 100) + 1 + 2 for i in per_region_i),
         "backup": accounts * len(REGIONS) * 3 + 2 * plans + selections + 2 * vaults,
+        "cloudtrail": accounts * len(REGIONS) + 2 * trails,  # trails, then status and selectors
     }
 
 
@@ -203,6 +205,11 @@ def measure(args: argparse.Namespace, emulated: dict[str, Any], workers: int) ->
         sum(len(a.backup_plans) for a in facts),
         sum(len(p.selections) for a in facts for p in a.backup_plans),
         sum(len(a.vaults) for a in facts),
+        sum(
+            len({r.id.split("#")[0] for r in (a.audit_trail.routes or [])})
+            for a in facts
+            if a.audit_trail
+        ),
     )
     stores = len(snapshot.stores)
     print(

@@ -11,11 +11,13 @@ from scanner.vocabulary import AlertKind, AuditEvent
 
 
 class AuditLogConfig(Record):
-    """The audit events an account records for one service (``*``: every service) and
-    the principals exempted from them."""
+    """The audit events an account records for one service (``*``: every service; or one
+    resource, by its id), in which regions (``None``: wherever the service is), and the
+    principals exempted from them."""
 
     service: str
     events: list[AuditEvent]
+    regions: list[str] | None = None
     exempted: list[str] = Field(default_factory=list)
     source: str
     evidence: list[Evidence] = Field(default_factory=list)
@@ -39,14 +41,15 @@ class LogStore(Record):
 
 class LogRoute(Record):
     """What sends log records somewhere (a sink, a trail): destination, the filter that
-    selects records (``None``: all) and the filters of exclusions that drop some."""
+    selects records (``None``: all), the filters of exclusions that drop some, and
+    whether it is on (``None``: its status could not be read)."""
 
     id: str
     name: str
     destination: str
     filter: str | None = None
     exclusions: list[str] = Field(default_factory=list)
-    enabled: bool
+    enabled: bool | None
     source: str
     evidence: list[Evidence] = Field(default_factory=list)
 

@@ -162,3 +162,64 @@ BACKUP = {
         },
     ],
 }
+
+
+def _client(aws: EmulatedAws, service: str, region: str):  # type: ignore[no-untyped-def]
+    return dummy_session().client(service, region_name=region, endpoint_url=aws.moto_url)
+
+
+def seed_trails(aws: EmulatedAws) -> None:
+    """Two trails: a logging multi-region one with basic selectors (management events,
+    one bucket's objects, part of another's) and a stopped single-region one with
+    advanced selectors (writes to every bucket; every table but one)."""
+    s3 = _client(aws, "s3", "eu-west-1")
+    s3.create_bucket(
+        Bucket="nw-trail-logs", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+    )
+    eu = _client(aws, "cloudtrail", "eu-west-1")
+    eu.create_trail(
+        Name="org-audit",
+        S3BucketName="nw-trail-logs",
+        IsMultiRegionTrail=True,
+        EnableLogFileValidation=True,
+    )
+    eu.start_logging(Name="org-audit")
+    eu.put_event_selectors(
+        TrailName="org-audit",
+        EventSelectors=[
+            {
+                "ReadWriteType": "All",
+                "IncludeManagementEvents": True,
+                "DataResources": [
+                    {"Type": "AWS::S3::Object", "Values": ["arn:aws:s3:::records/"]},
+                    {"Type": "AWS::S3::Object", "Values": ["arn:aws:s3:::scans/2026/"]},
+                ],
+            }
+        ],
+    )
+    us = _client(aws, "cloudtrail", "us-east-1")
+    us.create_trail(Name="us-writes", S3BucketName="nw-trail-logs", S3KeyPrefix="us")
+    us.put_event_selectors(
+        TrailName="us-writes",
+        AdvancedEventSelectors=[
+            {
+                "Name": "writes to every bucket",
+                "FieldSelectors": [
+                    {"Field": "eventCategory", "Equals": ["Data"]},
+                    {"Field": "resources.type", "Equals": ["AWS::S3::Object"]},
+                    {"Field": "readOnly", "Equals": ["false"]},
+                ],
+            },
+            {
+                "Name": "all but one table",  # narrowed by a negative operator: no claim
+                "FieldSelectors": [
+                    {"Field": "eventCategory", "Equals": ["Data"]},
+                    {"Field": "resources.type", "Equals": ["AWS::DynamoDB::Table"]},
+                    {
+                        "Field": "resources.ARN",
+                        "NotStartsWith": [f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/x"],
+                    },
+                ],
+            },
+        ],
+    )

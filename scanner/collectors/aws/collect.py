@@ -5,9 +5,9 @@ Targets: the caller's account; with ``--org`` every active account that
 ``sts:AssumeRole`` of ``--role-name`` (with ``--external-id``) when its turn comes. An
 account whose role cannot be assumed, or whose regions cannot be listed, and an account
 that is not active, is kept as account facts with a gap — never silently left out. Per
-target the tasks are S3 (once) and, per region, DynamoDB, RDS and AWS Backup; per-resource
-reads they discover are follow-ups on the same pool. AWS Backup's answers are applied to
-the account's stores last.
+target the tasks are S3 (once) and, per region, DynamoDB, RDS, AWS Backup and CloudTrail;
+per-resource reads they discover are follow-ups on the same pool. AWS Backup's answers
+are applied to the account's stores last; the trails make the account's audit trail.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 
 import boto3
 
-from scanner.collectors.aws import account, backup, dynamodb, kms, rds, s3, tagging
+from scanner.collectors.aws import account, backup, cloudtrail, dynamodb, kms, rds, s3, tagging
 from scanner.collectors.aws.api import AwsApi, AwsClients, ClientSettings
 from scanner.collectors.aws.backup import RegionBackup
 from scanner.collectors.aws.backup_merge import account_plans, apply_backup
@@ -29,7 +29,7 @@ from scanner.collectors.base import Collector, Target, Targets
 from scanner.collectors.readonly import CallCounter, ReadOnlyGuard
 from scanner.collectors.tasks import StoreResult, Task, TaskResult
 from scanner.errors import CollectionError, InputError
-from scanner.model import AccountFacts, Gap, Principal
+from scanner.model import AccountFacts, AuditTrail, Gap, Principal
 from scanner.vocabulary import Cloud
 
 OPERATIONS = (
@@ -40,6 +40,7 @@ OPERATIONS = (
     + backup.OPERATIONS
     + kms.OPERATIONS
     + tagging.OPERATIONS
+    + cloudtrail.OPERATIONS
 )
 
 
@@ -150,7 +151,7 @@ class AwsCollector(Collector):
         return AccountContext(account_id, tuple(regions), me.partition), None
 
     def tasks(self, target: Target, now: datetime) -> list[Task]:
-        """S3 once per account; DynamoDB, RDS and AWS Backup per region."""
+        """S3 once per account; DynamoDB, RDS, AWS Backup and CloudTrail per region."""
         ctx, gap = self._enter(target)
         if ctx is None:
             self._closed[target.account] = gap
@@ -164,6 +165,7 @@ class AwsCollector(Collector):
                 partial(dynamodb.collect_region, api, keys, ctx, region),
                 partial(rds.collect_region, api, keys, ctx, region),
                 partial(backup.collect_region, api, ctx, region, now),
+                partial(cloudtrail.collect_region, api, ctx, region),
             ]
         return tasks
 
@@ -179,6 +181,7 @@ class AwsCollector(Collector):
         facts = {f.region: f for r in results for f in r.facts if isinstance(f, RegionBackup)}
         for item in items:
             apply_backup(item, facts, now)
+        trails = [f for r in results for f in r.facts if isinstance(f, cloudtrail.RegionTrails)]
         return items, AccountFacts(
             cloud="aws",
             account=target.account,
@@ -186,6 +189,11 @@ class AwsCollector(Collector):
             regions=sorted(ctx.regions),
             backup_plans=account_plans(facts, now),
             vaults=sorted((v for f in facts.values() for v in f.vaults), key=lambda v: v.id),
+            audit_trail=AuditTrail(
+                configs=[c for t in trails for c in t.configs],
+                log_stores=None,  # where trail buckets keep logs, and how long: not read yet
+                routes=[r for t in trails for r in t.routes],
+            ),
             gaps=[g for r in results for g in r.gaps],
         )
 
