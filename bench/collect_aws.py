@@ -141,6 +141,8 @@ def lower_bound(
         "rds": accounts * sum(math.ceil(i / 100) + 1 + 2 for i in per_region_i),
         "backup": accounts * len(REGIONS) * 3 + 2 * plans + selections + 2 * vaults,
         "cloudtrail": accounts * len(REGIONS) + 2 * trails,  # trails, then status and selectors
+        "events": accounts * len(REGIONS),  # rules (the bench seeds none on aws.backup)
+        "cloudwatch": accounts * len(REGIONS),  # alarms
     }
 
 

@@ -7,6 +7,7 @@ several tests share.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from typing import Any
 
@@ -164,7 +165,8 @@ BACKUP = {
 }
 
 
-def _client(aws: EmulatedAws, service: str, region: str):  # type: ignore[no-untyped-def]
+def aws_client(aws: EmulatedAws, service: str, region: str) -> Any:
+    """A boto3 client of moto, for seeding what the estate format does not describe."""
     return dummy_session().client(service, region_name=region, endpoint_url=aws.moto_url)
 
 
@@ -172,11 +174,11 @@ def seed_trails(aws: EmulatedAws) -> None:
     """Two trails: a logging multi-region one with basic selectors (management events,
     one bucket's objects, part of another's) and a stopped single-region one with
     advanced selectors (writes to every bucket; every table but one)."""
-    s3 = _client(aws, "s3", "eu-west-1")
+    s3 = aws_client(aws, "s3", "eu-west-1")
     s3.create_bucket(
         Bucket="nw-trail-logs", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
     )
-    eu = _client(aws, "cloudtrail", "eu-west-1")
+    eu = aws_client(aws, "cloudtrail", "eu-west-1")
     eu.create_trail(
         Name="org-audit",
         S3BucketName="nw-trail-logs",
@@ -197,7 +199,7 @@ def seed_trails(aws: EmulatedAws) -> None:
             }
         ],
     )
-    us = _client(aws, "cloudtrail", "us-east-1")
+    us = aws_client(aws, "cloudtrail", "us-east-1")
     us.create_trail(Name="us-writes", S3BucketName="nw-trail-logs", S3KeyPrefix="us")
     us.put_event_selectors(
         TrailName="us-writes",
@@ -223,3 +225,16 @@ def seed_trails(aws: EmulatedAws) -> None:
             },
         ],
     )
+
+
+def seed_backup_alert(aws: EmulatedAws, region: str = "eu-west-1") -> str:
+    """An SNS topic with an e-mail subscription, and an EventBridge rule sending AWS
+    Backup's failed jobs to it; the topic's ARN."""
+    sns = aws_client(aws, "sns", region)
+    topic = str(sns.create_topic(Name="backup-oncall")["TopicArn"])
+    sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="oncall@example.org")
+    pattern = {"source": ["aws.backup"], "detail": {"state": ["FAILED"]}}
+    events = aws_client(aws, "events", region)
+    events.put_rule(Name="backup-failed", EventPattern=json.dumps(pattern), State="ENABLED")
+    events.put_targets(Rule="backup-failed", Targets=[{"Id": "oncall", "Arn": topic}])
+    return topic

@@ -13,7 +13,7 @@ from scanner.collectors.aws.plugin import PLUGIN, iam_policy
 from scanner.collectors.readonly import SESSION_OPERATIONS, CallCounter, ReadOnlyGuard, declare
 from scanner.emulator.aws.server import EmulatedAws, dummy_session
 from scanner.errors import ReadOnlyViolation
-from tests.aws.helpers import BACKUP, TABLES, collect, seed, seed_trails
+from tests.aws.helpers import BACKUP, TABLES, collect, seed, seed_backup_alert, seed_trails
 
 
 def clients(aws: EmulatedAws) -> AwsClients:
@@ -81,6 +81,7 @@ def test_every_call_of_an_organisation_scan_is_in_the_generated_policy(aws: Emul
         organisation={"members": [member]},
     )
     seed_trails(aws)
+    seed_backup_alert(aws)
     scope = AwsScope(regions=("eu-west-1", "us-east-1"), org=True, role_name="BackupAuditReadOnly")
     organisation = collect(aws, scope=scope)
     assert len(organisation.scope.accounts) == 2

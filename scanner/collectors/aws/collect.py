@@ -20,7 +20,17 @@ from typing import Any
 
 import boto3
 
-from scanner.collectors.aws import account, backup, cloudtrail, dynamodb, kms, rds, s3, tagging
+from scanner.collectors.aws import (
+    account,
+    alerting,
+    backup,
+    cloudtrail,
+    dynamodb,
+    kms,
+    rds,
+    s3,
+    tagging,
+)
 from scanner.collectors.aws.api import AwsApi, AwsClients, ClientSettings
 from scanner.collectors.aws.backup import RegionBackup
 from scanner.collectors.aws.backup_merge import account_plans, apply_backup
@@ -41,6 +51,7 @@ OPERATIONS = (
     + kms.OPERATIONS
     + tagging.OPERATIONS
     + cloudtrail.OPERATIONS
+    + alerting.OPERATIONS
 )
 
 
@@ -151,7 +162,8 @@ class AwsCollector(Collector):
         return AccountContext(account_id, tuple(regions), me.partition), None
 
     def tasks(self, target: Target, now: datetime) -> list[Task]:
-        """S3 once per account; DynamoDB, RDS, AWS Backup and CloudTrail per region."""
+        """S3 once per account; DynamoDB, RDS, AWS Backup, CloudTrail and the alerting
+        rules (EventBridge, CloudWatch) per region."""
         ctx, gap = self._enter(target)
         if ctx is None:
             self._closed[target.account] = gap
@@ -166,6 +178,7 @@ class AwsCollector(Collector):
                 partial(rds.collect_region, api, keys, ctx, region),
                 partial(backup.collect_region, api, ctx, region, now),
                 partial(cloudtrail.collect_region, api, ctx, region),
+                partial(alerting.collect_region, api, ctx, region),
             ]
         return tasks
 
@@ -182,6 +195,7 @@ class AwsCollector(Collector):
         for item in items:
             apply_backup(item, facts, now)
         trails = [f for r in results for f in r.facts if isinstance(f, cloudtrail.RegionTrails)]
+        alerts = [f for r in results for f in r.facts if isinstance(f, alerting.RegionAlerts)]
         return items, AccountFacts(
             cloud="aws",
             account=target.account,
@@ -194,6 +208,7 @@ class AwsCollector(Collector):
                 log_stores=None,  # where trail buckets keep logs, and how long: not read yet
                 routes=[r for t in trails for r in t.routes],
             ),
+            alert_rules=sorted((a for f in alerts for a in f.rules), key=lambda a: a.id),
             gaps=[g for r in results for g in r.gaps],
         )
 
