@@ -139,7 +139,8 @@ def lower_bound(
         "s3": accounts * (math.ceil(buckets / 1000) + 6 * buckets),
         "dynamodb+tagging": accounts * sum(2 * math.ceil(t / 100) + 2 * t for t in per_region_t),
         "rds": accounts * sum(math.ceil(i / 100) + 1 + 2 for i in per_region_i),
-        "backup": accounts * len(REGIONS) * 3 + 2 * plans + selections + 2 * vaults,
+        # per vault: access policy, recovery points, notifications
+        "backup": accounts * len(REGIONS) * 3 + 2 * plans + selections + 3 * vaults,
         "cloudtrail": accounts * len(REGIONS) + 2 * trails,  # trails, then status and selectors
         "events": accounts * len(REGIONS),  # rules (the bench seeds none on aws.backup)
         "cloudwatch": accounts * len(REGIONS),  # alarms

@@ -103,9 +103,17 @@ AuditEvent = Literal["admin_write", "admin_read", "data_read", "data_write"]
 AUDIT_EVENTS: Final[tuple[str, ...]] = get_args(AuditEvent)
 
 #: What kind of rule raises an alert: an activity-log alert, a metric alert, a log
-#: (query) alert, or the alerts a backup vault raises by itself (Azure); an event rule
-#: or a metric alarm (AWS EventBridge, CloudWatch).
-AlertKind = Literal["activity_log", "metric", "log_query", "vault_builtin", "event_rule", "alarm"]
+#: (query) alert, or the alerts a backup vault raises by itself (Azure); an event rule,
+#: a metric alarm or a vault's notifications (AWS EventBridge, CloudWatch, AWS Backup).
+AlertKind = Literal[
+    "activity_log",
+    "metric",
+    "log_query",
+    "vault_builtin",
+    "event_rule",
+    "alarm",
+    "vault_notification",
+]
 ALERT_KINDS: Final[tuple[str, ...]] = get_args(AlertKind)
 
 #: Why a read failed. Only ``denied`` is fixed by granting a permission; ``unobservable``:

@@ -9,7 +9,15 @@ import json
 from scanner.emulator.aws.backup_fake import BackupFakeServer
 from scanner.emulator.aws.server import EmulatedAws
 from scanner.model import AlertRule
-from tests.aws.helpers import ACCOUNT, aws_client, collect, seed_backup_alert
+from tests.aws.helpers import (
+    ACCOUNT,
+    BACKUP,
+    TABLES,
+    aws_client,
+    collect,
+    seed,
+    seed_backup_alert,
+)
 
 REGION = "eu-west-1"
 
@@ -90,3 +98,25 @@ def test_refused_alerting_reads_are_gaps_per_region(aws: EmulatedAws) -> None:
         ("alerting", "events:ListRules", "eu-west-1"),
         ("alerting", "events:ListRules", "us-east-1"),
     ]
+
+
+def test_a_vaults_notifications_of_failed_jobs_are_a_backup_alert(aws: EmulatedAws) -> None:
+    seed(aws, dynamodb=TABLES, backup=BACKUP)
+    topic = seed_backup_alert(aws, REGION)
+    state = aws.backup_state.region(REGION, ACCOUNT)
+    first, second = sorted(state.vaults)[:2]
+    state.notifications[first] = {
+        "SNSTopicArn": topic,
+        "BackupVaultEvents": ["BACKUP_JOB_COMPLETED", "RESTORE_JOB_COMPLETED"],
+    }
+    state.notifications[second] = {
+        "SNSTopicArn": topic,
+        "BackupVaultEvents": ["RESTORE_JOB_COMPLETED"],
+    }
+    rules = {r.name: r for r in _rules(aws).values() if r.kind == "vault_notification"}
+    assert {name: r.backup_failures for name, r in rules.items()} == {
+        f"{first} notifications": True,  # a completed job's state may be FAILED
+        f"{second} notifications": False,
+    }
+    [target] = rules[f"{first} notifications"].targets or []
+    assert target.receivers == ["email"]

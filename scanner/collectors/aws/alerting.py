@@ -8,8 +8,9 @@ are its receivers). A rule is a backup-failure alert only on what its pattern st
 source ``aws.backup``, detail-type ``Backup Job State Change`` (or none), and a
 ``detail.state`` that admits ``FAILED``, ``ABORTED`` or ``EXPIRED`` (or none); a content
 filter on the state is not worked out and claims nothing. An alarm is one when its
-metric is AWS/Backup's ``NumberOfBackupJobsFailed``, ``…Aborted`` or ``…Expired``. Vault
-notifications (``GetBackupVaultNotifications``) are not read yet.
+metric is AWS/Backup's ``NumberOfBackupJobsFailed``, ``…Aborted`` or ``…Expired``. Each
+vault's notifications (``GetBackupVaultNotifications``, read after the vaults are listed)
+are one when they include ``BACKUP_JOB_FAILED``, ``…EXPIRED`` or ``…COMPLETED``.
 """
 
 from __future__ import annotations
@@ -31,8 +32,12 @@ OPERATIONS = (
     ),
     *declare("cloudwatch", {"DescribeAlarms": "cloudwatch:DescribeAlarms"}),
     *declare("sns", {"ListSubscriptionsByTopic": "sns:ListSubscriptionsByTopic"}),
+    *declare("backup", {"GetBackupVaultNotifications": "backup:GetBackupVaultNotifications"}),
 )
 _FAILED_STATES = frozenset({"FAILED", "ABORTED", "EXPIRED"})
+#: Vault events that tell of a failed job: its failure, its expiry, or its completion in
+#: any state (AWS documents filtering BACKUP_JOB_COMPLETED on the state for failures).
+_FAILURE_EVENTS = frozenset({"BACKUP_JOB_FAILED", "BACKUP_JOB_EXPIRED", "BACKUP_JOB_COMPLETED"})
 _FAILURE_METRICS = frozenset(
     {"NumberOfBackupJobsFailed", "NumberOfBackupJobsAborted", "NumberOfBackupJobsExpired"}
 )
@@ -172,6 +177,50 @@ def _alarm(alarm: dict[str, Any], region: str, account: str, topics: _Topics) ->
                 operation="cloudwatch:DescribeAlarms",
                 region=region,
                 fields={"ActionsEnabled": alarm.get("ActionsEnabled"), "condition": condition},
+            )
+        ],
+    )
+
+
+def vault_notifications(api: AwsApi, region: str, vaults: list[tuple[str, str]]) -> TaskResult:
+    """Each vault's SNS notifications (``vaults``: name and ARN); a vault without any
+    answers ``ResourceNotFoundException``."""
+    topics = _Topics(api)
+    found, gaps = RegionAlerts(), []
+    for name, arn in vaults:
+        answer = api.call(
+            "backup",
+            region,
+            "GetBackupVaultNotifications",
+            "alerting",
+            absent=("ResourceNotFoundException",),
+            BackupVaultName=name,
+        )
+        if answer.gap is not None:
+            gaps.append(answer.gap.model_copy(update={"resource": arn}))
+        elif answer.data is not None and not answer.absent:
+            found.rules.append(_notification(answer.data, arn, region, topics))
+    return TaskResult(facts=[found], gaps=gaps + topics.gaps)
+
+
+def _notification(answer: dict[str, Any], vault: str, region: str, topics: _Topics) -> AlertRule:
+    events = sorted(str(e) for e in answer.get("BackupVaultEvents") or [])
+    topic = answer.get("SNSTopicArn")
+    return AlertRule(
+        id=f"{vault}#notifications",
+        name=f"{answer.get('BackupVaultName', '')} notifications",
+        kind="vault_notification",
+        enabled=True,
+        scopes=[vault],
+        condition="BackupVaultEvents: " + ", ".join(events),
+        backup_failures=bool(_FAILURE_EVENTS & set(events)),
+        targets=[topics.target(str(topic))] if topic else [],
+        source="aws.backup",
+        evidence=[
+            Evidence(
+                operation="backup:GetBackupVaultNotifications",
+                region=region,
+                fields={"SNSTopicArn": topic, "BackupVaultEvents": ", ".join(events)},
             )
         ],
     )

@@ -4,7 +4,8 @@ protected resources and recovery points.
 Calls: ``ListBackupPlans``, ``GetBackupPlan``×P, ``ListBackupSelections``×P,
 ``GetBackupSelection``×S, ``ListBackupVaults``, ``GetBackupVaultAccessPolicy``×V,
 ``ListRecoveryPointsByBackupVault``×V (one listing per vault instead of one per
-resource) and ``ListProtectedResources``. What these answers mean for each store is
+resource) and ``ListProtectedResources``; then, as a follow-up, each vault's
+notifications (:mod:`scanner.collectors.aws.alerting`). What these answers mean for each store is
 decided in :mod:`scanner.collectors.aws.backup_merge`.
 """
 
@@ -14,9 +15,11 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from scanner.collectors.answers import join_request_ids
+from scanner.collectors.aws import alerting
 from scanner.collectors.aws.api import AwsApi
 from scanner.collectors.aws.arn import arn_account
 from scanner.collectors.aws.context import AccountContext
@@ -98,7 +101,14 @@ def collect_region(api: AwsApi, ctx: AccountContext, region: str, now: datetime)
     protected = api.pages("backup", region, "ListProtectedResources", "recovery_points", "Results")
     facts.protected_gap = protected.gap
     facts.protected = {p["ResourceArn"]: p for p in protected.items}
-    return TaskResult(facts=[facts])
+    named = [(v.name, v.id) for v in facts.vaults]
+    notifications = partial(alerting.vault_notifications, api, region, named)
+    unlisted = facts.vaults_gap  # vaults not listed: their notifications are unknown too
+    return TaskResult(
+        facts=[facts],
+        gaps=[unlisted.model_copy(update={"attribute": "alerting"})] if unlisted else [],
+        followups=[notifications] if named else [],
+    )
 
 
 def _read_plans(api: AwsApi, region: str, facts: RegionBackup) -> None:

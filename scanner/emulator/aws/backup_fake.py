@@ -48,6 +48,8 @@ class RegionState:
     vaults: dict[str, dict[str, Any]] = field(default_factory=dict)
     policies: dict[str, str] = field(default_factory=dict)
     points: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    #: vault name → its notification configuration (``SNSTopicArn``, ``BackupVaultEvents``)
+    notifications: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class BackupState:
@@ -128,6 +130,10 @@ class BackupFakeApp:
         (
             re.compile(r"^/backup-vaults/(?P<vault>[^/]+)/access-policy$"),
             "GetBackupVaultAccessPolicy",
+        ),
+        (
+            re.compile(r"^/backup-vaults/(?P<vault>[^/]+)/notification-configuration$"),
+            "GetBackupVaultNotifications",
         ),
         (
             re.compile(r"^/backup-vaults/(?P<vault>[^/]+)/recovery-points/$"),
@@ -237,6 +243,17 @@ class BackupFakeApp:
             "BackupVaultName": vault,
             "BackupVaultArn": st.vaults[vault]["BackupVaultArn"],
             "Policy": st.policies[vault],
+        }
+
+    def _GetBackupVaultNotifications(
+        self, st: RegionState, request: Request, vault: str
+    ) -> dict[str, Any]:
+        if vault not in st.vaults or vault not in st.notifications:
+            raise _NotFound(f"Backup vault {vault} has no notification configuration")
+        return {
+            "BackupVaultName": vault,
+            "BackupVaultArn": st.vaults[vault]["BackupVaultArn"],
+            **st.notifications[vault],
         }
 
     def _ListRecoveryPointsByBackupVault(
