@@ -11,6 +11,7 @@ and the benches go through :func:`plugin`. Adding a cloud is one line in ``PLUGI
 from __future__ import annotations
 
 import importlib
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
@@ -76,6 +77,16 @@ class CollectRequest:
     def option(self, key: str) -> Any:
         """One of the cloud's options by key (``role_name``); None when not given."""
         return (self.options or {}).get(key)
+
+    def account_ids(self, key: str, pattern: re.Pattern[str], what: str) -> tuple[str, ...]:
+        """A list option of account IDs (``projects``, ``subscriptions``), duplicates
+        dropped in order; one that is not ``what`` (matches no ``pattern``) is bad input."""
+        chosen = tuple(dict.fromkeys(self.option(key) or ()))
+        bad = [a for a in chosen if not pattern.match(a)]
+        if bad:
+            flag = "--" + key.replace("_", "-")
+            raise InputError(f"{flag}: {', '.join(bad)} is not {what}")
+        return chosen
 
 
 class CloudPlugin(ABC):

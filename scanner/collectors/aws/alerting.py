@@ -113,7 +113,7 @@ def _event_rule(
         id=str(rule.get("Arn", rule["Name"])),
         name=str(rule["Name"]),
         kind="event_rule",
-        enabled=rule.get("State") != "DISABLED",
+        enabled=None if rule.get("State") is None else rule["State"] != "DISABLED",
         scopes=[account],
         condition=" ".join(pattern.split()),
         backup_failures=backup_failures(pattern),

@@ -18,7 +18,6 @@ from scanner.collectors.registry import (
     Emulated,
     StoreKind,
 )
-from scanner.errors import InputError
 from scanner.vocabulary import REGION_SYNTAX, Capability, Cloud
 
 if TYPE_CHECKING:
@@ -91,10 +90,7 @@ class AzurePlugin(CloudPlugin):
         from scanner.collectors.azure.api import AzureSettings
         from scanner.collectors.azure.collect import AzureCollector
 
-        chosen = tuple(dict.fromkeys(request.option("subscriptions") or ()))
-        bad = [s for s in chosen if not _SUBSCRIPTION.match(s)]
-        if bad:
-            raise InputError(f"--subscriptions: {', '.join(bad)} is not an Azure subscription ID")
+        chosen = request.account_ids("subscriptions", _SUBSCRIPTION, "an Azure subscription ID")
         settings = AzureSettings(endpoint=request.option("endpoint"))
         return AzureCollector(settings, chosen or None)
 

@@ -14,6 +14,8 @@ from scanner.collectors.times import api_time
 from scanner.model import Evidence, Gap, Protection
 from scanner.vocabulary import ProtectionRole
 
+RESTORE = "Blob point-in-time restore"
+
 _BLOB_ROLES: tuple[ProtectionRole, ...] = ("soft_delete", "versioning", "continuous")
 
 
@@ -44,7 +46,8 @@ def apply_blob_settings(
     known = policy if policy is not None else ({} if no_policy else None)
     store.protections.append(_versioning(props, known, store.region))
     restore = props.get("restorePolicy") or {}
-    store.protections.append(_restore(restore, store.region))
+    pitr = _days_policy(restore, "restorePolicy", "continuous", RESTORE, store.region)
+    store.protections.append(pitr)
     earliest = restore.get("minRestoreTime")
     if restore.get("enabled") and earliest:
         evidence = Evidence(
@@ -54,17 +57,25 @@ def apply_blob_settings(
         )
         oldest = api_time(earliest)
         key_type = store.encryption.key_type if store.encryption else None
-        item.add_window("Blob point-in-time restore", oldest, now, evidence, True, key_type)
+        item.add_window(RESTORE, oldest, now, evidence, True, key_type)
 
 
 def _soft_delete(props: dict[str, Any], region: str) -> Protection:
     policy = props.get("deleteRetentionPolicy") or {}
+    return _days_policy(policy, "deleteRetentionPolicy", "soft_delete", "Blob soft delete", region)
+
+
+def _days_policy(
+    policy: dict[str, Any], key: str, role: ProtectionRole, name: str, region: str
+) -> Protection:
+    """A blob-service policy that is on or off and keeps ``days`` (soft delete, point-in-
+    time restore) as a protection."""
     enabled = bool(policy.get("enabled"))
     return Protection(
-        role="soft_delete",
+        role=role,
         origin="native",
-        source="Blob soft delete",
-        name="Blob soft delete",
+        source=name,
+        name=name,
         enabled=enabled,
         retention_days=float(policy["days"]) if enabled and policy.get("days") else None,
         immutable=False,
@@ -73,8 +84,8 @@ def _soft_delete(props: dict[str, Any], region: str) -> Protection:
                 operation=BLOB,
                 region=region,
                 fields={
-                    "properties.deleteRetentionPolicy.enabled": enabled,
-                    "properties.deleteRetentionPolicy.days": policy.get("days"),
+                    f"properties.{key}.enabled": enabled,
+                    f"properties.{key}.days": policy.get("days"),
                 },
             )
         ],
@@ -126,26 +137,3 @@ def _version_delete_days(policy: dict[str, Any]) -> float | None:
         if rule.get("enabled", True) and every_blob and block_blobs and after is not None:
             days.append(float(after))
     return min(days) if days else None
-
-
-def _restore(restore: dict[str, Any], region: str) -> Protection:
-    enabled = bool(restore.get("enabled"))
-    return Protection(
-        role="continuous",
-        origin="native",
-        source="Blob point-in-time restore",
-        name="Point-in-time restore",
-        enabled=enabled,
-        retention_days=float(restore["days"]) if enabled and restore.get("days") else None,
-        immutable=False,
-        evidence=[
-            Evidence(
-                operation=BLOB,
-                region=region,
-                fields={
-                    "properties.restorePolicy.enabled": enabled,
-                    "properties.restorePolicy.days": restore.get("days"),
-                },
-            )
-        ],
-    )

@@ -17,7 +17,6 @@ from scanner.collectors.registry import (
     Emulated,
     StoreKind,
 )
-from scanner.errors import InputError
 from scanner.vocabulary import REGION_SYNTAX, Capability, Cloud
 
 if TYPE_CHECKING:
@@ -79,10 +78,7 @@ class GcpPlugin(CloudPlugin):
         from scanner.collectors.gcp.api import GcpSettings
         from scanner.collectors.gcp.collect import GcpCollector
 
-        projects = tuple(dict.fromkeys(request.option("projects") or ()))
-        bad = [p for p in projects if not _PROJECT.match(p)]
-        if bad:
-            raise InputError(f"--projects: {', '.join(bad)} is not a Google Cloud project ID")
+        projects = request.account_ids("projects", _PROJECT, "a Google Cloud project ID")
         settings = GcpSettings(endpoint=request.option("endpoint"))
         return GcpCollector(settings, projects or None)
 
