@@ -28,6 +28,8 @@ from scanner.model_base import Evidence as Evidence
 from scanner.model_base import GapHours as GapHours
 from scanner.model_base import Hours as Hours
 from scanner.model_base import Record
+from scanner.model_ops import JobRun as JobRun
+from scanner.model_ops import RestoreRun as RestoreRun
 from scanner.model_base import Scalar as Scalar
 from scanner.model_base import WholeDays as WholeDays
 from scanner.vocabulary import (
@@ -189,7 +191,9 @@ class DataStore(Record):
     of a dual- or multi-region location; ``None`` when unresolved, with a ``location``
     gap). ``created_at`` is when the store was created (``None`` when the API does not
     say). ``evidence`` backs the store-level facts (location, tags, creation, deletion
-    protection, attributes).
+    protection, attributes). ``restores`` and ``backup_jobs`` are what the provider
+    listed of them (``None``: no API of the provider lists them for this kind — only the
+    restore-evidence file can show restores; a listing that failed leaves a gap).
     """
 
     id: str
@@ -210,6 +214,8 @@ class DataStore(Record):
     protections: list[Protection] = Field(default_factory=list)
     recovery_points: RecoveryPoints = Field(default_factory=RecoveryPoints)
     copies: list[Copy] = Field(default_factory=list)
+    restores: list[RestoreRun] | None = None
+    backup_jobs: list[JobRun] | None = None
     attributes: dict[str, Scalar] = Field(default_factory=dict)
     evidence: list[Evidence] = Field(default_factory=list)
     gaps: list[Gap] = Field(default_factory=list)

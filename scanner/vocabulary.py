@@ -93,6 +93,8 @@ GapAttribute = Literal[
     "attributes",
     "audit_trail",
     "alerting",
+    "restores",
+    "backup_jobs",
 ]
 GAP_ATTRIBUTES: Final[tuple[str, ...]] = get_args(GapAttribute)
 
@@ -104,7 +106,8 @@ AUDIT_EVENTS: Final[tuple[str, ...]] = get_args(AuditEvent)
 
 #: What kind of rule raises an alert: an activity-log alert, a metric alert, a log
 #: (query) alert, or the alerts a backup vault raises by itself (Azure); an event rule,
-#: a metric alarm or a vault's notifications (AWS EventBridge, CloudWatch, AWS Backup).
+#: a metric alarm or a vault's notifications (AWS EventBridge, CloudWatch, AWS Backup);
+#: a log-match alert policy (Cloud Monitoring; its metric conditions are ``metric``).
 AlertKind = Literal[
     "activity_log",
     "metric",
@@ -113,8 +116,21 @@ AlertKind = Literal[
     "event_rule",
     "alarm",
     "vault_notification",
+    "log_match",
 ]
 ALERT_KINDS: Final[tuple[str, ...]] = get_args(AlertKind)
+
+#: How a backup job, copy job or restore ended, in neutral words: ``partial`` — it
+#: finished but left some data out (AWS PARTIAL, Azure CompletedWithWarnings);
+#: ``aborted`` — stopped or cancelled; ``expired`` — it never started within its window;
+#: ``running`` — not finished when listed.
+RunOutcome = Literal["succeeded", "failed", "partial", "aborted", "expired", "running"]
+RUN_OUTCOMES: Final[tuple[str, ...]] = get_args(RunOutcome)
+#: The outcomes that count as a failure of a backup or copy job.
+FAILED_OUTCOMES: Final = ("failed", "partial", "aborted", "expired")
+#: What a job made: a backup (a recovery point), or a copy of one elsewhere.
+JobKind = Literal["backup", "copy"]
+JOB_KINDS: Final[tuple[str, ...]] = get_args(JobKind)
 
 #: Why a read failed. Only ``denied`` is fixed by granting a permission; ``unobservable``:
 #: the provider offers no read of the fact at all (Cosmos DB's periodic backups).

@@ -119,6 +119,8 @@ class Complete(BaseModel):
     attributes: bool | None = None
     audit_trail: bool | None = None
     alerting: bool | None = None
+    restores: bool | None = None
+    backup_jobs: bool | None = None
     #: the audit period's history is wholly visible (no point in it may have expired)
     period_history: bool | None = None
     #: no copy is configured into another region / account this scan did not list
