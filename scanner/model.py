@@ -28,10 +28,10 @@ from scanner.model_base import Evidence as Evidence
 from scanner.model_base import GapHours as GapHours
 from scanner.model_base import Hours as Hours
 from scanner.model_base import Record
-from scanner.model_ops import JobRun as JobRun
-from scanner.model_ops import RestoreRun as RestoreRun
 from scanner.model_base import Scalar as Scalar
 from scanner.model_base import WholeDays as WholeDays
+from scanner.model_ops import JobRun as JobRun
+from scanner.model_ops import RestoreRun as RestoreRun
 from scanner.vocabulary import (
     Cloud,
     CopyKind,

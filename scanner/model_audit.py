@@ -78,7 +78,9 @@ class AlertRule(Record):
     ids), its condition as the provider states it, whether that condition is a failed
     backup job (``backup_failures``), whether it is on (``None``: the answer does not
     say), and whom it notifies (``targets``; ``None``: the provider routes it elsewhere
-    and that was not read)."""
+    and that was not read). ``regions``: where the events it watches happen, for a rule
+    that sees one region only (an EventBridge rule, a CloudWatch alarm); ``None``: every
+    region of its scopes."""
 
     id: str
     name: str
@@ -88,5 +90,6 @@ class AlertRule(Record):
     condition: str
     backup_failures: bool
     targets: list[AlertTarget] | None
+    regions: list[str] | None = None
     source: str
     evidence: list[Evidence] = Field(default_factory=list)

@@ -69,6 +69,34 @@ GOOD_TABLE: dict[str, Any] = {
             }
         ],
     },
+    "restores": [
+        {
+            "id": "restore-1",
+            "started": "2025-12-20T10:00:00Z",
+            "completed": "2025-12-20T11:00:00Z",
+            "outcome": "succeeded",
+            "duration_hours": 1.0,
+            "test": True,
+            "validated": True,
+            "source": "AWS Backup restore testing",
+        }
+    ],
+    "backup_jobs": [],
+}
+#: An account whose audit trail records every event of every service.
+GOOD_ACCOUNT: dict[str, Any] = {
+    "cloud": "aws",
+    "account": "111122223333",
+    "audit_trail": {
+        "configs": [
+            {
+                "service": "*",
+                "events": ["admin_read", "admin_write", "data_read", "data_write"],
+                "source": "aws.cloudtrail",
+            }
+        ]
+    },
+    "alert_rules": [],
 }
 
 
@@ -92,7 +120,7 @@ def write_inputs(
             "collected_at": AS_OF,
             "scope": {"clouds": ["aws"], "accounts": ["111122223333"], "regions": ["eu-west-1"]},
             "stores": sorted(stores, key=lambda s: s["id"]),
-            "accounts": accounts or [],
+            "accounts": [GOOD_ACCOUNT] if accounts is None else accounts,
         }
     )
     inventory, policy_path = tmp / "inventory.json", tmp / "policy.yaml"

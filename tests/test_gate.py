@@ -17,7 +17,7 @@ from scanner.findings import Findings, Ratio, load_findings
 from scanner.gate import baseline_of, load_baseline, run_gate, write_baseline
 from scanner.render.junit import junit_xml
 from scanner.render.markdown import summary_markdown
-from tests.engine_helpers import GOOD_TABLE, evaluate, store
+from tests.engine_helpers import GOOD_ACCOUNT, GOOD_TABLE, evaluate, store
 
 DENIED = [
     {
@@ -151,9 +151,8 @@ def test_cli_gate_exit_codes_and_outputs(tmp_path: Path) -> None:
 
 
 UNLISTED = [
-    {
-        "cloud": "aws",
-        "account": "111122223333",
+    GOOD_ACCOUNT
+    | {
         "gaps": [
             {
                 "attribute": "inventory",

@@ -105,7 +105,9 @@ def test_catalogs_follow_the_texts() -> None:
     for framework, requirement_id, rules in [
         ("hipaa", "164.312(a)(2)(iv)", {"ENC-CMK"}),
         ("hipaa", "164.312(c)(1)", {"BKP-IMMUTABLE", "DEL-PROTECTION"}),
-        ("hipaa", "164.308(a)(7)(ii)(B)", {"COPY-CROSS-REGION", "COPY-CROSS-ACCOUNT"}),
+        ("hipaa", "164.308(a)(7)(ii)(B)", {"COPY-CROSS-REGION", "COPY-CROSS-ACCOUNT", "RST-RTO"}),
+        ("hipaa", "164.308(a)(1)(ii)(D)", {"AUD-CONTROL-PLANE"}),
+        ("gdpr", "Art. 33", {"ALERT-BACKUP-FAILURES"}),
         ("gdpr", "Art. 5(1)(f)", {"BKP-IMMUTABLE"}),
         ("gdpr", "Art. 32(1)(a)", {"ENC-CMK"}),
         ("gdpr", "Art. 32(1)(b)", {"COPY-CROSS-REGION"}),

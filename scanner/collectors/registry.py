@@ -41,7 +41,10 @@ class StoreKind:
     """A kind of store (``aws.dynamodb.table``), what it can have, and how its ids look.
 
     ``example_id`` is a template with ``{account}``, ``{region}`` and ``{name}``: rule
-    cases build their base store of this kind from it.
+    cases build their base store of this kind from it. ``audit_services``: the names
+    under which an account's audit-log configurations record data access to this kind
+    (``{id}``: the store's own id); empty when its data access is recorded by no
+    configuration the collector reads (a database engine's own audit log).
     """
 
     id: str
@@ -49,6 +52,7 @@ class StoreKind:
     title: str
     capabilities: frozenset[Capability]
     example_id: str
+    audit_services: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

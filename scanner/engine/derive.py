@@ -14,10 +14,12 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
+from scanner.collectors.registry import store_kinds
+from scanner.engine.operations import alerting_facts, audit_facts, job_facts, restore_facts
 from scanner.engine.period import Period, Retention, period_facts
 from scanner.engine.resolve import PolicyResolver, Resolution
 from scanner.engine.windows import BackupWindows
-from scanner.model import Copy, DataStore, Vault
+from scanner.model import AccountFacts, Copy, DataStore, Vault
 from scanner.policy import Policy
 from scanner.vocabulary import BACKUP_ROLES
 
@@ -34,9 +36,11 @@ class Deriver:
         now: datetime,
         period: Period,
         vaults: dict[str, Vault],
+        accounts: dict[str, AccountFacts] | None = None,
     ) -> None:
         self.policy, self.resolver, self.now = policy, resolver, now
         self.period, self.vaults = period, vaults
+        self.accounts = accounts or {}
         #: (account, region) pairs this snapshot listed: copies elsewhere were not looked for
         self.scanned: set[tuple[str, str]] = set()
         self.backup_windows = BackupWindows(policy.windows, now)
@@ -65,6 +69,7 @@ class Deriver:
         derived |= _vault_words(store, derived["vaults_holding"])
         derived |= _outcome(store, resolution.policy.get("rpo_hours"), derived)
         derived |= _notes(store, self.scanned)
+        derived |= self._operations(store, resolution.policy.get("rpo_hours"))
         zone = resolution.policy.get("residency_zone")
         if zone is not None:
             derived["residency"] = self._residency(store, zone)
@@ -109,6 +114,16 @@ class Deriver:
         if {g.attribute for g in store.gaps} & {"recovery_points", "copies"}:
             out.append({})
         return out
+
+    def _operations(self, store: DataStore, rpo_hours: float | None) -> dict[str, Any]:
+        """Restores, failed jobs, alert paths and audit records (:mod:`.operations`)."""
+        account = self.accounts.get(store.account)
+        return {
+            "restore": restore_facts(store, self.now),
+            "backup_jobs": job_facts(store, rpo_hours, self.period, self.now),
+            "alerting": alerting_facts(store, account),
+            "audit": audit_facts(store, account, store_kinds().get(store.kind)),
+        }
 
     def _residency(self, store: DataStore, zone: str) -> dict[str, Any]:
         copies: list[dict[str, Any]] = []

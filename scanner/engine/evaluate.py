@@ -30,7 +30,7 @@ from scanner.engine.period import Period, parse_period
 from scanner.engine.resolve import PolicyResolver, Resolution
 from scanner.engine.rules import Rule, RulePack
 from scanner.engine.variables import backups, store_variables
-from scanner.model import DataStore, Snapshot, Vault
+from scanner.model import AccountFacts, DataStore, Snapshot, Vault
 from scanner.policy import Policy, PolicyException
 
 
@@ -62,12 +62,21 @@ class Evaluator:
         self.defaulted: dict[str, list[str]] = {"tier": [], "classification": []}
         self._store_rules = [r for r in pack.rules if r.spec.check is None]
         self._vaults: dict[str, Vault] = {}
+        self._accounts: dict[str, AccountFacts] = {}
 
     def run(self, snapshot: Snapshot) -> Iterator[StoreVerdicts]:
         """Verdicts store by store, in the snapshot's (sorted) order; then the estate's."""
         resolutions = [self.resolver.resolve(s) for s in snapshot.stores]
         self._vaults = {v.id: v for a in snapshot.accounts for v in a.vaults}
-        deriver = Deriver(self.policy, self.resolver, self.now, self.period, self._vaults)
+        self._accounts = {a.account: a for a in snapshot.accounts}
+        deriver = Deriver(
+            self.policy,
+            self.resolver,
+            self.now,
+            self.period,
+            self._vaults,
+            self._accounts,
+        )
         deriver.scanned = scanned_regions(snapshot)
         derived = deriver.derive_all(snapshot.stores, resolutions)
         accounts = {
@@ -110,7 +119,7 @@ class Evaluator:
         }
         if self.policy.ownership is not None:
             resource["owner"] = store_owner(store, self.policy.ownership.tag)
-        evidence = EvidenceCache(store, derived, self._vaults)
+        evidence = EvidenceCache(store, derived, self._vaults, self._accounts.get(store.account))
         copies = copies_seen(store)
         results = []
         for rule in self._store_rules:

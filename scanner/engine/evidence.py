@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from scanner.model import DataStore, Evidence, Vault
+from scanner.model import AccountFacts, DataStore, Evidence, Gap, Vault
 
 
 def _no_copies(store: DataStore) -> list[Evidence]:
@@ -36,7 +36,58 @@ EVIDENCE_SOURCES: dict[str, Callable[[DataStore], list[Evidence]]] = {
     "tags": lambda s: s.evidence,
     "deletion_protection": lambda s: s.evidence,
     "attributes": lambda s: s.evidence,
+    "restores": lambda s: [*(e for r in s.restores or [] for e in r.evidence), *s.evidence],
+    "backup_jobs": lambda s: [*(e for j in s.backup_jobs or [] for e in j.evidence), *s.evidence],
 }
+
+
+def _gap_evidence(gap: Gap) -> Evidence:
+    return Evidence(
+        operation=gap.operation,
+        region=gap.region,
+        fields={
+            "gap": gap.attribute,
+            "error_code": gap.error_code,
+            "cause": gap.cause,
+            "permission": gap.permission,
+            "message": gap.message,
+        },
+    )
+
+
+def account_evidence(
+    name: str, account: AccountFacts | None, derived: dict[str, Any]
+) -> list[Evidence]:
+    """``alert_rules``: what was read of the alert rules the store's result names (or that
+    none watches it), and the account's alerting gaps; ``audit_trail``: the audit-log
+    configurations covering the store, and the account's audit-trail gaps."""
+    if account is None:
+        return [Evidence(operation="backup-audit:account", fields={"account facts": "none"})]
+    if name == "alert_rules":
+        named = {*derived.get("alerting", {}).get("paths", [])}
+        named |= {*derived.get("alerting", {}).get("unknown_paths", [])}
+        rules = account.alert_rules or []
+        picked = [
+            e for r in rules if f"{r.name} ({r.kind}, {r.source})" in named for e in r.evidence
+        ]
+        note = Evidence(
+            operation="backup-audit:alerting",
+            fields={
+                "alert rules read": None if account.alert_rules is None else len(rules),
+                "backup-failure rules watching this store": len(named),
+            },
+        )
+        gaps = [_gap_evidence(g) for g in account.gaps if g.attribute == "alerting"]
+        return [note, *picked, *gaps]
+    configs = (account.audit_trail.configs if account.audit_trail else None) or []
+    covering = {*derived.get("audit", {}).get("configs", [])}
+    picked = [e for c in configs if f"{c.service} ({c.source})" in covering for e in c.evidence]
+    note = Evidence(
+        operation="backup-audit:audit_trail",
+        fields={"configurations read": len(configs), "covering this store": len(covering)},
+    )
+    gaps = [_gap_evidence(g) for g in account.gaps if g.attribute == "audit_trail"]
+    return [note, *picked, *gaps]
 
 
 class EvidenceCache:
@@ -44,9 +95,14 @@ class EvidenceCache:
     newest point joins the recovery points' evidence when it had to be clamped at zero."""
 
     def __init__(
-        self, store: DataStore, derived: dict[str, Any], vaults: Mapping[str, Vault]
+        self,
+        store: DataStore,
+        derived: dict[str, Any],
+        vaults: Mapping[str, Vault],
+        account: AccountFacts | None = None,
     ) -> None:
         self._store = store
+        self._account = account
         self._derived = derived
         self._vaults = vaults
         self._dumped: dict[str, list[dict[str, Any]]] = {}
@@ -59,6 +115,8 @@ class EvidenceCache:
             items = source(self._store) if source else []
             if name == "vaults":
                 items = self._vault_evidence()
+            elif name in ("alert_rules", "audit_trail"):
+                items = account_evidence(name, self._account, self._derived)
             self._dumped[name] = [e.model_dump(mode="json") for e in items]
             if name == "recovery_points":
                 self._dumped[name] += self._clamped_age()
@@ -116,17 +174,7 @@ class EvidenceCache:
             self._joined[key] = evidence
         if with_gaps:
             evidence += [
-                {
-                    "operation": g.operation,
-                    "region": g.region,
-                    "fields": {
-                        "gap": g.attribute,
-                        "error_code": g.error_code,
-                        "cause": g.cause,
-                        "permission": g.permission,
-                        "message": g.message,
-                    },
-                }
+                _gap_evidence(g).model_dump(mode="json")
                 for g in self._store.gaps
                 if g.attribute in requires
             ]

@@ -128,6 +128,50 @@ class Complete(BaseModel):
     copies_other_account: bool | None = None
 
 
+class RestoreFacts(BaseModel):
+    """The store's restores (provider-listed and from the restore-evidence file): the
+    latest finished one and whether it succeeded (validation included), the latest
+    success, its age and its measured restore time. With a ``restores`` gap only
+    ``count`` and ``runs`` are given (a later restore may be hidden)."""
+
+    count: int
+    #: the last five finished restores, as text
+    runs: list[str] = []
+    listed: str | None = None
+    latest_ok: bool | None = None
+    latest: str | None = None
+    last_success: str | None = None
+    last_success_age_days: float | None = None
+    last_success_hours: float | None = None
+
+
+class JobFacts(BaseModel):
+    """Failed backup and copy jobs that started in the audit period, and those not
+    followed by a success within the RPO (absent when the jobs are not listed)."""
+
+    failures: list[str] | None = None
+    failures_in_period: int | None = None
+    unrecovered: list[str] | None = None
+
+
+class AlertingFacts(BaseModel):
+    """Enabled backup-failure alert rules watching the store that notify someone
+    (``paths``), rules that might (``unknown_paths``), and ``covered`` when decided."""
+
+    paths: list[str] = []
+    unknown_paths: list[str] = []
+    covered: bool | None = None
+
+
+class AuditFacts(BaseModel):
+    """Whether the store's control-plane changes and its data reads and writes are
+    recorded by an audit-log configuration covering it (absent when unknown)."""
+
+    configs: list[str] = []
+    control_plane: bool | None = None
+    data_access: bool | None = None
+
+
 class Derived(BaseModel):
     """Facts the engine computes for one store (``derived`` in rule expressions).
 
@@ -165,3 +209,7 @@ class Derived(BaseModel):
     primary_data_locks: list[str] = []
     residency: Residency | None = None
     windows: list[BackupWindow] = []
+    restore: RestoreFacts | None = None
+    backup_jobs: JobFacts | None = None
+    alerting: AlertingFacts | None = None
+    audit: AuditFacts | None = None

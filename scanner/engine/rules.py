@@ -103,7 +103,7 @@ class RuleSpec(_Spec):
         description="CEL: when the expression fails and this holds, the result is pending "
         "(nothing could be observed yet), neither a pass nor a fail",
     )
-    evidence: list[Literal["vaults"]] = Field(
+    evidence: list[Literal["vaults", "alert_rules", "audit_trail"]] = Field(
         default_factory=list, description="More evidence to attach besides the required"
     )
     message: Messages

@@ -25,8 +25,8 @@ def test_trails_give_what_is_recorded_where_and_whether_it_is_logging(aws: Emula
     assert configs == {
         ("*", ("*",)): ["admin_read", "admin_write"],  # multi-region: every region
         ("arn:aws:s3:::records", ("*",)): ["data_read", "data_write"],
-        ("arn:aws:s3:::*", ("us-east-1",)): ["data_write"],  # a single-region trail
-    }  # a key prefix covers part of a bucket only; the narrowed table selector claims none
+    }  # a key prefix covers part of a bucket only; the narrowed table selector claims none;
+    # the single-region us-writes trail is not logging, so its selectors record nothing
     routes = {r.name: r for r in trail.routes or []}
     assert (routes["org-audit"].enabled, routes["org-audit"].destination) == (
         True,

@@ -99,7 +99,8 @@ def _read_trail(
     logging = None if status.data is None else bool(status.data.get("IsLogging"))
     chosen = selectors.data or {}
     routes = trail_routes(trail, logging, selector_text(chosen), status.request_id)
-    configs = [] if selectors.data is None else trail_configs(trail, chosen)
+    # a trail that is not logging records nothing, whatever its selectors say
+    configs = trail_configs(trail, chosen) if selectors.data is not None and logging else []
     return routes, configs, gaps
 
 

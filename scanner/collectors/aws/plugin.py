@@ -43,6 +43,7 @@ KINDS = (
         "DynamoDB table",
         _DATABASE,
         "arn:aws:dynamodb:{region}:{account}:table/{name}",
+        ("arn:aws:dynamodb", "{id}"),
     ),
     StoreKind(
         "aws.s3.bucket",
@@ -50,6 +51,7 @@ KINDS = (
         "S3 bucket",
         _BUCKET,
         "arn:aws:s3:::{name}",
+        ("arn:aws:s3", "{id}"),
     ),
     StoreKind(
         "aws.rds.instance",

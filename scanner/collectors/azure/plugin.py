@@ -40,6 +40,7 @@ KINDS = (
         "Cosmos DB account",
         _COSMOS,
         _GROUP + "/Microsoft.DocumentDB/databaseAccounts/{name}",
+        ("{id}",),
     ),
     StoreKind(
         "azure.storage.account",
@@ -47,6 +48,7 @@ KINDS = (
         "Storage account (Blob)",
         _STORAGE,
         _GROUP + "/Microsoft.Storage/storageAccounts/{name}",
+        ("{id}",),
     ),
     StoreKind(
         "azure.sql.database",
@@ -54,6 +56,7 @@ KINDS = (
         "Azure SQL database",
         _SQL,
         _GROUP + "/Microsoft.Sql/servers/case-server/databases/{name}",
+        ("{id}",),
     ),
 )
 

@@ -29,13 +29,21 @@ _DATABASE: frozenset[Capability] = frozenset({"deletion_protection", "backup", "
 _BUCKET: frozenset[Capability] = frozenset({"versioning", "soft_delete", "retention_lock"})
 
 KINDS = (
-    StoreKind("gcp.storage.bucket", "gcp", "Cloud Storage bucket", _BUCKET, "gs://{name}"),
+    StoreKind(
+        "gcp.storage.bucket",
+        "gcp",
+        "Cloud Storage bucket",
+        _BUCKET,
+        "gs://{name}",
+        ("storage.googleapis.com",),
+    ),
     StoreKind(
         "gcp.firestore.database",
         "gcp",
         "Firestore database",
         _DATABASE,
         "projects/{account}/databases/{name}",
+        ("firestore.googleapis.com", "datastore.googleapis.com"),
     ),
     StoreKind(
         "gcp.sql.instance",
