@@ -263,6 +263,16 @@ def schema_findings() -> None:
     typer.echo(json.dumps(Findings.model_json_schema(by_alias=True), indent=2, sort_keys=True))
 
 
+@schema_app.command("restore-evidence")
+def schema_restore_evidence() -> None:
+    """The JSON Schema of the restore-evidence file (evaluate/scan --restore-evidence)."""
+    import json
+
+    from scanner.restore_evidence import RestoreEvidenceFile
+
+    typer.echo(json.dumps(RestoreEvidenceFile.model_json_schema(), indent=2, sort_keys=True))
+
+
 @app.command()
 def init(
     output: Annotated[

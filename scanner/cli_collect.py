@@ -186,6 +186,7 @@ def scan(
         ),
     ] = None,
     period: cli_engine.PeriodOption = None,
+    restore_evidence: cli_engine.RestoreEvidenceOption = None,
     **options: Any,
 ) -> None:
     """Collect → evaluate → report (→ gate): everything in one folder.
@@ -200,17 +201,28 @@ def scan(
     from scanner.output_checks import check_outputs
     from scanner.pipeline import PipelineOptions, after_collection, print_outcome
     from scanner.policy import load_policy
+    from scanner.restore_evidence import load_restore_evidence
 
-    check_outputs(folders={"--output": output}, inputs=(policy, baseline), produces=OUTPUT_NAMES)
+    check_outputs(
+        folders={"--output": output},
+        inputs=(policy, baseline, restore_evidence),
+        produces=OUTPUT_NAMES,
+    )
     formats = cli_report.parse_formats(report_format)
     pack = load_pack(rules)
     load_policy(policy, [rule.id for rule in pack.rules])
     if period is not None:  # checked before anything is read, not after the collection
         parse_period(period, utc_now())
+    evidence = load_restore_evidence(restore_evidence) if restore_evidence else None
     requests = requests_for(clouds, regions, workers, options)
     snapshot = collect_snapshot(requests, "Collecting")
     pipeline = PipelineOptions(
-        policy=policy, pack=pack, formats=formats, baseline=baseline, period=period
+        policy=policy,
+        pack=pack,
+        formats=formats,
+        baseline=baseline,
+        period=period,
+        restore_evidence=evidence,
     )
     outcome = after_collection(snapshot, output, pipeline, utc_now)
     print_outcome(snapshot, outcome)

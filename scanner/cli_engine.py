@@ -27,6 +27,16 @@ PeriodOption = Annotated[
     ),
 ]
 
+RestoreEvidenceOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--restore-evidence",
+        help="Restore tests done outside the clouds' tools (YAML; see `backup-audit schema "
+        "restore-evidence`): each entry's store, date, result, duration, who and ticket "
+        "join the restores the providers list.",
+    ),
+]
+
 TextOrJson = Annotated[
     str,
     typer.Option(
@@ -56,6 +66,7 @@ def evaluate(
     rules: RulesOption = None,
     csv: Annotated[Path | None, typer.Option(help="Also write every result as CSV.")] = None,
     period: PeriodOption = None,
+    restore_evidence: RestoreEvidenceOption = None,
     output_format: TextOrJson = "text",
 ) -> None:
     """Evaluate an inventory against the policy and every rule: write findings.json.
@@ -78,11 +89,13 @@ def evaluate(
     from scanner.engine.run import evaluate_files
     from scanner.output_checks import check_outputs
     from scanner.outputs import OutputSet
+    from scanner.restore_evidence import load_restore_evidence
     from scanner.summary import print_coverage
 
     check_text_or_json(output_format)
-    check_outputs({"--output": output, "--csv": csv}, inputs=(inventory, policy))
+    check_outputs({"--output": output, "--csv": csv}, inputs=(inventory, policy, restore_evidence))
     pack = load_pack(rules)
+    evidence = load_restore_evidence(restore_evidence) if restore_evidence else None
     with OutputSet() as outputs, RichProgress("Evaluating") as progress:
         summary = evaluate_files(
             inventory,
@@ -93,6 +106,7 @@ def evaluate(
             outputs.path(csv) if csv else None,
             progress,
             period,
+            evidence,
         )
         written = outputs.commit(__version__)
     if output_format == "json":

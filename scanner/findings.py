@@ -148,6 +148,8 @@ class Findings(_Record):
     evaluated_at: str
     as_of: str
     period: dict[str, str]
+    #: the restore-evidence file applied (name, SHA-256, entries applied and not)
+    restore_evidence: dict[str, Any] | None = None
     rule_pack: dict[str, Any]
     inventory: dict[str, Any]
     policy: dict[str, Any]

@@ -21,6 +21,7 @@ from scanner.outputs import OutputSet
 from scanner.render.junit import write_junit
 from scanner.render.markdown import write_summary
 from scanner.render.report import ReportInputs, write_reports
+from scanner.restore_evidence import RestoreEvidence
 
 
 @dataclass
@@ -45,6 +46,7 @@ class PipelineOptions:
     formats: tuple[str, ...] = ("html", "pdf")
     baseline: Path | None = None
     period: str | None = None
+    restore_evidence: RestoreEvidence | None = None
 
 
 def after_collection(
@@ -69,7 +71,14 @@ def _run_stages(
     write_snapshot(snapshot, inventory)
     findings_path, csv = out_dir / "findings.json", out_dir / "results.csv"
     evaluation = evaluate_files(
-        inventory, options.policy, options.pack, findings_path, clock, csv, period=options.period
+        inventory,
+        options.policy,
+        options.pack,
+        findings_path,
+        clock,
+        csv,
+        period=options.period,
+        restore_evidence=options.restore_evidence,
     )
     findings = load_findings(findings_path)
     baseline = load_baseline(options.baseline) if options.baseline else None

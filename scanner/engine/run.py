@@ -22,6 +22,7 @@ from scanner.model import Snapshot
 from scanner.policy import Policy, load_policy
 from scanner.progress import NoProgress, Progress
 from scanner.render.csv import CsvResults
+from scanner.restore_evidence import RestoreEvidence, apply_restore_evidence
 
 
 @dataclass
@@ -43,11 +44,14 @@ def evaluate_files(
     csv_path: Path | None = None,
     progress: Progress | None = None,
     period: str | None = None,
+    restore_evidence: RestoreEvidence | None = None,
 ) -> EvaluationSummary:
     """Evaluate ``inventory`` under ``policy_path`` over an audit ``period``
-    (``FIRST..LAST``; default: the look-back ending at collection) and write findings."""
+    (``FIRST..LAST``; default: the look-back ending at collection), with the restores of
+    a ``restore_evidence`` file added to their stores, and write findings."""
     snapshot = load_snapshot(inventory)
     policy = load_policy(policy_path, [rule.id for rule in pack.rules])
+    applied = apply_restore_evidence(snapshot, restore_evidence) if restore_evidence else None
     # Ages, expiries and windows are judged as of collection: re-evaluating last quarter's
     # inventory with this quarter's rules gives last quarter's facts.
     now = snapshot.collected_at
@@ -55,6 +59,8 @@ def evaluate_files(
     counter = CoverageCounter()
     header = _header(inventory, policy_path, policy, pack, snapshot, clock)
     header["period"] = evaluator.period.as_dict()
+    if applied is not None:
+        header["restore_evidence"] = applied
     summary: dict[str, Any] = {}
 
     populations = unlisted_populations(snapshot)

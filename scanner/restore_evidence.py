@@ -1,0 +1,144 @@
+"""The restore-evidence file (``backup-audit/restore-evidence/v1``): restore tests done
+outside the clouds' own tools — a DBA's restore into a scratch instance, a yearly
+disaster-recovery exercise — recorded by the people who ran them.
+
+Each entry names the store (its id in the inventory), when the restore started, how it
+ended, how long it took, who ran it and the ticket that records it. ``evaluate
+--restore-evidence FILE`` adds the entries to their stores' restores beside what the
+providers listed, each citing the file, its SHA-256 and the entry's line; entries for
+stores not in the inventory, or dated after its collection, are counted and named in
+findings.json, never applied silently.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta, timezone
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from scanner.engine.operations import EVIDENCE_FILE
+from scanner.fileio import line_of, read_yaml, validation_error
+from scanner.model import Evidence, RestoreRun, Snapshot
+from scanner.policy import PositiveDuration
+
+
+class RecordedRestore(BaseModel):
+    """One restore test as its people recorded it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    store: str = Field(min_length=1, description="The store's id, as in inventory.json")
+    date: dt.datetime | dt.date = Field(
+        description="When the restore started (ISO 8601; a date alone means 00:00 UTC)"
+    )
+    result: Literal["succeeded", "failed"]
+    duration: PositiveDuration | None = Field(
+        None, description="How long the restore took, start to usable data, e.g. 150m or 2.5h"
+    )
+    validated: bool | None = Field(
+        None, description="Whether the restored data was checked (row counts, checksums …)"
+    )
+    who: str = Field(min_length=1, description="Who ran the restore")
+    ticket: str | None = Field(None, description="The change or ticket that records it")
+    restored_to: str | None = Field(None, description="Where the data was restored")
+    notes: str | None = None
+
+
+class RestoreEvidenceFile(BaseModel):
+    """The whole restore-evidence file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: Literal[1]
+    restores: list[RecordedRestore] = Field(default_factory=list)
+
+
+@dataclass
+class RestoreEvidence:
+    """A loaded restore-evidence file: its entries with their lines, and its digest."""
+
+    path: Path
+    sha256: str
+    entries: list[tuple[RecordedRestore, int | None]] = field(default_factory=list)
+
+
+def load_restore_evidence(path: Path) -> RestoreEvidence:
+    """Read and validate the file (a bad one is an input error naming file and line)."""
+    from scanner.findings import sha256_file
+
+    text, data = read_yaml(path)
+    try:
+        document = RestoreEvidenceFile.model_validate(data)
+    except ValidationError as exc:
+        raise validation_error(path, text, exc) from None
+    entries = [
+        (entry, line_of(text, ("restores", index))) for index, entry in enumerate(document.restores)
+    ]
+    return RestoreEvidence(path, sha256_file(path), entries)
+
+
+def _started(value: dt.datetime | dt.date) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return datetime.combine(value, time(), tzinfo=timezone.utc)
+
+
+def _run(entry: RecordedRestore, line: int | None, evidence: RestoreEvidence) -> RestoreRun:
+    started = _started(entry.date)
+    took: timedelta | None = entry.duration
+    where = f"{evidence.path.name}:{line}" if line else evidence.path.name
+    return RestoreRun(
+        id=where,
+        started=started,
+        completed=started + took if took else None,
+        outcome=entry.result,
+        duration_hours=took.total_seconds() / 3600 if took else None,
+        test=True,
+        validated=entry.validated,
+        restored_to=entry.restored_to,
+        by=entry.who,
+        ticket=entry.ticket,
+        source=EVIDENCE_FILE,
+        evidence=[
+            Evidence(
+                operation="backup-audit:restore-evidence",
+                fields={
+                    "file": evidence.path.name,
+                    "sha256": evidence.sha256,
+                    "line": line,
+                    "who": entry.who,
+                    "ticket": entry.ticket,
+                    "notes": entry.notes,
+                },
+            )
+        ],
+    )
+
+
+def apply_restore_evidence(snapshot: Snapshot, evidence: RestoreEvidence) -> dict[str, Any]:
+    """Add each entry to its store's restores; what findings.json records of the file:
+    its name and digest, entries applied, and those not applied and why."""
+    stores = {s.id: s for s in snapshot.stores}
+    applied, unknown, later = 0, [], []
+    for entry, line in evidence.entries:
+        store = stores.get(entry.store)
+        if store is None:
+            unknown.append(entry.store)
+            continue
+        if _started(entry.date) > snapshot.collected_at:
+            later.append(f"{entry.store} ({_started(entry.date).isoformat()})")
+            continue
+        store.restores = [*(store.restores or []), _run(entry, line, evidence)]
+        applied += 1
+    return {
+        "file": evidence.path.name,
+        "sha256": evidence.sha256,
+        "entries": len(evidence.entries),
+        "applied": applied,
+        "stores_not_in_inventory": sorted(set(unknown)),
+        "after_collection": later,
+    }

@@ -1,0 +1,120 @@
+"""The restore-evidence file: tests done outside the clouds' tools join the stores'
+restores, are cited by file, digest and line, and are judged by RST-TESTED and RST-RTO;
+entries the inventory cannot take are named in findings.json, never applied silently."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from scanner.findings import load_findings, sha256_file
+from tests.conftest import cli
+from tests.engine_helpers import POLICY, write_inputs
+from tests.engine_helpers import store as table
+
+EVIDENCE = """\
+version: 1
+restores:
+  - store: arn:aws:dynamodb:eu-west-1:111122223333:table/tested
+    date: 2025-12-20T10:00:00Z
+    result: succeeded
+    duration: 90m
+    validated: true
+    who: dba@example.com
+    ticket: CHG-1042
+  - store: arn:aws:dynamodb:eu-west-1:111122223333:table/broken
+    date: 2025-11-01
+    result: succeeded
+    duration: 2h
+    who: dba@example.com
+  - store: arn:aws:dynamodb:eu-west-1:111122223333:table/broken
+    date: 2025-12-28
+    result: failed
+    who: dba@example.com
+    ticket: INC-7
+  - store: arn:aws:dynamodb:eu-west-1:111122223333:table/elsewhere
+    date: 2025-12-01
+    result: succeeded
+    who: dba@example.com
+  - store: arn:aws:dynamodb:eu-west-1:111122223333:table/tested
+    date: 2026-03-01
+    result: succeeded
+    who: dba@example.com
+"""
+
+
+def _evaluate(tmp_path: Path) -> tuple[dict[tuple[str, str], dict[str, object]], Path, Path]:
+    names = ("tested", "broken", "untested")
+    inventory, policy = write_inputs(
+        tmp_path,
+        [table(n, backup_jobs=[]) for n in names],
+        POLICY
+        | {
+            "tiers": {
+                "standard": {
+                    "rpo": "24h",
+                    "rto": "4h",
+                    "retention": "7d",
+                    "restore_test_every": "90d",
+                }
+            }
+        },
+    )
+    evidence = tmp_path / "restores.yaml"
+    evidence.write_text(EVIDENCE)
+    out = tmp_path / "findings.json"
+    result = cli(
+        "evaluate", str(inventory), "--policy", str(policy), "-o", str(out),
+        "--restore-evidence", str(evidence),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    findings = load_findings(out)
+    by = {(r.resource.name, r.rule): r.model_dump(mode="json") for r in findings.results}
+    return by, out, evidence
+
+
+def test_recorded_restores_are_judged_and_cited_by_file_digest_and_line(tmp_path: Path) -> None:
+    results, _, evidence = _evaluate(tmp_path)
+    tested = results[("tested", "RST-TESTED")]
+    assert tested["status"] == "pass" and "restore-evidence file" in tested["message"]
+    cited = [e for e in tested["evidence"] if e["operation"] == "backup-audit:restore-evidence"]
+    assert cited[0]["fields"] == {
+        "file": "restores.yaml",
+        "sha256": sha256_file(evidence),
+        "line": 3,
+        "who": "dba@example.com",
+        "ticket": "CHG-1042",
+        "notes": None,
+    }
+    assert results[("tested", "RST-RTO")]["status"] == "pass"  # 1.5 h within 4 h
+    # an older success, then a failed test: the latest failed
+    assert results[("broken", "RST-TESTED")]["status"] == "fail"
+    assert "failed" in results[("broken", "RST-TESTED")]["message"]
+    assert results[("broken", "RST-RTO")]["status"] == "pass"  # its last success took 2 h
+    untested = results[("untested", "RST-TESTED")]
+    assert untested["status"] == "fail" and "no restore on record" in untested["message"]
+    assert results[("untested", "RST-RTO")]["status"] == "not_assessed"
+
+
+def test_entries_the_inventory_cannot_take_are_named_in_the_findings(tmp_path: Path) -> None:
+    _, out, evidence = _evaluate(tmp_path)
+    header = json.loads(out.read_text())["restore_evidence"]
+    assert header == {
+        "file": "restores.yaml",
+        "sha256": sha256_file(evidence),
+        "entries": 5,
+        "applied": 3,
+        "stores_not_in_inventory": ["arn:aws:dynamodb:eu-west-1:111122223333:table/elsewhere"],
+        "after_collection": [
+            "arn:aws:dynamodb:eu-west-1:111122223333:table/tested (2026-03-01T00:00:00+00:00)"
+        ],
+    }
+
+
+def test_the_file_has_a_json_schema() -> None:
+    result = cli("schema", "restore-evidence")
+    assert result.exit_code == 0
+    schema = json.loads(result.stdout)
+    entry = schema["$defs"]["RecordedRestore"]
+    assert set(entry["required"]) == {"store", "date", "result", "who"}
+    assert entry["properties"]["result"]["enum"] == ["succeeded", "failed"]
