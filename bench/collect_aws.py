@@ -139,8 +139,9 @@ def lower_bound(
         "s3": accounts * (math.ceil(buckets / 1000) + 6 * buckets),
         "dynamodb+tagging": accounts * sum(2 * math.ceil(t / 100) + 2 * t for t in per_region_t),
         "rds": accounts * sum(math.ceil(i / 100) + 1 + 2 for i in per_region_i),
-        # per vault: access policy, recovery points, notifications
-        "backup": accounts * len(REGIONS) * 3 + 2 * plans + selections + 3 * vaults,
+        # per region: plans, vaults, protected resources, and backup, copy and restore
+        # jobs; per vault: access policy, recovery points, notifications
+        "backup": accounts * len(REGIONS) * 6 + 2 * plans + selections + 3 * vaults,
         "cloudtrail": accounts * len(REGIONS) + 2 * trails,  # trails, then status and selectors
         "events": accounts * len(REGIONS),  # rules (the bench seeds none on aws.backup)
         "cloudwatch": accounts * len(REGIONS),  # alarms

@@ -162,3 +162,20 @@ def test_sample_policy_loads() -> None:
     assert policy.tiers["critical"].rpo.total_seconds() == 3600
     assert policy.frameworks["sox"].retention is not None
     assert policy.frameworks["sox"].retention.days == 7 * 365
+
+
+def test_the_operations_requirements_are_tested_by_rules_not_only_supported() -> None:
+    from scanner.render.report_matrix import requirement_rules
+
+    for framework, requirement_id, rule in [
+        ("hipaa", "164.308(a)(7)(ii)(D)", "RST-TESTED"),
+        ("hipaa", "164.308(a)(1)(ii)(D)", "ALERT-BACKUP-FAILURES"),
+        ("hipaa", "164.312(b)", "AUD-CONTROL-PLANE"),
+        ("hipaa", "164.312(b)", "AUD-DATA-ACCESS"),
+        ("gdpr", "Art. 32(1)(d)", "RST-TESTED"),
+        ("sox", "SOX-ITGC-BR-3", "RST-TESTED"),
+        ("sox", "SOX-ITGC-BR-4", "JOB-FAILURES"),
+    ]:
+        entry = PACK.catalogs[framework].requirement(requirement_id)
+        assert entry is not None
+        assert rule in requirement_rules(PACK, framework, entry), (framework, requirement_id)

@@ -44,7 +44,7 @@ def test_refused_backup_call_leaves_no_request_in_the_fake_log(aws: EmulatedAws)
     with pytest.raises(ReadOnlyViolation):
         backup.delete_backup_vault(BackupVaultName="main")
     with pytest.raises(ReadOnlyViolation):
-        backup.list_backup_jobs()  # a read, but not declared: refused all the same
+        backup.list_restore_testing_plans()  # a read, but not declared: refused all the same
     assert aws.backup_state.requests == []
     backup.list_backup_vaults()
     assert [r[2] for r in aws.backup_state.requests] == ["ListBackupVaults"]

@@ -24,6 +24,7 @@ from scanner.collectors.aws import (
     account,
     alerting,
     backup,
+    backup_jobs,
     cloudtrail,
     dynamodb,
     kms,
@@ -33,6 +34,7 @@ from scanner.collectors.aws import (
 )
 from scanner.collectors.aws.api import AwsApi, AwsClients, ClientSettings
 from scanner.collectors.aws.backup import RegionBackup
+from scanner.collectors.aws.backup_jobs import RegionJobs
 from scanner.collectors.aws.backup_merge import account_plans, apply_backup
 from scanner.collectors.aws.context import AccountContext
 from scanner.collectors.base import Collector, Target, Targets
@@ -52,6 +54,7 @@ OPERATIONS = (
     + tagging.OPERATIONS
     + cloudtrail.OPERATIONS
     + alerting.OPERATIONS
+    + backup_jobs.OPERATIONS
 )
 
 
@@ -177,6 +180,7 @@ class AwsCollector(Collector):
                 partial(dynamodb.collect_region, api, keys, ctx, region),
                 partial(rds.collect_region, api, keys, ctx, region),
                 partial(backup.collect_region, api, ctx, region, now),
+                partial(backup_jobs.collect_region, api, region),
                 partial(cloudtrail.collect_region, api, ctx, region),
                 partial(alerting.collect_region, api, ctx, region),
             ]
@@ -192,8 +196,10 @@ class AwsCollector(Collector):
         ctx = self._contexts[target.account]
         items = [s for r in results for s in r.stores]
         facts = {f.region: f for r in results for f in r.facts if isinstance(f, RegionBackup)}
+        jobs = {f.region: f for r in results for f in r.facts if isinstance(f, RegionJobs)}
         for item in items:
             apply_backup(item, facts, now)
+            backup_jobs.apply_jobs(item, jobs)
         trails = [f for r in results for f in r.facts if isinstance(f, cloudtrail.RegionTrails)]
         alerts = [f for r in results for f in r.facts if isinstance(f, alerting.RegionAlerts)]
         return items, AccountFacts(

@@ -4,7 +4,8 @@ Serves the paths, query parameters, response fields, pagination (``maxResults`` 
 ``nextToken``) and error shapes (``x-amzn-ErrorType`` header + JSON body) of the AWS
 Backup API reference for: ListBackupPlans, GetBackupPlan, ListBackupSelections,
 GetBackupSelection, ListBackupVaults, GetBackupVaultAccessPolicy,
-ListRecoveryPointsByBackupVault and ListProtectedResources. Timestamps are epoch
+GetBackupVaultNotifications, ListRecoveryPointsByBackupVault, ListProtectedResources,
+ListBackupJobs, ListCopyJobs and ListRestoreJobs. Timestamps are epoch
 seconds as in the REST-JSON protocol. The region comes from the SigV4 credential scope.
 Every answer, errors included, carries a fresh ``x-amzn-RequestId`` header, as AWS's do.
 
@@ -50,6 +51,8 @@ class RegionState:
     points: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
     #: vault name → its notification configuration (``SNSTopicArn``, ``BackupVaultEvents``)
     notifications: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: ``BackupJobs``, ``CopyJobs`` and ``RestoreJobs`` members, as the listings return them
+    jobs: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
 
 
 class BackupState:
@@ -140,6 +143,9 @@ class BackupFakeApp:
             "ListRecoveryPointsByBackupVault",
         ),
         (re.compile(r"^/resources/$"), "ListProtectedResources"),
+        (re.compile(r"^/backup-jobs/$"), "ListBackupJobs"),
+        (re.compile(r"^/copy-jobs/$"), "ListCopyJobs"),
+        (re.compile(r"^/restore-jobs/$"), "ListRestoreJobs"),
     ]
 
     def __init__(self, state: BackupState) -> None:
@@ -280,6 +286,15 @@ class BackupFakeApp:
                         "LastRecoveryPointArn": p["RecoveryPointArn"],
                     }
         return _page(sorted(latest.values(), key=lambda r: r["ResourceArn"]), request, "Results")
+
+    def _ListBackupJobs(self, st: RegionState, request: Request) -> dict[str, Any]:
+        return _page(st.jobs["BackupJobs"], request, "BackupJobs")
+
+    def _ListCopyJobs(self, st: RegionState, request: Request) -> dict[str, Any]:
+        return _page(st.jobs["CopyJobs"], request, "CopyJobs")
+
+    def _ListRestoreJobs(self, st: RegionState, request: Request) -> dict[str, Any]:
+        return _page(st.jobs["RestoreJobs"], request, "RestoreJobs")
 
 
 class BackupFakeServer(LocalServer):

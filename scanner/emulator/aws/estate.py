@@ -131,12 +131,38 @@ class PointsSpec(_Spec):
     copy_of: str | None = None
 
 
+class JobSpec(_Spec):
+    """One AWS Backup backup or copy job of a resource, started ``ago``."""
+
+    resource: str
+    region: str
+    kind: Literal["backup", "copy"] = "backup"
+    state: str = "COMPLETED"
+    ago: str = "1d"
+    message: str | None = None
+
+
+class RestoreSpec(_Spec):
+    """One restore job from a resource's recovery point, started ``ago``, ``hours`` long;
+    ``test``: started by a restore testing plan (with a validation status)."""
+
+    resource: str
+    region: str
+    status: str = "COMPLETED"
+    ago: str = "7d"
+    hours: float = 1.0
+    test: bool = False
+    validation: str | None = None
+
+
 class BackupSpec(_Spec):
-    """AWS Backup: vaults, plans, recovery points."""
+    """AWS Backup: vaults, plans, recovery points, and backup, copy and restore jobs."""
 
     vaults: list[VaultSpec] = Field(default_factory=list)
     plans: list[PlanSpec] = Field(default_factory=list)
     recovery_points: list[PointsSpec] = Field(default_factory=list)
+    jobs: list[JobSpec] = Field(default_factory=list)
+    restores: list[RestoreSpec] = Field(default_factory=list)
 
 
 class AccountEstate(_Spec):

@@ -26,8 +26,7 @@ from scanner.emulator.aws.estate import (
     PointsSpec,
     VaultSpec,
 )
-
-_RESOURCE_TYPES = {"dynamodb": "DynamoDB", "s3": "S3", "rds:db": "RDS", "rds:cluster": "Aurora"}
+from scanner.emulator.aws.seed_jobs import resource_type, seed_jobs
 
 
 class Seeder:
@@ -279,6 +278,7 @@ def seed_backup(
         _plan(estate, state, now, plan)
     for points in estate.backup.recovery_points:
         _points(estate, state, now, points)
+    seed_jobs(estate, state, now)
 
 
 def _vault(
@@ -395,10 +395,7 @@ def _selection(estate: AwsEstate, sel: Any) -> dict[str, Any]:
 
 def _points(estate: AwsEstate, state: BackupState, now: datetime, spec: PointsSpec) -> None:
     resource = estate.arn(spec.resource)
-    service = resource.split(":")[2]
-    rtype = _RESOURCE_TYPES.get(
-        f"{service}:{resource.split(':')[5]}" if service == "rds" else service, service
-    )
+    rtype = resource_type(resource)
     arn = vault_arn(estate.account, spec.region, spec.vault)
     vault = state.region(spec.region, estate.account).vaults[spec.vault]
     for n in range(spec.count):

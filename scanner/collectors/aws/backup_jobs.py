@@ -1,0 +1,192 @@
+"""AWS Backup's jobs, per region: backup jobs (AWS keeps the last 30 days), copy jobs
+and restore jobs, as each store's ``backup_jobs`` and ``restores``.
+
+Calls: ``ListBackupJobs``, ``ListCopyJobs`` and ``ListRestoreJobs`` per region, paged;
+no per-resource call. Backup and copy jobs run in the store's region; a restore runs
+where the recovery point is (a copy in another region too), so restores are gathered
+from every region scanned by the job's ``SourceResourceArn``. A restore started by a
+restore testing plan (``CreatedBy.RestoreTestingPlanArn``) is a test, with its
+validation status. Of the successful jobs only those that matter are kept: the latest of
+each kind and the first after each failure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from scanner.collectors.aws.api import AwsApi
+from scanner.collectors.jobs import keep_relevant
+from scanner.collectors.readonly import declare
+from scanner.collectors.tasks import StoreResult, TaskResult
+from scanner.model import Evidence, Gap, JobRun, RestoreRun
+from scanner.vocabulary import JobKind, RunOutcome
+
+OPERATIONS = declare(
+    "backup",
+    {
+        "ListBackupJobs": "backup:ListBackupJobs",
+        "ListCopyJobs": "backup:ListCopyJobs",
+        "ListRestoreJobs": "backup:ListRestoreJobs",
+    },
+)
+SOURCE = "AWS Backup"
+
+_BACKUP_STATES: dict[str, RunOutcome] = {
+    "COMPLETED": "succeeded",
+    "FAILED": "failed",
+    "ABORTED": "aborted",
+    "ABORTING": "aborted",
+    "EXPIRED": "expired",
+    "PARTIAL": "partial",
+}
+_RESTORE_STATES: dict[str, RunOutcome] = {
+    "COMPLETED": "succeeded",
+    "FAILED": "failed",
+    "ABORTED": "aborted",
+}
+_VALIDATION = {"SUCCESSFUL": True, "FAILED": False, "TIMED_OUT": False}
+
+
+@dataclass
+class RegionJobs:
+    """One region's job listings: jobs by resource ARN, and the gaps of failed listings."""
+
+    region: str
+    jobs: dict[str, list[JobRun]] = field(default_factory=dict)
+    restores: dict[str, list[RestoreRun]] = field(default_factory=dict)
+    jobs_gaps: list[Gap] = field(default_factory=list)
+    restores_gap: Gap | None = None
+    request_ids: dict[str, str | None] = field(default_factory=dict)
+    listed: dict[str, int] = field(default_factory=dict)
+
+
+def collect_region(api: AwsApi, region: str) -> TaskResult:
+    """List the region's backup, copy and restore jobs."""
+    facts = RegionJobs(region)
+    for operation, key, kind in (
+        ("ListBackupJobs", "BackupJobs", "backup"),
+        ("ListCopyJobs", "CopyJobs", "copy"),
+    ):
+        listing = api.pages("backup", region, operation, "backup_jobs", key)
+        facts.request_ids[operation], facts.listed[operation] = (
+            listing.request_id,
+            len(listing.items),
+        )
+        if listing.gap is not None:
+            facts.jobs_gaps.append(listing.gap)
+        for raw in listing.items:
+            run = _job(raw, kind, region)  # type: ignore[arg-type]
+            if run is not None:
+                facts.jobs.setdefault(str(raw.get("ResourceArn")), []).append(run)
+    restores = api.pages("backup", region, "ListRestoreJobs", "restores", "RestoreJobs")
+    facts.restores_gap = restores.gap
+    facts.request_ids["ListRestoreJobs"] = restores.request_id
+    facts.listed["ListRestoreJobs"] = len(restores.items)
+    for raw in restores.items:
+        source = raw.get("SourceResourceArn")
+        if source:
+            facts.restores.setdefault(str(source), []).append(_restore(raw, region))
+    return TaskResult(facts=[facts])
+
+
+def _outcome(states: dict[str, RunOutcome], state: Any) -> RunOutcome:
+    return states.get(str(state), "running")  # CREATED, PENDING, RUNNING
+
+
+def _job(raw: dict[str, Any], kind: JobKind, region: str) -> JobRun | None:
+    started = raw.get("CreationDate")
+    if not isinstance(started, datetime):
+        return None
+    job_id = raw.get("BackupJobId") or raw.get("CopyJobId")
+    state = raw.get("State")
+    return JobRun(
+        id=str(job_id),
+        kind=kind,
+        outcome=_outcome(_BACKUP_STATES, state),
+        started=started,
+        completed=raw.get("CompletionDate"),
+        message=raw.get("StatusMessage") or None,
+        source=SOURCE,
+        evidence=[
+            Evidence(
+                operation="backup:ListBackupJobs" if kind == "backup" else "backup:ListCopyJobs",
+                region=region,
+                fields={
+                    "job": str(job_id),
+                    "State": state,
+                    "CreationDate": started.isoformat(),
+                    "StatusMessage": raw.get("StatusMessage"),
+                },
+            )
+        ],
+    )
+
+
+def _restore(raw: dict[str, Any], region: str) -> RestoreRun:
+    started, completed = raw["CreationDate"], raw.get("CompletionDate")
+    plan = (raw.get("CreatedBy") or {}).get("RestoreTestingPlanArn")
+    took = (completed - started).total_seconds() / 3600 if completed else None
+    return RestoreRun(
+        id=str(raw.get("RestoreJobId")),
+        started=started,
+        completed=completed,
+        outcome=_outcome(_RESTORE_STATES, raw.get("Status")),
+        duration_hours=took if took is None or took > 0 else None,
+        test=plan is not None,
+        validated=_VALIDATION.get(str(raw.get("ValidationStatus"))),
+        recovery_point=raw.get("RecoveryPointArn"),
+        restored_to=raw.get("CreatedResourceArn"),
+        source="AWS Backup restore testing" if plan else SOURCE,
+        evidence=[
+            Evidence(
+                operation="backup:ListRestoreJobs",
+                region=region,
+                fields={
+                    "RestoreJobId": raw.get("RestoreJobId"),
+                    "Status": raw.get("Status"),
+                    "CreationDate": started.isoformat(),
+                    "CompletionDate": completed.isoformat() if completed else None,
+                    "ValidationStatus": raw.get("ValidationStatus"),
+                    "RestoreTestingPlanArn": plan,
+                    "StatusMessage": raw.get("StatusMessage"),
+                },
+            )
+        ],
+    )
+
+
+def apply_jobs(item: StoreResult, facts: dict[str, RegionJobs]) -> None:
+    """Give one store its jobs (from its region) and restores (from every region)."""
+    store = item.store
+    local = facts.get(store.region)
+    if local is not None:
+        for gap in local.jobs_gaps:
+            store.gaps.append(gap.model_copy(update={"resource": store.id}))
+        store.backup_jobs = keep_relevant(local.jobs.get(store.id, []))
+        if not local.jobs_gaps:
+            store.evidence.append(_listing(local, "ListBackupJobs", len(store.backup_jobs)))
+    restores: list[RestoreRun] = []
+    for _, region_facts in sorted(facts.items()):
+        if region_facts.restores_gap is not None:
+            store.gaps.append(region_facts.restores_gap.model_copy(update={"resource": store.id}))
+        restores += region_facts.restores.get(store.id, [])
+    store.restores = sorted(restores, key=lambda r: (r.started, r.id))
+    if local is not None and local.restores_gap is None:
+        store.evidence.append(_listing(local, "ListRestoreJobs", len(restores)))
+
+
+def _listing(facts: RegionJobs, operation: str, found: int) -> Evidence:
+    """What a region's job listing held for the store — an absence included."""
+    what = "backup and copy jobs" if operation == "ListBackupJobs" else "restore jobs"
+    return Evidence(
+        operation=f"backup:{operation}",
+        region=facts.region,
+        fields={
+            "jobs listed in the region": facts.listed.get(operation, 0)
+            + (facts.listed.get("ListCopyJobs", 0) if operation == "ListBackupJobs" else 0),
+            f"{what} of this resource kept": found,
+        },
+        request_id=facts.request_ids.get(operation),
+    )
