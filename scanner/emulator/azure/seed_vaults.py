@@ -153,20 +153,8 @@ def _job(
     name = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{instance_id}/{job.operation}/{iso(start)}"))
     props: dict[str, Any] = {
         "activityID": str(uuid.uuid5(uuid.NAMESPACE_OID, name)),
-        "subscriptionId": sub,
         "backupInstanceId": instance_id,
-        "backupInstanceFriendlyName": protected.account,
-        "policyId": f"{vault_id}/backupPolicies/blob-daily",
-        "policyName": "blob-daily",
-        "dataSourceId": arm_id(
-            sub, "data", f"/Microsoft.Storage/storageAccounts/{protected.account}"
-        ),
-        "dataSourceName": protected.account,
-        "dataSourceLocation": spec.location,
-        "dataSourceType": "Microsoft.Storage/storageAccounts/blobServices",
-        "sourceResourceGroup": "data",
-        "sourceSubscriptionID": sub,
-        "vaultName": spec.name,
+        **_source(sub, vault_id, spec, protected.account),
         "progressEnabled": False,
         "startTime": iso(start),
         "operationCategory": job.operation,
@@ -186,6 +174,23 @@ def _job(
         "name": name,
         "type": "Microsoft.DataProtection/backupVaults/backupJobs",
         "properties": props,
+    }
+
+
+def _source(sub: str, vault_id: str, spec: VaultSpec, account: str) -> dict[str, Any]:
+    """What a job says of the vault, its policy and the data source it ran for."""
+    return {
+        "subscriptionId": sub,
+        "vaultName": spec.name,
+        "backupInstanceFriendlyName": account,
+        "policyId": f"{vault_id}/backupPolicies/blob-daily",
+        "policyName": "blob-daily",
+        "dataSourceId": arm_id(sub, "data", f"/Microsoft.Storage/storageAccounts/{account}"),
+        "dataSourceName": account,
+        "dataSourceLocation": spec.location,
+        "dataSourceType": "Microsoft.Storage/storageAccounts/blobServices",
+        "sourceResourceGroup": "data",
+        "sourceSubscriptionID": sub,
     }
 
 
