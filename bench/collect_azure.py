@@ -13,8 +13,9 @@ account, its blob service and lifecycle policy; the SQL servers and, per server,
 databases, encryption protector and auditing policy; per database (``master`` included
 in the listing, not read further) TDE, short- and long-term retention, replication links,
 its auditing policy and, where
-long-term retention is on, its backups; the Backup vaults and, per vault, its policies
-and backup instances, and per instance its recovery points; per store its diagnostic
+long-term retention is on, its backups; the Backup vaults and, per vault, its policies,
+backup instances and jobs (one successful backup job per recovery point, read in pages),
+and per instance its recovery points; per store its diagnostic
 settings, and per subscription the activity log's settings, the workspaces, the action
 groups and three alert-rule listings (activity-log, metric, log); plus one
 subscriptions listing for the run. Not a test: figures only.
@@ -34,6 +35,7 @@ from scanner.collectors.registry import plugin
 
 PAGE = 200  # the emulator's page size (scanner.emulator.azure.seed)
 PER_SERVER = 10
+POINTS = 7  # recovery points (and so backup jobs) per protected account: the Series default
 
 
 def subscription(number: int, storage: int, cosmos: int, databases: int) -> dict[str, Any]:
@@ -102,6 +104,7 @@ def lower_bound(subscriptions: int, storage: int, cosmos: int, databases: int) -
         + with_ltr
         + 1  # vaults
         + 2  # the vault's policies and instances
+        + max(1, math.ceil(protected * POINTS / PAGE))  # the vault's jobs, every page
         + protected
         + cosmos
         + storage

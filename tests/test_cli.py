@@ -134,7 +134,7 @@ def test_demo_collects_evaluates_and_reports_the_sample_estate(demo: tuple[Path,
     out, result = demo
     snapshot = load_snapshot(out / "inventory.json")
     clouds = [s.cloud for s in snapshot.stores]
-    assert (clouds.count("aws"), clouds.count("gcp"), clouds.count("azure")) == (13, 8, 6)
+    assert (clouds.count("aws"), clouds.count("gcp"), clouds.count("azure")) == (13, 8, 7)
     assert "Northwind Clinics" in result.stdout and "Backup coverage" in result.stdout
     patient = next(s for s in snapshot.stores if s.name == "patient-records")
     assert {(p.role, p.origin) for p in patient.protections} == {
@@ -144,7 +144,7 @@ def test_demo_collects_evaluates_and_reports_the_sample_estate(demo: tuple[Path,
     assert snapshot.api_calls and all(c.calls > 0 for c in snapshot.api_calls)
     findings = load_findings(out / "findings.json")
     per_store = [r for r in findings.results if r.resource.kind != "estate"]
-    assert len(per_store) == 27 * len(STORE_RULES)
+    assert len(per_store) == 28 * len(STORE_RULES)
     statuses = {(r.resource.name, r.rule): r.status for r in findings.results}
     assert statuses[("patient-records", "BKP-RPO-OBSERVED")] == "pass"
     assert statuses[("reporting-mysql", "BKP-EXISTS")] == "fail"

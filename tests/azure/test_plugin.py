@@ -90,6 +90,7 @@ def test_the_custom_role_lists_exactly_the_actions_of_the_declared_reads() -> No
         "Microsoft.Storage/storageAccounts/blobServices/read",
         "Microsoft.Sql/servers/databases/backupLongTermRetentionPolicies/read",
         "Microsoft.DataProtection/backupVaults/backupInstances/recoveryPoints/read",
+        "Microsoft.DataProtection/backupVaults/backupJobs/read",
         "Microsoft.Insights/diagnosticSettings/read",
         "Microsoft.OperationalInsights/workspaces/read",
         "Microsoft.Insights/actionGroups/read",
@@ -99,7 +100,7 @@ def test_the_custom_role_lists_exactly_the_actions_of_the_declared_reads() -> No
         "Microsoft.Sql/servers/auditingSettings/read",
         "Microsoft.Sql/servers/databases/auditingSettings/read",
     } <= set(role["Actions"])
-    assert len(role["Actions"]) == 26
+    assert len(role["Actions"]) == 27
     assert role["DataActions"] == [] and role["IsCustom"] is True
 
 

@@ -173,8 +173,15 @@ def test_a_denied_vault_listing_leaves_only_protectable_kinds_unknown() -> None:
     items = _stores()
     apply_vaults(items, found)
     records, billing = (finish_store(i) for i in items)
-    assert sorted(g.attribute for g in records.gaps) == ["copies", "protections", "recovery_points"]
+    assert sorted(g.attribute for g in records.gaps) == [
+        "backup_jobs",
+        "copies",
+        "protections",
+        "recovery_points",
+        "restores",
+    ]
     assert {g.permission for g in records.gaps} == {"Microsoft.DataProtection/backupVaults/read"}
+    assert records.restores is None and records.backup_jobs is None  # unknown, not none
     assert billing.gaps == []
 
 

@@ -3,8 +3,10 @@ they hold and each instance's recovery points.
 
 Per subscription one ``backupVaults`` listing (storage redundancy, immutability — locked,
 unlocked or disabled — soft delete, cross-region restore, the encryption key); per vault
-its ``backupPolicies`` and ``backupInstances`` (which resource each protects:
-``dataSourceInfo.resourceID``); per instance its ``recoveryPoints``. Backup vaults protect
+its ``backupPolicies``, ``backupInstances`` (which resource each protects:
+``dataSourceInfo.resourceID``) and ``backupJobs`` (backups and restores run, with their
+outcome: :mod:`scanner.collectors.azure.vault_jobs`); per instance its
+``recoveryPoints``. Backup vaults protect
 blobs and Cosmos DB accounts among the stores collected; Azure SQL Database keeps its
 backups itself, and Recovery Services vaults protect none of these kinds (VMs, SQL
 Server in VMs, Azure Files), so they are not read.
@@ -33,6 +35,7 @@ OPERATIONS = declare(
         "ListRecoveryPoints": (
             "Microsoft.DataProtection/backupVaults/backupInstances/recoveryPoints/read"
         ),
+        "ListBackupJobs": "Microsoft.DataProtection/backupVaults/backupJobs/read",
     },
 )
 _GROUP = r"/subscriptions/[^/]+/resourceGroups/[^/]+/providers"
@@ -46,6 +49,7 @@ ROUTES: tuple[Route, ...] = (
     route(OPERATIONS[1], "GET", _VAULT + r"/backupPolicies"),
     route(OPERATIONS[2], "GET", _VAULT + r"/backupInstances"),
     route(OPERATIONS[3], "GET", _VAULT + r"/backupInstances/[^/]+/recoveryPoints"),
+    route(OPERATIONS[4], "GET", _VAULT + r"/backupJobs"),
 )
 SOURCE = "Azure Backup"
 #: The kinds of store Backup vaults can protect (of those collected).
@@ -67,6 +71,14 @@ class BackupVaults:
     points: dict[str, list[Any]] = field(default_factory=dict)
     #: listings that failed for the whole subscription or a vault
     gaps: list[Gap] = field(default_factory=list)
+    #: the vault listing's gap: no vault, instance or job of the subscription is known
+    listing_gap: Gap | None = None
+    #: vault ids (lower case) whose backup instances could not be listed
+    unlisted: set[str] = field(default_factory=set)
+    #: (vault id, job as ARM wrote it), from every vault whose jobs were listed
+    jobs: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    #: job listings that failed, by vault id (lower case)
+    job_gaps: dict[str, Gap] = field(default_factory=dict)
     #: recovery-point listings that failed, by backup instance id (lower case)
     instance_gaps: dict[str, Gap] = field(default_factory=dict)
     #: the vaults' own job-failure alerts, and the gap when the vaults were not listed
@@ -88,6 +100,7 @@ def read_vaults(api: AzureApi, subscription: str) -> BackupVaults:
         client.backup_vaults.get_in_subscription,
     )
     if listing.gap is not None:
+        found.listing_gap = listing.gap
         found.gaps.append(listing.gap)
         found.alert_gaps.append(listing.gap.model_copy(update={"attribute": "alerting"}))
         return found
@@ -123,6 +136,9 @@ def _read_vault(api: AzureApi, client: Any, answer: dict[str, Any], found: Backu
     for gap in (policies.gap, instances.gap):
         if gap is not None:
             found.gaps.append(gap.model_copy(update={"resource": vault_id}))
+    if instances.gap is not None:
+        found.unlisted.add(vault_id.lower())
+    _read_jobs(api, client, vault_id, found, where)
     found.policies |= {str(p["id"]).lower(): p for p in policies.items}
     for instance in instances.items:
         found.instances.append((vault_id, instance))
@@ -142,6 +158,24 @@ def _read_vault(api: AzureApi, client: Any, answer: dict[str, Any], found: Backu
             for p in points.items
             if (p.get("properties") or {}).get("recoveryPointTime")
         )
+
+
+def _read_jobs(
+    api: AzureApi, client: Any, vault_id: str, found: BackupVaults, where: str | None
+) -> None:
+    """The vault's ``backupJobs`` (every page), or the gap of the listing."""
+    name = vault_id.rstrip("/").rsplit("/", 1)[-1]
+    jobs = api.pages(
+        "dataprotection",
+        "ListBackupJobs",
+        "restores",
+        partial(client.jobs.list, resource_group(vault_id), name),
+        location=where,
+    )
+    if jobs.gap is not None:
+        found.job_gaps[vault_id.lower()] = jobs.gap.model_copy(update={"resource": vault_id})
+        return
+    found.jobs += [(vault_id, job) for job in jobs.items]
 
 
 def vault(answer: dict[str, Any], subscription: str) -> Vault:

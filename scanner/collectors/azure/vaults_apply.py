@@ -1,7 +1,9 @@
 """Backup vaults applied to the stores they protect: a backup instance whose data source
 is the store gives protections (its policy's schedule and retention), recovery points
-kept in the vault, and the vault as a backup copy in its region. What a failed listing
-leaves unknown is unknown for the kinds Backup vaults protect, and only for them."""
+kept in the vault, and the vault as a backup copy in its region; the vaults' jobs give
+restores and backup jobs (:mod:`scanner.collectors.azure.vault_jobs`). What a failed
+listing leaves unknown is unknown for the kinds Backup vaults protect, and only for
+them."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from typing import Any
 
 from scanner.collectors.answers import gap_for
 from scanner.collectors.azure.regions import paired_copy
+from scanner.collectors.azure.vault_jobs import apply_jobs
 from scanner.collectors.azure.vault_tiers import Tier, tiers
 from scanner.collectors.azure.vaults import PROTECTED_KINDS, SOURCE, BackupVaults
 from scanner.collectors.tasks import StoreResult
@@ -46,6 +49,7 @@ def apply_vaults(items: list[StoreResult], found: BackupVaults) -> None:
                     fields={"backup instances of this resource (every Backup vault)": 0},
                 )
             )
+    apply_jobs(items, found)
 
 
 def _source(instance: dict[str, Any]) -> str:

@@ -78,11 +78,24 @@ class ServerSpec(_Spec):
     databases: list[DatabaseSpec] = Field(default_factory=list)
 
 
+class JobSpec(_Spec):
+    """A job the vault ran for the account, besides the successful backup behind each
+    recovery point (which the seed adds)."""
+
+    operation: Literal["Backup", "Restore"]
+    status: Literal["Completed", "Failed", "Cancelled", "CompletedWithWarnings", "InProgress"]
+    started: str = Field(description="How long ago it started: 3d")
+    hours: float | None = Field(0.25, ge=0, description="How long it ran (None: still running)")
+    error: str | None = Field(None, description="errorDetails as 'Code: message'")
+    user: bool = Field(True, description="Started by someone (isUserTriggered), not scheduled")
+
+
 class ProtectedSpec(_Spec):
-    """A storage account a vault's policy protects, and its recovery points."""
+    """A storage account a vault's policy protects, its recovery points and jobs."""
 
     account: str
     points: Series = Field(default_factory=Series)
+    jobs: list[JobSpec] = Field(default_factory=list)
 
 
 class VaultSpec(_Spec):

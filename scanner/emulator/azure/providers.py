@@ -155,6 +155,11 @@ def _recovery_points(state: ArmState, path: dict[str, str]) -> list[dict[str, An
     return _under(state, path, "recovery_points", _VAULT + "/backupInstances/{bi}/recoveryPoints")
 
 
+@arm_route("Microsoft.DataProtection", _VAULT + "/backupJobs", PROTECTION)
+def _backup_jobs(state: ArmState, path: dict[str, str]) -> list[dict[str, Any]]:
+    return _under(state, path, "backup_jobs", _VAULT + "/backupJobs")
+
+
 @arm_route("Microsoft.Sql", _SERVER + "/databases/{db}/transparentDataEncryption/current", SQL)
 def _sql_tde(state: ArmState, path: dict[str, str]) -> Answer:
     return _one(
