@@ -144,7 +144,7 @@ def test_stores_without_jobs_show_none_listed_and_kinds_without_job_records_stay
 
 def test_jobs_are_read_across_every_page() -> None:
     many = [
-        job(VAULT, RECORDS["id"], f"b{n}", "Backup", "Completed", f"2026-11-{n + 1:02d}T02:00:00Z",
+        job(VAULT, RECORDS["id"], f"b{n}", "Backup", "Failed", f"2026-11-{n + 1:02d}T02:00:00Z",
             endTime=f"2026-11-{n + 1:02d}T02:30:00Z")
         for n in range(5)
     ]  # fmt: skip
@@ -152,7 +152,7 @@ def test_jobs_are_read_across_every_page() -> None:
     state.page_size = 2
     counter = CallCounter()
     records = _stores(_read(state, counter))["nwrecords"]
-    assert [j.outcome for j in records.backup_jobs or []] == ["succeeded"] * 5
+    assert [j.outcome for j in records.backup_jobs or []] == ["failed"] * 5  # all kept
     assert counter.counts()[("dataprotection", "ListBackupJobs")] == (3, 0)
     assert records.restores == []  # listed, none
 
@@ -262,7 +262,8 @@ def test_a_seeded_estate_answers_its_restores_and_failed_backups_end_to_end() ->
     good, bad = (next(s for s in snapshot.stores if s.name == n) for n in ("nwgood", "nwbad"))
     [drill] = good.restores or []
     assert (drill.outcome, drill.duration_hours) == ("succeeded", 3.5)
-    assert [j.outcome for j in good.backup_jobs or []] == ["succeeded"] * 3  # one per point
+    # one completed job per point is listed; only the latest success is kept
+    assert [j.outcome for j in good.backup_jobs or []] == ["succeeded"]
     assert [r.outcome for r in bad.restores or []] == ["failed"]
     latest = max(bad.backup_jobs or [], key=lambda j: j.started)
     assert (latest.outcome, latest.message) == ("failed", failing)

@@ -22,6 +22,7 @@ from typing import Any
 
 from scanner.collectors.answers import gap_for
 from scanner.collectors.azure.vaults import PROTECTED_KINDS, SOURCE, BackupVaults
+from scanner.collectors.jobs import keep_relevant
 from scanner.collectors.tasks import StoreResult
 from scanner.collectors.times import api_time
 from scanner.model import Evidence, JobRun, RestoreRun, Vault
@@ -85,7 +86,8 @@ def _apply(
     failed = [g for v, g in sorted(found.job_gaps.items()) if v in could_hold]
     if cosmos and not held and not mine and not failed:
         return  # its own backups are restored without any job record: nothing lists them
-    restores, backups, evidence = runs(mine, vaults)
+    restores, listed, evidence = runs(mine, vaults)
+    backups = keep_relevant(listed)
     for gap in failed:
         store.gaps += gap_for(gap, "restores", "backup_jobs", resource=store.id)
     if failed:  # what the other vaults listed stays; an empty list would claim none ran
