@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from scanner.engine.operations import EVIDENCE_FILE
+from scanner.engine.operations import EVIDENCE_FILE, UNLISTED
 from scanner.fileio import line_of, read_yaml, validation_error
 from scanner.model import Evidence, RestoreRun, Snapshot
 from scanner.policy import PositiveDuration
@@ -132,6 +132,11 @@ def apply_restore_evidence(snapshot: Snapshot, evidence: RestoreEvidence) -> dic
         if _started(entry.date) > snapshot.collected_at:
             later.append(f"{entry.store} ({_started(entry.date).isoformat()})")
             continue
+        if store.restores is None:  # say so before the file's entries make it a list
+            note = "none: no API lists this kind's restores"
+            store.evidence.append(
+                Evidence(operation="backup-audit:restore-evidence", fields={UNLISTED: note})
+            )
         store.restores = [*(store.restores or []), _run(entry, line, evidence)]
         applied += 1
     return {

@@ -44,10 +44,10 @@ restores:
 
 
 def _evaluate(tmp_path: Path) -> tuple[dict[tuple[str, str], dict[str, object]], Path, Path]:
-    names = ("tested", "broken", "untested")
+    names = ("tested", "broken", "untested")  # kinds whose restores no API lists
     inventory, policy = write_inputs(
         tmp_path,
-        [table(n, backup_jobs=[]) for n in names],
+        [table(n, backup_jobs=[]) for n in names] + [table("listed", restores=[])],
         POLICY
         | {
             "tiers": {
@@ -89,11 +89,14 @@ def test_recorded_restores_are_judged_and_cited_by_file_digest_and_line(tmp_path
     assert results[("tested", "RST-RTO")]["status"] == "pass"  # 1.5 h within 4 h
     # an older success, then a failed test: the latest failed
     assert results[("broken", "RST-TESTED")]["status"] == "fail"
-    assert "failed" in results[("broken", "RST-TESTED")]["message"]
+    broken = results[("broken", "RST-TESTED")]["message"]
+    assert "failed" in broken and "no API lists this kind's restores" in broken
     assert results[("broken", "RST-RTO")]["status"] == "pass"  # its last success took 2 h
     untested = results[("untested", "RST-TESTED")]
     assert untested["status"] == "fail" and "no restore on record" in untested["message"]
     assert results[("untested", "RST-RTO")]["status"] == "not_assessed"
+    listed = results[("listed", "RST-TESTED")]
+    assert listed["status"] == "fail" and "read: the provider's restore listing" in listed["message"]
 
 
 def test_entries_the_inventory_cannot_take_are_named_in_the_findings(tmp_path: Path) -> None:

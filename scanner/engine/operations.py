@@ -50,10 +50,13 @@ def restore_facts(store: DataStore, now: datetime) -> dict[str, Any]:
     facts: dict[str, Any] = {"count": len(runs), "runs": [_restore_text(r) for r in runs[-5:]]}
     if any(g.attribute == "restores" for g in store.gaps):
         return facts
+    from_file = any(r.source == EVIDENCE_FILE for r in runs)
+    unlisted = store.restores is None or any(UNLISTED in e.fields for e in store.evidence)
     facts["listed"] = (
-        "no API lists this kind's restores: only the restore-evidence file shows them"
-        if store.restores is None or all(r.source == EVIDENCE_FILE for r in runs)
-        else "restores listed by the provider"
+        "no API lists this kind's restores: record tests in the restore-evidence file"
+        if unlisted
+        else "read: the provider's restore listing"
+        + (" and the restore-evidence file" if from_file else "")
     )
     if not runs:
         facts |= {"latest_ok": False, "latest": "no restore on record"}
@@ -72,6 +75,8 @@ def restore_facts(store: DataStore, now: datetime) -> dict[str, Any]:
 
 #: The ``source`` of restores read from the restore-evidence file.
 EVIDENCE_FILE = "restore-evidence file"
+#: The evidence field that says a store's restores come from the file alone.
+UNLISTED = "restores listed by the provider"
 
 
 def _job_text(job: JobRun) -> str:
