@@ -96,7 +96,8 @@ def test_recorded_restores_are_judged_and_cited_by_file_digest_and_line(tmp_path
     assert untested["status"] == "fail" and "no restore on record" in untested["message"]
     assert results[("untested", "RST-RTO")]["status"] == "not_assessed"
     listed = results[("listed", "RST-TESTED")]
-    assert listed["status"] == "fail" and "read: the provider's restore listing" in listed["message"]
+    assert listed["status"] == "fail"
+    assert "read: the provider's restore listing" in listed["message"]
 
 
 def test_entries_the_inventory_cannot_take_are_named_in_the_findings(tmp_path: Path) -> None:
