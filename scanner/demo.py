@@ -7,6 +7,7 @@ as ``scan``.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from datetime import datetime
 from importlib.resources import as_file, files
@@ -14,12 +15,13 @@ from pathlib import Path
 
 from scanner.collectors.base import collect
 from scanner.collectors.registry import plugin
-from scanner.emulator.estate import Estate, load_estate
+from scanner.emulator.estate import Estate, load_estate, restore_evidence_text
 from scanner.engine.rules import load_pack
 from scanner.merge import merge_snapshots
 from scanner.model import Snapshot
 from scanner.pipeline import PipelineOptions, PipelineOutcome, after_collection
 from scanner.progress import Progress
+from scanner.restore_evidence import EVIDENCE_NAME, RestoreEvidence, load_restore_evidence
 
 
 def default_estate() -> Estate:
@@ -46,6 +48,17 @@ def emulate(
     return snapshots[0][1] if len(snapshots) == 1 else merge_snapshots(snapshots)
 
 
+def _recorded_restores(estate: Estate, now: datetime) -> RestoreEvidence | None:
+    """The estate's recorded restore tests as a restore-evidence file, dated from ``now``
+    and read back as any user's file is (the pipeline keeps it beside the outputs)."""
+    if not estate.restore_evidence:
+        return None
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / EVIDENCE_NAME
+        path.write_text(restore_evidence_text(estate.restore_evidence, now))
+        return load_restore_evidence(path)
+
+
 def run_demo(
     out_dir: Path,
     estate: Estate,
@@ -56,5 +69,10 @@ def run_demo(
     """Emulate and collect ``estate``, evaluate it against the sample policy and write
     inventory, findings, CSV and the reports in ``out_dir``."""
     snapshot = emulate(estate, clock, progress)
-    options = PipelineOptions(policy=sample_policy(), pack=load_pack(), formats=formats)
+    options = PipelineOptions(
+        policy=sample_policy(),
+        pack=load_pack(),
+        formats=formats,
+        restore_evidence=_recorded_restores(estate, snapshot.collected_at),
+    )
     return snapshot, after_collection(snapshot, out_dir, options, clock)

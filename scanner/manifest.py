@@ -33,6 +33,7 @@ OutputName = Literal[
     "report.pdf",
     "junit.xml",
     "summary.md",
+    "restore-evidence.yaml",
 ]
 #: The outputs a manifest lists when they are present in its folder.
 OUTPUT_NAMES: Final[tuple[str, ...]] = get_args(OutputName)

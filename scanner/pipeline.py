@@ -13,6 +13,7 @@ from rich.console import Console
 from scanner import __version__
 from scanner.engine.rules import RulePack
 from scanner.engine.run import EvaluationSummary, evaluate_files
+from scanner.fileio import write_atomic
 from scanner.findings import load_findings
 from scanner.gate import GateVerdict, load_baseline, run_gate
 from scanner.inventory import write_snapshot
@@ -21,7 +22,7 @@ from scanner.outputs import OutputSet
 from scanner.render.junit import write_junit
 from scanner.render.markdown import write_summary
 from scanner.render.report import ReportInputs, write_reports
-from scanner.restore_evidence import RestoreEvidence
+from scanner.restore_evidence import EVIDENCE_NAME, RestoreEvidence
 
 
 @dataclass
@@ -96,6 +97,8 @@ def _run_stages(
             out_dir,
             options.formats,
         )
+    if options.restore_evidence is not None:  # the folder keeps every input a verdict read
+        write_atomic(out_dir / EVIDENCE_NAME, options.restore_evidence.content)
     if baseline is not None:
         outcome.verdict = run_gate(findings, baseline, None, None)
         write_junit(

@@ -16,7 +16,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -24,6 +24,9 @@ from scanner.engine.operations import EVIDENCE_FILE, UNLISTED
 from scanner.fileio import line_of, read_yaml, validation_error
 from scanner.model import Evidence, RestoreRun, Snapshot
 from scanner.policy import PositiveDuration
+
+#: The name ``scan`` and ``demo`` keep the restore-evidence file under, beside the outputs.
+EVIDENCE_NAME: Final = "restore-evidence.yaml"
 
 
 class RecordedRestore(BaseModel):
@@ -59,16 +62,18 @@ class RestoreEvidenceFile(BaseModel):
 
 @dataclass
 class RestoreEvidence:
-    """A loaded restore-evidence file: its entries with their lines, and its digest."""
+    """A loaded restore-evidence file: its entries with their lines, its digest, and the
+    bytes read (what ``scan`` keeps beside its outputs as ``restore-evidence.yaml``)."""
 
     path: Path
     sha256: str
     entries: list[tuple[RecordedRestore, int | None]] = field(default_factory=list)
+    content: bytes = b""
 
 
 def load_restore_evidence(path: Path) -> RestoreEvidence:
     """Read and validate the file (a bad one is an input error naming file and line)."""
-    from scanner.findings import sha256_file
+    import hashlib
 
     text, data = read_yaml(path)
     try:
@@ -78,7 +83,8 @@ def load_restore_evidence(path: Path) -> RestoreEvidence:
     entries = [
         (entry, line_of(text, ("restores", index))) for index, entry in enumerate(document.restores)
     ]
-    return RestoreEvidence(path, sha256_file(path), entries)
+    content = text.encode()
+    return RestoreEvidence(path, hashlib.sha256(content).hexdigest(), entries, content)
 
 
 def _started(value: dt.datetime | dt.date) -> datetime:

@@ -50,6 +50,19 @@ def check_consistency(folder: Path, digests: dict[str, str], outcome: VerifyOutc
             f"findings.json: evaluated an inventory with SHA-256 {recorded}, but inventory.json"
             f" has {digests['inventory.json']} — not the inventory these findings came from",
         )
+    if findings is not None and "restore-evidence.yaml" in digests:
+        applied = findings.restore_evidence or {}
+        outcome.check(
+            applied.get("sha256") == digests["restore-evidence.yaml"],
+            "findings.json: applied the restore-evidence.yaml beside it (SHA-256 matches)",
+            f"findings.json: applied restore evidence with SHA-256 {applied.get('sha256')}, but"
+            f" restore-evidence.yaml has {digests['restore-evidence.yaml']}",
+        )
+    elif findings is not None and findings.restore_evidence is not None:
+        outcome.notes.append(
+            f"findings.json applied restore evidence ({findings.restore_evidence.get('file')}) "
+            "that is not in this folder: it cannot be compared"
+        )
     if "report.html" in digests:
         _check_html(folder / "report.html", digests, outcome)
     if "report.pdf" in digests:

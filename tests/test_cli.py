@@ -195,6 +195,11 @@ def test_demo_with_a_malformed_estate_is_exit_2(tmp_path: Path) -> None:
     estate.write_text("organisation: X\noracle: {}\n")
     other = cli("demo", "--estate", str(estate), "-o", str(tmp_path))
     assert other.exit_code == 2 and f"{estate}:2: oracle: not a cloud" in other.stderr
+    estate.write_text(
+        "organisation: X\nrestore_evidence:\n  - {store: s, ago: 2d, result: ok, who: w}\n"
+    )
+    recorded = cli("demo", "--estate", str(estate), "-o", str(tmp_path))
+    assert recorded.exit_code == 2 and f"{estate}:3: restore_evidence[0].result" in recorded.stderr
 
 
 def test_evaluate_and_rules_commands(demo: tuple[Path, Result], tmp_path: Path) -> None:

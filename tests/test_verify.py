@@ -278,13 +278,27 @@ def test_a_folder_without_manifest_is_bad_input(tmp_path: Path) -> None:
 
 def test_the_demo_folder_verifies(demo: tuple[Path, object]) -> None:
     out, _ = demo
-    assert [f.name for f in load_manifest(out).files] == FULL_SET
+    files = [f.name for f in load_manifest(out).files]
+    assert files == sorted([*FULL_SET, "restore-evidence.yaml"])  # the estate records tests
     code, lines = _verify(out)
     assert code == 0, lines
+    assert "ok    findings.json: applied the restore-evidence.yaml beside it" in "\n".join(lines)
+
+
+def test_restore_evidence_that_is_not_what_the_findings_applied_is_a_problem(
+    demo: tuple[Path, object], tmp_path: Path
+) -> None:
+    out, _ = demo
+    folder = Path(shutil.copytree(out, tmp_path / "demo"))
+    evidence = folder / "restore-evidence.yaml"
+    evidence.write_text(evidence.read_text().replace("result: failed", "result: succeeded"))
+    write_manifest(folder, __version__)  # the manifest alone would not catch a rewrite
+    code, lines = _verify(folder)
+    assert code == 1 and _fails(lines, "findings.json: applied restore evidence with SHA-256")
 
 
 def test_every_output_name_is_one_the_commands_write() -> None:
-    assert set(OUTPUT_NAMES) == {*FULL_SET, "junit.xml", "summary.md"}
+    assert set(OUTPUT_NAMES) == {*FULL_SET, "junit.xml", "summary.md", "restore-evidence.yaml"}
 
 
 def test_a_damaged_pdf_is_a_problem_not_a_crash(folder: Path) -> None:
