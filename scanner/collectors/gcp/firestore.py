@@ -3,7 +3,8 @@
 Per project: ``databases.list`` (location, point-in-time recovery and its earliest
 version, delete protection, CMEK), ``backupSchedules.list`` per database (daily or
 weekly, retention) and one ``backups.list`` over every location (``locations/-``): each
-READY backup is a recovery point of its database, kept where the database is. PITR is a
+READY backup is a recovery point of its database, kept where the database is, and every
+backup is the backup job that made it (NOT_AVAILABLE: failed). PITR is a
 continuous window from ``earliestVersionTime`` to the collection.
 """
 
@@ -17,6 +18,7 @@ from scanner.collectors.answers import gap_for
 from scanner.collectors.gcp.api import GcpApi
 from scanner.collectors.gcp.fields import duration_days, kms_encryption, rfc3339
 from scanner.collectors.gcp.guard import Route, route
+from scanner.collectors.gcp.jobs import firestore_job, set_jobs, untimed
 from scanner.collectors.readonly import declare
 from scanner.collectors.tasks import StoreResult
 from scanner.model import DataStore, Evidence, Gap, Protection
@@ -199,8 +201,8 @@ def add_schedules(item: StoreResult, answer: dict[str, Any] | None, gap: Gap | N
 
 
 def add_backups(item: StoreResult, answer: dict[str, Any] | None, gap: Gap | None) -> None:
-    """READY backups of this database as native recovery points; unreachable locations
-    leave the points unknown."""
+    """READY backups of this database as native recovery points, every backup as the
+    job that made it; unreachable locations leave both unknown."""
     store = item.store
     if answer is None or answer.get("unreachable"):
         unreachable = ", ".join((answer or {}).get("unreachable", []))
@@ -212,9 +214,10 @@ def add_backups(item: StoreResult, answer: dict[str, Any] | None, gap: Gap | Non
             message=f"backups.list could not reach these locations: {unreachable}",
             permission="datastore.backups.list",
         )
-        store.gaps += gap_for(failed, "recovery_points", resource=store.id)
+        store.gaps += gap_for(failed, "recovery_points", "backup_jobs", resource=store.id)
         return
     mine = [b for b in answer.get("backups", []) if b.get("database") == store.id]
+    add_jobs(store, mine)
     ready = sorted(
         rfc3339(b["snapshotTime"])
         for b in mine
@@ -236,3 +239,22 @@ def add_backups(item: StoreResult, answer: dict[str, Any] | None, gap: Gap | Non
         )
     else:
         item.note_listing(evidence)
+
+
+def add_jobs(store: DataStore, backups: list[dict[str, Any]]) -> None:
+    """The database's backups as backup jobs (NOT_AVAILABLE: failed); a failed backup
+    without a time is a gap rather than left out."""
+    jobs = [firestore_job(b, store.region) for b in backups]
+    set_jobs(store, [j for j in jobs if j], "firestore:ListBackups", "backups")
+    for name in untimed(backups):
+        store.gaps.append(
+            Gap(
+                attribute="backup_jobs",
+                operation="firestore:ListBackups",
+                error_code="NoSnapshotTime",
+                cause="unobservable",
+                message=f"backup {name} is NOT_AVAILABLE and the answer gives it no time",
+                permission="datastore.backups.list",
+                resource=store.id,
+            )
+        )
