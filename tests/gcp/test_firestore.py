@@ -129,8 +129,9 @@ def test_unreadable_backups_leave_recovery_points_unknown_not_empty() -> None:
     )
     assert {s.kind for s in patients.recovery_points.sources} == {"continuous"}
     assert counter.counts()[("firestore", "ListBackups")][1] >= 1  # retried first
-    assert patients.backup_jobs is None
-    assert {g.attribute for g in patients.gaps} == {"recovery_points", "backup_jobs"}
+    assert patients.backup_jobs is None and patients.restores is None
+    # without the backups, a restore cannot be traced to the database it came from
+    assert {g.attribute for g in patients.gaps} == {"recovery_points", "backup_jobs", "restores"}
 
 
 def test_backups_are_backup_jobs_and_a_not_available_one_failed() -> None:
