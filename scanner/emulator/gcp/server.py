@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
-from urllib.parse import SplitResult, parse_qs
+from urllib.parse import SplitResult, parse_qs, unquote
 
 from scanner.emulator.gcp.answers import Answer, page, status
 from scanner.emulator.gcp.operations import OPERATION_ROUTES
@@ -110,7 +110,8 @@ def _databases(state: GcpState, path: dict[str, str], query: dict[str, str]) -> 
 
 
 def _schedules(state: GcpState, path: dict[str, str], query: dict[str, str]) -> Answer:
-    name = f"projects/{path['project']}/databases/{path['database']}"
+    # the client sends ``(default)`` percent-encoded
+    name = f"projects/{path['project']}/databases/{unquote(path['database'])}"
     for found in state.firestore.get(path["project"], []):
         if found.database["name"] == name:
             return 200, {"backupSchedules": found.schedules}
