@@ -11,8 +11,10 @@ read: per project 1 ``buckets.list`` page per 1000 buckets, 1 ``databases.list``
 ``backupSchedules.list`` per database + 1 ``backups.list``, one ``instances.list`` and one
 ``backupRuns.list`` page per page of answers + 1 ``getLatestRecoveryTime`` per instance
 with point-in-time recovery on, 3 Backup and DR listings + 1 ``dataSources.list`` per
-vault + 1 ``backups.list`` per data source, and the audit trail's ``getIamPolicy``,
-log-bucket and sink listings; plus one ``projects.search`` for the whole run. Not a
+vault + 1 ``backups.list`` per data source, the audit trail's ``getIamPolicy``,
+log-bucket and sink listings, 1 ``operations.list`` per Firestore database (restores) and
+the alert-policy and notification-channel listings; plus one ``projects.search`` for the
+whole run. Not a
 test: figures only.
 """
 
@@ -97,6 +99,8 @@ def lower_bound(projects: int, buckets: int, databases: int, instances: int) -> 
         + 1
         + protected
         + 3  # getIamPolicy, log buckets, sinks
+        + databases  # operations.list per Firestore database (restores)
+        + 2  # alert policies, notification channels
     )
     return 1 + projects * per_project
 

@@ -134,7 +134,7 @@ def test_demo_collects_evaluates_and_reports_the_sample_estate(demo: tuple[Path,
     out, result = demo
     snapshot = load_snapshot(out / "inventory.json")
     clouds = [s.cloud for s in snapshot.stores]
-    assert (clouds.count("aws"), clouds.count("gcp"), clouds.count("azure")) == (13, 8, 7)
+    assert (clouds.count("aws"), clouds.count("gcp"), clouds.count("azure")) == (13, 10, 7)
     assert "Northwind Clinics" in result.stdout and "Backup coverage" in result.stdout
     patient = next(s for s in snapshot.stores if s.name == "patient-records")
     assert {(p.role, p.origin) for p in patient.protections} == {
@@ -144,7 +144,7 @@ def test_demo_collects_evaluates_and_reports_the_sample_estate(demo: tuple[Path,
     assert snapshot.api_calls and all(c.calls > 0 for c in snapshot.api_calls)
     findings = load_findings(out / "findings.json")
     per_store = [r for r in findings.results if r.resource.kind != "estate"]
-    assert len(per_store) == 28 * len(STORE_RULES)
+    assert len(per_store) == 30 * len(STORE_RULES)
     statuses = {(r.resource.name, r.rule): r.status for r in findings.results}
     assert statuses[("patient-records", "BKP-RPO-OBSERVED")] == "pass"
     assert statuses[("reporting-mysql", "BKP-EXISTS")] == "fail"
@@ -157,6 +157,13 @@ def test_demo_collects_evaluates_and_reports_the_sample_estate(demo: tuple[Path,
     assert statuses[("legacy-mysql", "BKP-EXISTS")] == "fail"
     assert statuses[("nw-research-exports", "RES-PRIMARY")] == "fail"
     assert statuses[("nw-imaging-dual", "RES-PRIMARY")] == "pass"
+    # Google Cloud's operations evidence: a restore, a failed backup run, an alert policy
+    by_name = {s.name: s for s in snapshot.stores}
+    assert [r.outcome for r in by_name["appointments"].restores or []] == ["succeeded"]
+    assert [r.outcome for r in by_name["appointments-restored"].restores or []] == ["failed"]
+    assert [j.outcome for j in by_name["legacy-mysql"].backup_jobs or []] == ["failed"]
+    gcp = next(a for a in snapshot.accounts if a.cloud == "gcp")
+    assert [r.backup_failures for r in gcp.alert_rules or []] == [True]
     assert statuses[("nw-marketing-site", "DEL-PROTECTION")] == "not_applicable"  # a bucket
     assert (out / "results.csv").read_text().count("\n") == len(findings.results) + 1
     html = (out / "report.html").read_text()

@@ -157,6 +157,7 @@ def test_a_denied_vault_listing_leaves_every_stores_backup_service_unknown() -> 
     apply_backupdr([item, bucket], found, NOW)
     gaps = finish_store(item).gaps
     assert [(g.attribute, g.role, g.cause) for g in gaps] == [
+        ("backup_jobs", None, "denied"),  # its data sources' last backups too
         ("copies", "backup", "denied"),  # where its vault is, is unknown too
         ("protections", "backup", "denied"),
     ]
@@ -291,3 +292,38 @@ def test_plan_rules_say_the_longest_time_between_backups_and_their_window() -> N
     assert window is not None and (window.start, window.duration_minutes) == ("00:00", 240)
     assert rules["weekly"].frequency_hours == 96 and rules["weekly"].window is None
     assert rules["m"].frequency_hours == 744
+
+
+def test_a_data_sources_failed_last_backup_is_a_failed_job_after_its_last_success() -> None:
+    bdr = _bdr()
+    info = {
+        "lastBackupState": "FAILED",
+        "lastSuccessfulBackupConsistencyTime": "2026-11-19T02:10:00Z",
+        "lastBackupError": {"code": 7, "message": "The service agent lacks cloudsql.instances.get"},
+    }
+    bdr.data_sources[LOCKED][0] |= {"backupConfigInfo": info, "updateTime": "2026-11-20T02:30:00Z"}
+    found, _ = _read(GcpState(backupdr={PROJECT: bdr}))
+    item = _billing()
+    item.store.backup_jobs = []  # as the (empty) backup-runs listing left it
+    apply_backupdr([item], found, NOW)
+    jobs = finish_store(item).backup_jobs
+    assert jobs is not None
+    assert [(j.outcome, j.started.day, j.source) for j in jobs] == [
+        ("succeeded", 19, "Backup and DR"),
+        ("failed", 20, "Backup and DR"),
+    ]
+    failed = jobs[-1]
+    assert failed.message is not None and "lacks cloudsql.instances.get" in failed.message
+    assert "gives no failure time" in failed.message and "updateTime" in failed.message
+    assert failed.evidence[0].fields["backupConfigInfo.lastBackupState"] == "FAILED"
+
+
+def test_a_denied_data_source_listing_leaves_the_jobs_unknown() -> None:
+    fault = Fault("denied", service="backupdr", path_end="/dataSources")
+    found, _ = _read(GcpState(backupdr={PROJECT: _bdr()}, faults={PROJECT: fault}))
+    item, bucket = _billing(), StoreResult(bucket_store(BARE, PROJECT))
+    apply_backupdr([item, bucket], found, NOW)
+    unread = [g for g in finish_store(item).gaps if g.attribute == "backup_jobs"]
+    assert {(g.cause, g.permission) for g in unread} == {("denied", "backupdr.bvdataSources.list")}
+    assert finish_store(item).backup_jobs is None
+    assert finish_store(bucket).gaps == []

@@ -129,3 +129,28 @@ def test_unreadable_backups_leave_recovery_points_unknown_not_empty() -> None:
     )
     assert {s.kind for s in patients.recovery_points.sources} == {"continuous"}
     assert counter.counts()[("firestore", "ListBackups")][1] >= 1  # retried first
+    assert patients.backup_jobs is None and patients.restores is None
+    # without the backups, a restore cannot be traced to the database it came from
+    assert {g.attribute for g in patients.gaps} == {"recovery_points", "backup_jobs", "restores"}
+
+
+def test_backups_are_backup_jobs_and_a_not_available_one_failed() -> None:
+    failed = backup("patients", "2026-11-20T04:00:00Z", state="NOT_AVAILABLE")
+    untimed = backup("patients", "x", state="NOT_AVAILABLE")
+    del untimed["snapshotTime"]
+    patients = FirestoreDatabase(GUARDED.database, backups=[*GUARDED.backups, failed, untimed])
+    stores, _, _ = _collect(GcpState(firestore={PROJECT: [patients, BARE]}))
+    by_name = {s.name: s for s in stores}
+    jobs = by_name["patients"].backup_jobs
+    assert jobs is not None
+    assert [(j.outcome, j.started.hour) for j in jobs] == [
+        ("succeeded", 2),
+        ("succeeded", 2),
+        ("running", 3),  # CREATING
+        ("failed", 4),
+    ]
+    assert jobs[-1].message == "backup state NOT_AVAILABLE" and jobs[-1].kind == "backup"
+    [unplaced] = [g for g in by_name["patients"].gaps if g.attribute == "backup_jobs"]
+    assert unplaced.cause == "unobservable" and "no time" in unplaced.message
+    assert by_name["(default)"].backup_jobs == []
+    assert any("returned 0 backups" in str(e.fields) for e in by_name["(default)"].evidence)

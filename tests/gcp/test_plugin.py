@@ -101,6 +101,12 @@ def test_the_custom_role_lists_exactly_the_permissions_of_the_declared_reads() -
     role = yaml.safe_load(PLUGIN.permissions_document())
     assert role["includedPermissions"] == sorted({o.permission for o in PLUGIN.operations()})
     assert all(p.endswith((".list", ".get", ".getIamPolicy")) for p in role["includedPermissions"])
+    # restores (Firestore operations) and alerting (Cloud Monitoring)
+    assert {
+        "datastore.operations.list",
+        "monitoring.alertPolicies.list",
+        "monitoring.notificationChannels.list",
+    } <= set(role["includedPermissions"])
 
 
 def test_project_ids_are_checked() -> None:

@@ -155,8 +155,9 @@ def test_unreadable_backup_runs_leave_points_and_copies_unknown() -> None:
     stores, gap, _ = _collect(state)
     assert gap is None
     unread = {g.attribute: g for g in stores[0].gaps}
-    assert set(unread) == {"recovery_points", "copies"}
+    assert set(unread) == {"recovery_points", "copies", "backup_jobs"}
     assert unread["recovery_points"].permission == "cloudsql.backupRuns.list"
+    assert stores[0].backup_jobs is None  # unknown, not "no jobs"
     assert unread["recovery_points"].cause == "denied"
 
 
@@ -169,3 +170,35 @@ def test_an_unreadable_recovery_window_leaves_points_unknown_and_runs_known() ->
     assert unread.permission == "cloudsql.instances.get"
     assert billing.recovery_points.count == 2  # the runs that were read stay known
     assert [s.kind for s in billing.recovery_points.sources] == ["native_backup"]
+
+
+def test_backup_runs_are_backup_jobs_a_failed_one_with_its_error() -> None:
+    failed = run("billing", "2026-11-20T03:00:00Z", status="FAILED") | {
+        "error": {"kind": "sql#operationError", "code": "ERROR_RDBMS", "message": "disk full"}
+    }
+    overdue = {
+        "kind": "sql#backupRun",
+        "id": "9",
+        "instance": "billing",
+        "status": "OVERDUE",
+        "windowStartTime": "2026-11-18T02:00:00Z",
+    }
+    skipped = run("billing", "2026-11-17T02:00:00Z", status="SKIPPED")
+    runs = [*RUNS[:2], failed, overdue, skipped]
+    state = GcpState(sql_instances={PROJECT: [BILLING, BARE]}, sql_backup_runs={PROJECT: runs})
+    stores, _, _ = _collect(state)
+    by_name = {s.name: s for s in stores}
+    jobs = by_name["billing"].backup_jobs
+    assert jobs is not None
+    assert [(j.outcome, j.started.day) for j in jobs] == [
+        ("expired", 18),  # OVERDUE: never ran in its window, placed at the window's start
+        ("succeeded", 19),
+        ("succeeded", 20),
+        ("failed", 20),
+    ]  # SKIPPED ("without problems") is no job
+    assert jobs[-1].message == "ERROR_RDBMS disk full"
+    assert jobs[-1].completed == datetime(2026, 11, 20, 3, 7, tzinfo=timezone.utc)
+    assert jobs[-1].evidence[0].fields["status"] == "FAILED"
+    legacy = by_name["legacy"]
+    assert legacy.backup_jobs == []  # listed, none: evidence of the absence
+    assert any("returned 0 backup runs" in str(e.fields) for e in legacy.evidence)

@@ -100,6 +100,32 @@ class GcpApi:
         guard_session(client._http, self.routes, self.counter)
         return client
 
+    def monitoring_client(self, project: str) -> Any:
+        """Cloud Monitoring v3 over JSON/HTTP (its GAPIC client is gRPC-only), its
+        session guarded."""
+        from scanner.collectors.gcp.monitoring_client import MonitoringClient
+
+        credentials = self.settings.resolved_credentials()
+        client = MonitoringClient(project, credentials, self.settings.endpoint)
+        guard_session(client._http, self.routes, self.counter)
+        return client
+
+    def json_pages(
+        self, client: Any, path: str, key: str, query: dict[str, str] | None = None
+    ) -> Iterator[list[Any]]:
+        """Each page's items of a JSON client's REST listing (a google-cloud-core
+        connection), following ``nextPageToken``; every request retried on transient
+        errors."""
+        send = self.retry()(client._connection.api_request)
+        token: str | None = None
+        while True:
+            params = {**(query or {}), **({"pageToken": token} if token else {})}
+            answer = send(method="GET", path=path, query_params=params)
+            yield list(answer.get(key, []))
+            token = answer.get("nextPageToken")
+            if not token:
+                return
+
     def firestore_admin(self) -> Any:
         """A Firestore admin client (REST) whose session is guarded."""
         from google.cloud import firestore_admin_v1

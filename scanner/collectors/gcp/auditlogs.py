@@ -16,7 +16,6 @@ connection, which speaks the documented REST paths (decision 45).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from scanner.collectors.gcp.api import GcpApi
@@ -59,7 +58,7 @@ def read_audit_trail(api: GcpApi, project: str) -> tuple[AuditTrail, list[Gap]]:
         "logging",
         "ListLogBuckets",
         "audit_trail",
-        lambda: _json_pages(api, client, f"/projects/{project}/locations/-/buckets", "buckets"),
+        lambda: api.json_pages(client, f"/projects/{project}/locations/-/buckets", "buckets"),
     )
     sinks = api.pages(
         "logging",
@@ -67,8 +66,8 @@ def read_audit_trail(api: GcpApi, project: str) -> tuple[AuditTrail, list[Gap]]:
         "audit_trail",
         # in_scope("ALL"): the project's own sinks and the intercepting sinks of its
         # folders and organisation, which take its logs before its own sinks see them
-        lambda: _json_pages(
-            api, client, f"/projects/{project}/sinks", "sinks", {"filter": 'in_scope("ALL")'}
+        lambda: api.json_pages(
+            client, f"/projects/{project}/sinks", "sinks", {"filter": 'in_scope("ALL")'}
         ),
     )
     trail = AuditTrail(
@@ -179,19 +178,3 @@ def log_route(sink: dict[str, Any], project: str) -> LogRoute:
             )
         ],
     )
-
-
-def _json_pages(
-    api: GcpApi, client: Any, path: str, key: str, query: dict[str, str] | None = None
-) -> Iterator[list[Any]]:
-    """Each page's items of a Logging REST listing, following ``nextPageToken``; every
-    request retried on transient errors."""
-    send = api.retry()(client._connection.api_request)
-    token: str | None = None
-    while True:
-        params = {**(query or {}), **({"pageToken": token} if token else {})}
-        answer = send(method="GET", path=path, query_params=params)
-        yield list(answer.get(key, []))
-        token = answer.get("nextPageToken")
-        if not token:
-            return

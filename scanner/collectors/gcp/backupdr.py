@@ -4,10 +4,11 @@ Per project, over every location (``locations/-``): ``backupVaults.list`` (minim
 enforced retention and the time it locks → immutability; access restriction; CMEK),
 ``backupPlans.list`` (rules: recurrence, window, retention), and
 ``backupPlanAssociations.list`` (which resource a plan protects, and the last backup of
-each rule); then per vault ``dataSources.list`` and per data source ``backups.list``:
-each ACTIVE backup is a recovery point of the resource the data source names, kept in
-that vault. A resource is matched by its name (``//sqladmin.googleapis.com/projects/P/
-instances/I`` and ``projects/P/instances/I`` are the same instance).
+each rule); then per vault ``dataSources.list`` (each data source's last backup, failed
+or not: backup jobs) and per data source ``backups.list``: each ACTIVE backup is a
+recovery point of the resource the data source names, kept in that vault. A resource is
+matched by its name (``//sqladmin.googleapis.com/projects/P/instances/I`` and
+``projects/P/instances/I`` are the same instance).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 from scanner.collectors.gcp.api import GcpApi, as_json
 from scanner.collectors.gcp.fields import duration_seconds, location_name, rfc3339
 from scanner.collectors.gcp.guard import Route, route
+from scanner.collectors.gcp.jobs import backupdr_jobs
 from scanner.collectors.readonly import declare
 from scanner.model import (
     BackupPlan,
@@ -28,6 +30,7 @@ from scanner.model import (
     Evidence,
     Gap,
     Immutability,
+    JobRun,
     Vault,
     Window,
 )
@@ -66,6 +69,8 @@ class BackupDr:
     plans: list[BackupPlan] = field(default_factory=list)
     associations: list[dict[str, Any]] = field(default_factory=list)
     backups: dict[str, list[tuple[datetime, str]]] = field(default_factory=dict)
+    #: each resource's last backups as the data sources report them
+    jobs: dict[str, list[JobRun]] = field(default_factory=dict)
     #: listings that failed for the whole project (every store's protection is unknown)
     gaps: list[Gap] = field(default_factory=list)
     #: backups listings that failed for one resource
@@ -128,6 +133,7 @@ def _read_vault_backups(api: GcpApi, client: Any, vault_name: str, found: Backup
         resource = resource_name(
             str((source.get("dataSourceGcpResource") or {}).get("gcpResourcename", ""))
         )
+        found.jobs.setdefault(resource, []).extend(backupdr_jobs(source))
         backups = api.pages(
             "backupdr",
             "ListBackups",

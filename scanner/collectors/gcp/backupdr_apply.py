@@ -20,9 +20,11 @@ from scanner.collectors.answers import gap_for
 from scanner.collectors.gcp.backupdr import PROTECTED_KINDS, SOURCE, BackupDr, resource_name
 from scanner.collectors.gcp.fields import location_name, rfc3339
 from scanner.collectors.tasks import StoreResult
-from scanner.model import BackupPlan, Copy, Evidence, Gap, Protection, Scalar, Vault
+from scanner.model import BackupPlan, Copy, DataStore, Evidence, Gap, Protection, Scalar, Vault
 from scanner.vocabulary import weakest_key
 
+#: Listings whose failure hides data sources (and so their last backups).
+HIDING_DATA_SOURCES = frozenset({"backupdr:ListBackupVaults", "backupdr:ListDataSources"})
 _VAULT = re.compile(
     r"^projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)/backupVaults/[^/]+"
 )
@@ -55,10 +57,23 @@ def apply_backupdr(items: list[StoreResult], found: BackupDr, now: datetime) -> 
                     fields={"Backup and DR backups of this resource (every vault)": 0},
                 )
             )
+        _add_jobs(store, found)
         for gap in [*found.gaps, *found.resource_gaps.get(store.id, [])]:
             protections = gap.attribute == "protections"
             unread = gap.model_copy(update={"role": "backup"}) if protections else gap
             store.gaps += gap_for(unread, gap.attribute, "copies", resource=store.id)
+
+
+def _add_jobs(store: DataStore, found: BackupDr) -> None:
+    """The data sources' last backups join the store's jobs; a vault or data-source
+    listing that failed leaves its jobs unknown."""
+    jobs = found.jobs.get(store.id, [])
+    if jobs:
+        listed = [*(store.backup_jobs or []), *jobs]
+        store.backup_jobs = sorted(listed, key=lambda j: (j.started, j.id))
+    for gap in found.gaps:
+        if gap.operation in HIDING_DATA_SOURCES:
+            store.gaps += gap_for(gap, "backup_jobs", resource=store.id)
 
 
 def _add_listed_points(

@@ -1,9 +1,10 @@
-"""The Google Cloud collector: one target per project, five tasks each.
+"""The Google Cloud collector: one target per project, six tasks each.
 
 Projects come from ``--projects`` or from Resource Manager (``projects.search``: every
-active project the credentials can see). Each project is read with five tasks — Cloud
-Storage, Firestore, Cloud SQL, Backup and DR, and its audit trail (audit-log
-configuration, log buckets, sinks) — that list project-wide (every location at once);
+active project the credentials can see). Each project is read with six tasks — Cloud
+Storage, Firestore, Cloud SQL, Backup and DR, its audit trail (audit-log configuration,
+log buckets, sinks) and its alerting (Cloud Monitoring alert policies and notification
+channels) — that list project-wide (every location at once);
 its finish step applies Backup and DR to the stores it protects. A project
 that refuses a listing keeps the gap in its account facts: its population is then
 incomplete, never silently empty.
@@ -15,7 +16,15 @@ from datetime import datetime
 from functools import partial
 
 from scanner.collectors.base import Collector, Target, Targets
-from scanner.collectors.gcp import auditlogs, backupdr, firestore, projects, sql, storage
+from scanner.collectors.gcp import (
+    auditlogs,
+    backupdr,
+    firestore,
+    monitoring,
+    projects,
+    sql,
+    storage,
+)
 from scanner.collectors.gcp.api import GcpApi, GcpSettings
 from scanner.collectors.gcp.backupdr_apply import apply_backupdr
 from scanner.collectors.gcp.guard import Route
@@ -31,6 +40,7 @@ ROUTES: tuple[Route, ...] = (
     *sql.ROUTES,
     *backupdr.ROUTES,
     *auditlogs.ROUTES,
+    *monitoring.ROUTES,
 )
 OPERATIONS: tuple[ReadOperation, ...] = tuple(sorted({r.operation for r in ROUTES}))
 
@@ -53,8 +63,8 @@ class GcpCollector(Collector):
         return Targets(reachable=[Target(p, ()) for p in found])
 
     def tasks(self, target: Target, now: datetime) -> list[Task]:
-        """Cloud Storage, Firestore, Cloud SQL, Backup and DR and the audit trail of one
-        project."""
+        """Cloud Storage, Firestore, Cloud SQL, Backup and DR, the audit trail and the
+        alerting of one project."""
         project = target.account
         return [
             partial(_storage, self.api, project),
@@ -62,13 +72,14 @@ class GcpCollector(Collector):
             partial(_sql, self.api, project),
             partial(_backupdr, self.api, project),
             partial(_audit_trail, self.api, project),
+            partial(_alerting, self.api, project),
         ]
 
     def finish(
         self, target: Target, results: list[TaskResult], now: datetime
     ) -> tuple[list[StoreResult], AccountFacts]:
-        """Backup and DR applied to the project's stores; its vaults, plans, audit trail
-        and gaps."""
+        """Backup and DR applied to the project's stores; its vaults, plans, audit trail,
+        alert rules and gaps."""
         items = [s for r in results for s in r.stores]
         found = next(
             (f for r in results for f in r.facts if isinstance(f, backupdr.BackupDr)),
@@ -81,6 +92,10 @@ class GcpCollector(Collector):
         held = {v.region for v in [*found.vaults, *storage]}
         regions = sorted({r for i in items for r in (i.store.regions or [])} | held)
         trail = next((f for r in results for f in r.facts if isinstance(f, AuditTrail)), None)
+        alerting = next(
+            (f for r in results for f in r.facts if isinstance(f, monitoring.Alerting)),
+            monitoring.Alerting(),
+        )
         return items, AccountFacts(
             cloud="gcp",
             account=target.account,
@@ -88,6 +103,7 @@ class GcpCollector(Collector):
             backup_plans=found.plans,
             vaults=sorted([*found.vaults, *storage], key=lambda v: v.id),
             audit_trail=trail,
+            alert_rules=alerting.rules,
             gaps=[g for r in results for g in r.gaps] + found.gaps,
         )
 
@@ -121,6 +137,11 @@ def _sql(api: GcpApi, project: str) -> TaskResult:
 
 def _backupdr(api: GcpApi, project: str) -> TaskResult:
     return TaskResult(facts=[backupdr.read_backupdr(api, project)])
+
+
+def _alerting(api: GcpApi, project: str) -> TaskResult:
+    alerting = monitoring.read_alerting(api, project)
+    return TaskResult(facts=[alerting], gaps=alerting.gaps)
 
 
 def _audit_trail(api: GcpApi, project: str) -> TaskResult:

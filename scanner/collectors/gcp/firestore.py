@@ -3,7 +3,9 @@
 Per project: ``databases.list`` (location, point-in-time recovery and its earliest
 version, delete protection, CMEK), ``backupSchedules.list`` per database (daily or
 weekly, retention) and one ``backups.list`` over every location (``locations/-``): each
-READY backup is a recovery point of its database, kept where the database is. PITR is a
+READY backup is a recovery point of its database, kept where the database is, and every
+backup is the backup job that made it (NOT_AVAILABLE: failed); then each database's
+operations, for the restores made from the project's databases (:mod:`.restores`). PITR is a
 continuous window from ``earliestVersionTime`` to the collection.
 """
 
@@ -17,6 +19,8 @@ from scanner.collectors.answers import gap_for
 from scanner.collectors.gcp.api import GcpApi
 from scanner.collectors.gcp.fields import duration_days, kms_encryption, rfc3339
 from scanner.collectors.gcp.guard import Route, route
+from scanner.collectors.gcp.jobs import firestore_job, set_jobs, untimed
+from scanner.collectors.gcp.restores import add_restores
 from scanner.collectors.readonly import declare
 from scanner.collectors.tasks import StoreResult
 from scanner.model import DataStore, Evidence, Gap, Protection
@@ -27,6 +31,7 @@ OPERATIONS = declare(
         "ListDatabases": "datastore.databases.list",
         "ListBackupSchedules": "datastore.backupSchedules.list",
         "ListBackups": "datastore.backups.list",
+        "ListOperations": "datastore.operations.list",
     },
 )
 _P = r"/v1/projects/[^/]+"
@@ -34,6 +39,7 @@ ROUTES: tuple[Route, ...] = (
     route(OPERATIONS[0], "GET", _P + r"/databases"),
     route(OPERATIONS[1], "GET", _P + r"/databases/[^/]+/backupSchedules"),
     route(OPERATIONS[2], "GET", _P + r"/locations/[^/]+/backups"),
+    route(OPERATIONS[3], "GET", _P + r"/databases/[^/]+/operations"),
 )
 KIND = "gcp.firestore.database"
 
@@ -74,6 +80,7 @@ def list_databases(
         add_schedules(item, schedules, schedules_gap)
         add_backups(item, backups, backups_gap)
         add_pitr(item, now)
+    add_restores(api, client, items, backups, backups_unread(backups, backups_gap))
     return items, None
 
 
@@ -199,22 +206,16 @@ def add_schedules(item: StoreResult, answer: dict[str, Any] | None, gap: Gap | N
 
 
 def add_backups(item: StoreResult, answer: dict[str, Any] | None, gap: Gap | None) -> None:
-    """READY backups of this database as native recovery points; unreachable locations
-    leave the points unknown."""
+    """READY backups of this database as native recovery points, every backup as the
+    job that made it; unreachable locations leave both unknown."""
     store = item.store
-    if answer is None or answer.get("unreachable"):
-        unreachable = ", ".join((answer or {}).get("unreachable", []))
-        failed = gap or Gap(
-            attribute="recovery_points",
-            operation="firestore:ListBackups",
-            error_code="UNREACHABLE",
-            cause="unreachable",
-            message=f"backups.list could not reach these locations: {unreachable}",
-            permission="datastore.backups.list",
-        )
-        store.gaps += gap_for(failed, "recovery_points", resource=store.id)
+    failed = backups_unread(answer, gap)
+    if answer is None or failed is not None:
+        if failed is not None:
+            store.gaps += gap_for(failed, "recovery_points", "backup_jobs", resource=store.id)
         return
     mine = [b for b in answer.get("backups", []) if b.get("database") == store.id]
+    add_jobs(store, mine)
     ready = sorted(
         rfc3339(b["snapshotTime"])
         for b in mine
@@ -236,3 +237,38 @@ def add_backups(item: StoreResult, answer: dict[str, Any] | None, gap: Gap | Non
         )
     else:
         item.note_listing(evidence)
+
+
+def backups_unread(answer: dict[str, Any] | None, gap: Gap | None) -> Gap | None:
+    """What the backups listing left unknown: its gap, or the locations it could not
+    reach (a partial answer)."""
+    if answer is not None and not answer.get("unreachable"):
+        return None
+    unreachable = ", ".join((answer or {}).get("unreachable", []))
+    return gap or Gap(
+        attribute="recovery_points",
+        operation="firestore:ListBackups",
+        error_code="UNREACHABLE",
+        cause="unreachable",
+        message=f"backups.list could not reach these locations: {unreachable}",
+        permission="datastore.backups.list",
+    )
+
+
+def add_jobs(store: DataStore, backups: list[dict[str, Any]]) -> None:
+    """The database's backups as backup jobs (NOT_AVAILABLE: failed); a failed backup
+    without a time is a gap rather than left out."""
+    jobs = [firestore_job(b, store.region) for b in backups]
+    set_jobs(store, [j for j in jobs if j], "firestore:ListBackups", "backups")
+    for name in untimed(backups):
+        store.gaps.append(
+            Gap(
+                attribute="backup_jobs",
+                operation="firestore:ListBackups",
+                error_code="NoSnapshotTime",
+                cause="unobservable",
+                message=f"backup {name} is NOT_AVAILABLE and the answer gives it no time",
+                permission="datastore.backups.list",
+                resource=store.id,
+            )
+        )

@@ -4,7 +4,8 @@ REST surface of the maintained GAPIC client; its v1 surface is gRPC-only, decisi
 Per project: ``instances.list`` (region, automated backup configuration — enabled, start
 time, retained backups, transaction-log retention for point-in-time recovery, backup
 location — deletion protection, CMEK, labels, replicas) and one ``backupRuns.list``
-over every instance (``instance=-``): each SUCCESSFUL run is a recovery point, and where
+over every instance (``instance=-``): each run is a backup job (a FAILED one with its
+``error``), each SUCCESSFUL run a recovery point, and where
 runs were stored is where the backups live (by default the multi-region nearest the
 instance — a residency question, recorded as an observed backup copy).
 """
@@ -18,6 +19,7 @@ from scanner.collectors.answers import Listing, gap_for
 from scanner.collectors.gcp.api import GcpApi, as_json
 from scanner.collectors.gcp.fields import kms_encryption, location_name, rfc3339
 from scanner.collectors.gcp.guard import Route, route
+from scanner.collectors.gcp.jobs import set_jobs, sql_job
 from scanner.collectors.readonly import declare
 from scanner.collectors.tasks import StoreResult, Task, TaskResult
 from scanner.model import (
@@ -266,14 +268,17 @@ def _replicas(instance: dict[str, Any], project: str, regions: dict[str, Any]) -
 
 
 def add_runs(item: StoreResult, listing: Listing) -> list[Vault]:
-    """SUCCESSFUL backup runs of this instance as recovery points, and where they are
-    stored — a vault of the service's (not immutable, the instance's key) and an
+    """The instance's backup runs as backup jobs; SUCCESSFUL ones as recovery points,
+    and where they are stored — a vault of the service's (not immutable, the instance's key) and an
     observed backup copy in its location; an unreadable listing leaves both unknown."""
     store = item.store
     if listing.gap is not None:
-        store.gaps += gap_for(listing.gap, "recovery_points", "copies", resource=store.id)
+        unread = gap_for(listing.gap, "recovery_points", "copies", "backup_jobs", resource=store.id)
+        store.gaps += unread
         return []
     runs = [as_json(r) for r in listing.items]
+    jobs = [sql_job(r, store.region) for r in runs if r.get("instance") == store.name]
+    set_jobs(store, [j for j in jobs if j], "sqladmin:ListBackupRuns", "backup runs")
     mine = [r for r in runs if r.get("instance") == store.name and r.get("status") == "SUCCESSFUL"]
     times = sorted(rfc3339(r["startTime"]) for r in mine if r.get("startTime"))
     evidence = Evidence(

@@ -49,8 +49,18 @@ class ScheduleSpec(_Spec):
     retention: str = "14d"
 
 
+class RestoreSpec(_Spec):
+    """How a Firestore database was made: restored from another database's newest backup
+    older than ``started``, taking ``hours``, ending in ``state``."""
+
+    database: str
+    started: str
+    hours: float = Field(1.0, gt=0)
+    state: Literal["SUCCESSFUL", "FAILED"] = "SUCCESSFUL"
+
+
 class FirestoreSpec(_Spec):
-    """A Firestore database."""
+    """A Firestore database (``restored_from``: made by a restore)."""
 
     name: str
     location: str = Field(description="eur3, nam5, europe-west3 …")
@@ -60,6 +70,7 @@ class FirestoreSpec(_Spec):
     schedules: list[ScheduleSpec] = Field(default_factory=list)
     backups: Series | None = None
     created: str = "400d"
+    restored_from: RestoreSpec | None = None
 
 
 class SqlSpec(_Spec):
@@ -78,6 +89,7 @@ class SqlSpec(_Spec):
     backup_location: str | None = Field(None, description="eu, us … or a region")
     labels: dict[str, str] = Field(default_factory=dict)
     runs: Series | None = None
+    failed_runs: list[str] = Field(default_factory=list, description="ages of FAILED runs")
     replicas: dict[str, str] = Field(default_factory=dict, description="name → region")
     created: str = "400d"
 
@@ -146,6 +158,30 @@ class AuditSpec(_Spec):
     sinks: list[SinkSpec] = Field(default_factory=list)
 
 
+class ChannelSpec(_Spec):
+    """A Cloud Monitoring notification channel."""
+
+    name: str
+    type: str = Field("email", description="email, pagerduty, slack, webhook_tokenauth …")
+    enabled: bool = True
+
+
+class AlertSpec(_Spec):
+    """A log-match alert policy notifying channels (by name)."""
+
+    name: str
+    filter: str
+    channels: list[str] = Field(default_factory=list)
+    enabled: bool = True
+
+
+class MonitoringSpec(_Spec):
+    """A project's Cloud Monitoring alert policies and notification channels."""
+
+    channels: list[ChannelSpec] = Field(default_factory=list)
+    alerts: list[AlertSpec] = Field(default_factory=list)
+
+
 class ProjectSpec(_Spec):
     """One project."""
 
@@ -155,6 +191,7 @@ class ProjectSpec(_Spec):
     sql: list[SqlSpec] = Field(default_factory=list)
     backupdr: BackupDrSpec = Field(default_factory=BackupDrSpec)
     audit: AuditSpec = Field(default_factory=AuditSpec)
+    monitoring: MonitoringSpec = Field(default_factory=MonitoringSpec)
 
 
 class GcpEstate(_Spec):

@@ -7,6 +7,7 @@ from typing import Any
 
 from scanner.durations import parse_duration
 from scanner.emulator.ages import at, iso, times
+from scanner.emulator.gcp import seed_ops
 from scanner.emulator.gcp.estate import (
     AuditSpec,
     BackupDrSpec,
@@ -44,10 +45,12 @@ def seed(estate: GcpEstate, now: datetime) -> GcpState:
         )
         state.buckets[project.id] = [_bucket(b, project.id, now) for b in project.buckets]
         state.firestore[project.id] = [_database(d, project.id, now) for d in project.firestore]
+        seed_ops.restores(project.firestore, state.firestore[project.id], now)
         state.sql_instances[project.id] = [
             i for spec in project.sql for i in _instances(spec, project.id, now)
         ]
         state.sql_backup_runs[project.id] = [r for s in project.sql for r in _runs(s, now)]
+        seed_ops.monitoring(state, project.monitoring, project.id)
         state.sql_recovery[project.id] = {
             s.name: _recovery_window(s, now) for s in project.sql if s.backups and s.pitr
         }
@@ -198,7 +201,8 @@ def _recovery_window(spec: SqlSpec, now: datetime) -> dict[str, Any]:
 
 def _runs(spec: SqlSpec, now: datetime) -> list[dict[str, Any]]:
     location = spec.backup_location or ("eu" if spec.region.startswith("europe") else "us")
-    return [
+    made = times(spec.runs, now)
+    return seed_ops.failed_runs(spec, now, len(made) + 1) + [
         {
             "kind": "sql#backupRun",
             "id": str(n + 1),
@@ -209,7 +213,7 @@ def _runs(spec: SqlSpec, now: datetime) -> list[dict[str, Any]]:
             "endTime": iso(when + timedelta(minutes=7)),
             "location": location,
         }
-        for n, when in enumerate(times(spec.runs, now))
+        for n, when in enumerate(made)
     ]
 
 
@@ -228,8 +232,8 @@ def _backupdr(spec: BackupDrSpec, project: str, now: datetime) -> BackupDrState:
         source = f"{vaults[plan.vault]}/dataSources/{protected.instance}"
         made = times(protected.backups, now)
         rule: dict[str, Any] = {"ruleId": "rule", "lastBackupState": "SUCCEEDED"}
-        if made:
-            rule["lastSuccessfulBackupConsistencyTime"] = iso(made[0])
+        last = {"lastSuccessfulBackupConsistencyTime": iso(made[0])} if made else {}
+        rule |= last
         state.associations.append(
             {
                 "name": f"{where}/backupPlanAssociations/{protected.instance}",
@@ -243,7 +247,12 @@ def _backupdr(spec: BackupDrSpec, project: str, now: datetime) -> BackupDrState:
         )
         located = {"gcpResourcename": resource}
         state.data_sources.setdefault(vaults[plan.vault], []).append(
-            {"name": source, "state": "ACTIVE", "dataSourceGcpResource": located}
+            {
+                "name": source,
+                "state": "ACTIVE",
+                "dataSourceGcpResource": located,
+                "backupConfigInfo": {"lastBackupState": "SUCCEEDED", **last},
+            }
         )
         state.backups[source] = [_backup(f"{source}/backups/{n}", t) for n, t in enumerate(made)]
     return state

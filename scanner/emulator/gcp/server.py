@@ -17,8 +17,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
-from urllib.parse import SplitResult, parse_qs
+from urllib.parse import SplitResult, parse_qs, unquote
 
+from scanner.emulator.gcp.answers import Answer, page, status
+from scanner.emulator.gcp.operations import OPERATION_ROUTES
 from scanner.emulator.local import JsonHandler, serving
 
 FaultKind = Literal["denied", "throttled", "unavailable"]
@@ -48,6 +50,8 @@ class FirestoreDatabase:
     database: dict[str, Any]
     schedules: list[dict[str, Any]] = field(default_factory=list)
     backups: list[dict[str, Any]] = field(default_factory=list)
+    #: its long-running operations (``Operation`` JSON: a restore into it, …)
+    operations: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -81,6 +85,9 @@ class GcpState:
     #: intercepting sinks of a project's folders and organisation, listed only with
     #: ``filter=in_scope("ALL")`` or ``in_scope("ANCESTOR")``
     ancestor_sinks: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    #: Cloud Monitoring's alert policies (``AlertPolicy`` JSON) and notification channels
+    alert_policies: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    notification_channels: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     #: Resource Manager's projects (``projects.search`` items); refused if None
     projects: list[dict[str, Any]] | None = field(default_factory=list)
     faults: dict[str, Fault] = field(default_factory=dict)
@@ -89,14 +96,12 @@ class GcpState:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-Answer = tuple[int, dict[str, Any]]
 Handler = Callable[[GcpState, dict[str, str], dict[str, str]], Answer]
 
 
 def _storage_buckets(state: GcpState, path: dict[str, str], query: dict[str, str]) -> Answer:
     items = sorted(state.buckets.get(query.get("project", ""), []), key=lambda b: b["name"])
-    page = _page(items, query, state.page_size, "items")
-    return 200, {"kind": "storage#buckets", **page}
+    return 200, {"kind": "storage#buckets", **page(items, query, state.page_size, "items")}
 
 
 def _databases(state: GcpState, path: dict[str, str], query: dict[str, str]) -> Answer:
@@ -105,11 +110,12 @@ def _databases(state: GcpState, path: dict[str, str], query: dict[str, str]) -> 
 
 
 def _schedules(state: GcpState, path: dict[str, str], query: dict[str, str]) -> Answer:
-    name = f"projects/{path['project']}/databases/{path['database']}"
+    # the client sends ``(default)`` percent-encoded
+    name = f"projects/{path['project']}/databases/{unquote(path['database'])}"
     for found in state.firestore.get(path["project"], []):
         if found.database["name"] == name:
             return 200, {"backupSchedules": found.schedules}
-    return _status(404, "NOT_FOUND", f"Database {name} not found")
+    return status(404, "NOT_FOUND", f"Database {name} not found")
 
 
 def _backups(state: GcpState, path: dict[str, str], query: dict[str, str]) -> Answer:
@@ -125,7 +131,7 @@ def _backups(state: GcpState, path: dict[str, str], query: dict[str, str]) -> An
 
 def _sql_instances(state: GcpState, path: dict[str, str], query: dict[str, str]) -> Answer:
     items = sorted(state.sql_instances.get(path["project"], []), key=lambda i: i["name"])
-    return 200, {"kind": "sql#instancesList", **_page(items, query, state.page_size, "items")}
+    return 200, {"kind": "sql#instancesList", **page(items, query, state.page_size, "items")}
 
 
 def _sql_backup_runs(state: GcpState, path: dict[str, str], query: dict[str, str]) -> Answer:
@@ -135,14 +141,14 @@ def _sql_backup_runs(state: GcpState, path: dict[str, str], query: dict[str, str
         if path["instance"] == "-" or r["instance"] == path["instance"]
     ]
     runs.sort(key=lambda r: (r["instance"], r.get("startTime", "")), reverse=True)
-    return 200, {"kind": "sql#backupRunsList", **_page(runs, query, state.page_size, "items")}
+    return 200, {"kind": "sql#backupRunsList", **page(runs, query, state.page_size, "items")}
 
 
 def _sql_recovery(state: GcpState, path: dict[str, str], query: dict[str, str]) -> Answer:
     found = state.sql_recovery.get(path["project"], {}).get(path["instance"])
     if found is None:
         message = f"Point-in-time recovery is not enabled for {path['instance']}"
-        return _status(400, "FAILED_PRECONDITION", message)
+        return status(400, "FAILED_PRECONDITION", message)
     return 200, {"kind": "sql#getLatestRecoveryTime", **found}
 
 
@@ -157,7 +163,7 @@ def _bdr_list(key: str, attribute: str) -> Handler:
     def answer(state: GcpState, path: dict[str, str], query: dict[str, str]) -> Answer:
         found = state.backupdr.get(path["project"], BackupDrState())
         items = _in_location(getattr(found, attribute), path["location"])
-        return 200, {**_page(items, query, state.page_size, key), "unreachable": []}
+        return 200, {**page(items, query, state.page_size, key), "unreachable": []}
 
     return answer
 
@@ -167,7 +173,7 @@ def _bdr_children(key: str, attribute: str) -> Handler:
         found = state.backupdr.get(path["project"], BackupDrState())
         parent = path["parent"]
         items = sorted(getattr(found, attribute).get(parent, []), key=lambda i: i["name"])
-        return 200, _page(items, query, state.page_size, key)
+        return 200, page(items, query, state.page_size, key)
 
     return answer
 
@@ -177,9 +183,9 @@ _BDR = r"/v1/(?P<parent>projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+
 
 def _search_projects(state: GcpState, path: dict[str, str], query: dict[str, str]) -> Answer:
     if state.projects is None:
-        return _status(403, "PERMISSION_DENIED", "The caller cannot search projects")
+        return status(403, "PERMISSION_DENIED", "The caller cannot search projects")
     items = sorted(state.projects, key=lambda p: p["projectId"])
-    return 200, _page(items, query, state.page_size, "projects")
+    return 200, page(items, query, state.page_size, "projects")
 
 
 def _iam_policy(state: GcpState, path: dict[str, str], query: dict[str, str]) -> Answer:
@@ -188,7 +194,7 @@ def _iam_policy(state: GcpState, path: dict[str, str], query: dict[str, str]) ->
 
 def _log_buckets(state: GcpState, path: dict[str, str], query: dict[str, str]) -> Answer:
     items = _in_location(state.log_buckets.get(path["project"], []), path["location"])
-    return 200, _page(items, query, state.page_size, "buckets")
+    return 200, page(items, query, state.page_size, "buckets")
 
 
 def _sinks(state: GcpState, path: dict[str, str], query: dict[str, str]) -> Answer:
@@ -196,7 +202,7 @@ def _sinks(state: GcpState, path: dict[str, str], query: dict[str, str]) -> Answ
     own = state.sinks.get(path["project"], []) if "ANCESTOR" not in scope else []
     ancestors = state.ancestor_sinks.get(path["project"], []) if "DEFAULT" not in scope else []
     items = sorted([*own, *ancestors], key=lambda s: s["name"])
-    return 200, _page(items, query, state.page_size, "sinks")
+    return 200, page(items, query, state.page_size, "sinks")
 
 
 ROUTES: tuple[tuple[str, str, re.Pattern[str], Handler], ...] = (
@@ -278,20 +284,8 @@ ROUTES: tuple[tuple[str, str, re.Pattern[str], Handler], ...] = (
         re.compile(r"/v1/projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)/backups"),
         _backups,
     ),
+    *OPERATION_ROUTES,
 )
-
-
-def _page(items: list[Any], query: dict[str, str], page_size: int, key: str) -> dict[str, Any]:
-    start = int(query.get("pageToken") or 0)
-    size = min(int(query.get("maxResults") or query.get("pageSize") or page_size), page_size)
-    page: dict[str, Any] = {key: items[start : start + size]}
-    if start + size < len(items):
-        page["nextPageToken"] = str(start + size)
-    return page
-
-
-def _status(code: int, status: str, message: str) -> Answer:
-    return code, {"error": {"code": code, "message": message, "status": status}}
 
 
 class _Handler(JsonHandler):
@@ -308,7 +302,7 @@ class _Handler(JsonHandler):
                 fault = self._fault(project, service, url.path)
                 code, body = fault or handler(self.state, found.groupdict(), query)
                 return self.send_json(code, body)
-        return self.send_json(*_status(404, "NOT_FOUND", f"No such route: {method} {url.path}"))
+        return self.send_json(*status(404, "NOT_FOUND", f"No such route: {method} {url.path}"))
 
     def _fault(self, project: str, service: str, path: str) -> Answer | None:
         with self.state.lock:
@@ -318,12 +312,12 @@ class _Handler(JsonHandler):
             if fault.path_end is not None and not path.endswith(fault.path_end):
                 return None
             fault.times -= 1
-        code, reason, status, message = _FAULTS[fault.kind]
+        code, reason, said, message = _FAULTS[fault.kind]
         text = f"{message} ({project})"
         if service == "storage":
             errors = [{"message": text, "domain": "global", "reason": reason}]
             return code, {"error": {"code": code, "message": text, "errors": errors}}
-        return _status(code, status, text)
+        return status(code, said, text)
 
 
 @contextmanager
