@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from scanner.collectors.gcp.fields import rfc3339
+from scanner.collectors.jobs import keep_relevant
 from scanner.model import DataStore, Evidence, JobRun, Scalar
 from scanner.vocabulary import RunOutcome
 
@@ -40,8 +41,8 @@ BACKUPDR_FAILED = frozenset({"FAILED", "PERMISSION_DENIED"})
 
 
 def set_jobs(store: DataStore, jobs: list[JobRun], operation: str, said: str) -> None:
-    """The store's backup jobs, oldest first; none listed is evidence too."""
-    store.backup_jobs = sorted(jobs, key=lambda j: (j.started, j.id))
+    """The store's backup jobs worth keeping, oldest first; none listed is evidence too."""
+    store.backup_jobs = keep_relevant(jobs)
     if not jobs:
         fields: dict[str, Scalar] = {"backup jobs": f"returned 0 {said} for this store"}
         store.evidence.append(Evidence(operation=operation, region=store.region, fields=fields))
