@@ -84,12 +84,12 @@ def evaluate(
     from rich.console import Console
 
     from scanner import __version__
-    from scanner.console import RichProgress, quiet, say
+    from scanner.console import RichProgress, quiet, say, warn
     from scanner.engine.rules import load_pack
     from scanner.engine.run import evaluate_files
     from scanner.output_checks import check_outputs
     from scanner.outputs import OutputSet
-    from scanner.restore_evidence import load_restore_evidence
+    from scanner.restore_evidence import load_restore_evidence, unapplied
     from scanner.summary import print_coverage
 
     check_text_or_json(output_format)
@@ -109,6 +109,8 @@ def evaluate(
             evidence,
         )
         written = outputs.commit(__version__)
+    for note in unapplied(summary.restore_evidence) if summary.restore_evidence else []:
+        warn(note)
     if output_format == "json":
         document = {
             "coverage": summary.coverage,

@@ -27,6 +27,13 @@ def verbose() -> bool:
     return _LEVEL["level"] == VERBOSE
 
 
+def warn(text: str) -> None:
+    """Print a warning on stderr (even with ``-q``: it concerns the verdicts)."""
+    import typer
+
+    typer.echo(f"warning: {text}", err=True)
+
+
 def say(text: str) -> None:
     """Print an informational line on stdout (not with ``-q``)."""
     if not quiet():

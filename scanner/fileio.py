@@ -213,9 +213,25 @@ def read_yaml(path: Path) -> tuple[str, Any]:
     name the file and line; the limits are checked on the event stream, before building
     anything."""
     text = read_input_text(path, "a YAML file", MAX_YAML_BYTES)
+    return text, parse_yaml(path, text)
+
+
+def read_yaml_bytes(path: Path, what: str) -> tuple[bytes, str, Any]:
+    """A YAML file's bytes exactly as on disk (to hash), its text and data; checked as
+    :func:`read_yaml` checks."""
+    content = read_input_bytes(path, what, MAX_YAML_BYTES)
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputFileError(path, f"not UTF-8 text (byte {exc.start})") from None
+    return content, text, parse_yaml(path, text)
+
+
+def parse_yaml(path: Path, text: str) -> Any:
+    """The data of a YAML text read from ``path`` (errors name the file and line)."""
     try:
         _check_shape(path, text)
-        return text, yaml.load(text, Loader=StrictLoader)
+        return yaml.load(text, Loader=StrictLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)

@@ -193,7 +193,9 @@ class DataStore(Record):
     say). ``evidence`` backs the store-level facts (location, tags, creation, deletion
     protection, attributes). ``restores`` and ``backup_jobs`` are what the provider
     listed of them (``None``: no API of the provider lists them for this kind — only the
-    restore-evidence file can show restores; a listing that failed leaves a gap).
+    restore-evidence file can show restores; a listing that failed leaves a gap);
+    ``backup_jobs_from``: the earliest time from which the job listing shows every job
+    (AWS keeps 30 days of backup jobs; ``None``: as far back as the store's history).
     """
 
     id: str
@@ -216,6 +218,7 @@ class DataStore(Record):
     copies: list[Copy] = Field(default_factory=list)
     restores: list[RestoreRun] | None = None
     backup_jobs: list[JobRun] | None = None
+    backup_jobs_from: datetime | None = None
     attributes: dict[str, Scalar] = Field(default_factory=dict)
     evidence: list[Evidence] = Field(default_factory=list)
     gaps: list[Gap] = Field(default_factory=list)

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from pydantic import Field, model_validator
 
-from scanner.model_base import Evidence, Hours, Record
+from scanner.model_base import Evidence, GapHours, Record
 from scanner.vocabulary import JobKind, RunOutcome
 
 
@@ -30,7 +30,7 @@ class RestoreRun(Record):
     started: datetime
     completed: datetime | None = None
     outcome: RunOutcome
-    duration_hours: Hours | None = None
+    duration_hours: GapHours | None = None
     test: bool
     validated: bool | None = None
     recovery_point: str | None = None

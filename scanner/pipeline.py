@@ -22,7 +22,7 @@ from scanner.outputs import OutputSet
 from scanner.render.junit import write_junit
 from scanner.render.markdown import write_summary
 from scanner.render.report import ReportInputs, write_reports
-from scanner.restore_evidence import EVIDENCE_NAME, RestoreEvidence
+from scanner.restore_evidence import EVIDENCE_NAME, RestoreEvidence, unapplied
 
 
 @dataclass
@@ -112,7 +112,7 @@ def _run_stages(
 
 def print_outcome(snapshot: Snapshot, outcome: PipelineOutcome) -> None:
     """The inventory summary, coverage, the files written and the gate's verdict."""
-    from scanner.console import quiet, say
+    from scanner.console import quiet, say, warn
     from scanner.render.inert import for_terminal
     from scanner.summary import print_coverage, print_summary
 
@@ -122,6 +122,9 @@ def print_outcome(snapshot: Snapshot, outcome: PipelineOutcome) -> None:
         print_coverage(outcome.evaluation.coverage, outcome.evaluation.exceptions, console)
     for path in outcome.written:
         say(f"Wrote {path}")
+    applied = outcome.evaluation.restore_evidence
+    for note in unapplied(applied) if applied else []:
+        warn(note)
     if outcome.verdict is not None:
         for reason in outcome.verdict.reasons:
             typer.echo(for_terminal(f"FAIL: {reason}"))

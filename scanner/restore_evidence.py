@@ -18,10 +18,10 @@ from datetime import datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from scanner.engine.operations import EVIDENCE_FILE, UNLISTED
-from scanner.fileio import line_of, read_yaml, validation_error
+from scanner.fileio import line_of, read_yaml_bytes, validation_error
 from scanner.model import Evidence, RestoreRun, Snapshot
 from scanner.policy import PositiveDuration
 
@@ -35,8 +35,9 @@ class RecordedRestore(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     store: str = Field(min_length=1, description="The store's id, as in inventory.json")
-    date: dt.datetime | dt.date = Field(
-        description="When the restore started (ISO 8601; a date alone means 00:00 UTC)"
+    date: AwareDatetime | dt.date = Field(
+        description="When the restore started: an ISO 8601 time with its offset "
+        "(2026-10-02T09:00:00Z), or a date alone, meaning 00:00 UTC"
     )
     result: Literal["succeeded", "failed"]
     duration: PositiveDuration | None = Field(
@@ -75,7 +76,7 @@ def load_restore_evidence(path: Path) -> RestoreEvidence:
     """Read and validate the file (a bad one is an input error naming file and line)."""
     import hashlib
 
-    text, data = read_yaml(path)
+    content, text, data = read_yaml_bytes(path, "a restore-evidence file")
     try:
         document = RestoreEvidenceFile.model_validate(data)
     except ValidationError as exc:
@@ -83,7 +84,6 @@ def load_restore_evidence(path: Path) -> RestoreEvidence:
     entries = [
         (entry, line_of(text, ("restores", index))) for index, entry in enumerate(document.restores)
     ]
-    content = text.encode()
     return RestoreEvidence(path, hashlib.sha256(content).hexdigest(), entries, content)
 
 
@@ -125,13 +125,31 @@ def _run(entry: RecordedRestore, line: int | None, evidence: RestoreEvidence) ->
     )
 
 
+def _key(store_id: str) -> str:
+    """A store id as entries are matched: Azure resource ids without regard to case."""
+    return store_id.lower() if store_id.lower().startswith("/subscriptions/") else store_id
+
+
+def unapplied(applied: dict[str, Any]) -> list[str]:
+    """Warnings for the entries ``apply_restore_evidence`` could not apply."""
+    notes = [
+        f"{applied['file']}: no store {s} in the inventory"
+        for s in applied["stores_not_in_inventory"]
+    ]
+    notes += [
+        f"{applied['file']}: dated after the collection, not applied: {s}"
+        for s in applied["after_collection"]
+    ]
+    return notes
+
+
 def apply_restore_evidence(snapshot: Snapshot, evidence: RestoreEvidence) -> dict[str, Any]:
     """Add each entry to its store's restores; what findings.json records of the file:
     its name and digest, entries applied, and those not applied and why."""
-    stores = {s.id: s for s in snapshot.stores}
+    stores = {_key(s.id): s for s in snapshot.stores}
     applied, unknown, later = 0, [], []
     for entry, line in evidence.entries:
-        store = stores.get(entry.store)
+        store = stores.get(_key(entry.store))
         if store is None:
             unknown.append(entry.store)
             continue

@@ -16,7 +16,7 @@ EVIDENCE = """\
 version: 1
 restores:
   - store: arn:aws:dynamodb:eu-west-1:111122223333:table/tested
-    date: 2025-12-20T10:00:00Z
+    date: 2025-12-20T12:00:00+02:00
     result: succeeded
     duration: 90m
     validated: true
@@ -43,7 +43,9 @@ restores:
 """
 
 
-def _evaluate(tmp_path: Path) -> tuple[dict[tuple[str, str], dict[str, object]], Path, Path]:
+def _evaluate(
+    tmp_path: Path, text: str = EVIDENCE
+) -> tuple[dict[tuple[str, str], dict[str, object]], Path, Path, str]:
     names = ("tested", "broken", "untested")  # kinds whose restores no API lists
     inventory, policy = write_inputs(
         tmp_path,
@@ -61,7 +63,7 @@ def _evaluate(tmp_path: Path) -> tuple[dict[tuple[str, str], dict[str, object]],
         },
     )
     evidence = tmp_path / "restores.yaml"
-    evidence.write_text(EVIDENCE)
+    evidence.write_bytes(text.encode())
     out = tmp_path / "findings.json"
     result = cli(
         "evaluate", str(inventory), "--policy", str(policy), "-o", str(out),
@@ -70,13 +72,14 @@ def _evaluate(tmp_path: Path) -> tuple[dict[tuple[str, str], dict[str, object]],
     assert result.exit_code == 0, result.output
     findings = load_findings(out)
     by = {(r.resource.name, r.rule): r.model_dump(mode="json") for r in findings.results}
-    return by, out, evidence
+    return by, out, evidence, result.stderr
 
 
 def test_recorded_restores_are_judged_and_cited_by_file_digest_and_line(tmp_path: Path) -> None:
-    results, _, evidence = _evaluate(tmp_path)
+    results, _, evidence, _ = _evaluate(tmp_path)
     tested = results[("tested", "RST-TESTED")]
     assert tested["status"] == "pass" and "restore-evidence file" in tested["message"]
+    assert "on 2025-12-20 10:00 UTC" in tested["message"]  # its +02:00 time, in UTC
     cited = [e for e in tested["evidence"] if e["operation"] == "backup-audit:restore-evidence"]
     assert cited[0]["fields"] == {
         "file": "restores.yaml",
@@ -93,15 +96,17 @@ def test_recorded_restores_are_judged_and_cited_by_file_digest_and_line(tmp_path
     assert "failed" in broken and "no API lists this kind's restores" in broken
     assert results[("broken", "RST-RTO")]["status"] == "pass"  # its last success took 2 h
     untested = results[("untested", "RST-TESTED")]
-    assert untested["status"] == "fail" and "no restore on record" in untested["message"]
+    # no API lists its kind's restores and the file has none: unknown, not "never tested"
+    assert untested["status"] == "not_assessed"
+    assert "record tests in the restore-evidence file" in untested["message"]
     assert results[("untested", "RST-RTO")]["status"] == "not_assessed"
     listed = results[("listed", "RST-TESTED")]
     assert listed["status"] == "fail"
-    assert "read: the provider's restore listing" in listed["message"]
+    assert "read: the provider's restore jobs" in listed["message"]
 
 
 def test_entries_the_inventory_cannot_take_are_named_in_the_findings(tmp_path: Path) -> None:
-    _, out, evidence = _evaluate(tmp_path)
+    _, out, evidence, warned = _evaluate(tmp_path)
     header = json.loads(out.read_text())["restore_evidence"]
     assert header == {
         "file": "restores.yaml",
@@ -113,6 +118,16 @@ def test_entries_the_inventory_cannot_take_are_named_in_the_findings(tmp_path: P
             "arn:aws:dynamodb:eu-west-1:111122223333:table/tested (2026-03-01T00:00:00+00:00)"
         ],
     }
+    # and the person running it is told, not only the findings file
+    assert "warning: restores.yaml: no store arn:aws:dynamodb:eu-west-1:111122223333:" in warned
+    assert "dated after the collection, not applied" in warned
+
+
+def test_the_digest_is_of_the_bytes_on_disk(tmp_path: Path) -> None:
+    _, out, evidence, _ = _evaluate(tmp_path, EVIDENCE.replace("\n", "\r\n"))
+    assert b"\r\n" in evidence.read_bytes()
+    recorded = json.loads(out.read_text())["restore_evidence"]["sha256"]
+    assert recorded == sha256_file(evidence)
 
 
 def test_the_file_has_a_json_schema() -> None:

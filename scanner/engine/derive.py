@@ -15,9 +15,10 @@ from datetime import datetime
 from typing import Any
 
 from scanner.collectors.registry import store_kinds
-from scanner.engine.operations import alerting_facts, audit_facts, job_facts, restore_facts
+from scanner.engine.operations import job_facts, restore_facts
 from scanner.engine.period import Period, Retention, period_facts
 from scanner.engine.resolve import PolicyResolver, Resolution
+from scanner.engine.watchers import alerting_facts, audit_facts
 from scanner.engine.windows import BackupWindows
 from scanner.model import AccountFacts, Copy, DataStore, Vault
 from scanner.policy import Policy

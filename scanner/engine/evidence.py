@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 
+from scanner.engine.watchers import config_text
 from scanner.model import AccountFacts, DataStore, Evidence, Gap, Vault
 
 
@@ -64,24 +65,21 @@ def account_evidence(
     if account is None:
         return [Evidence(operation="backup-audit:account", fields={"account facts": "none"})]
     if name == "alert_rules":
-        named = {*derived.get("alerting", {}).get("paths", [])}
-        named |= {*derived.get("alerting", {}).get("unknown_paths", [])}
+        named = {*derived.get("alerting", {}).get("path_ids", [])}
         rules = account.alert_rules or []
-        picked = [
-            e for r in rules if f"{r.name} ({r.kind}, {r.source})" in named for e in r.evidence
-        ]
+        picked = [e for r in rules if r.id in named for e in r.evidence]
         note = Evidence(
             operation="backup-audit:alerting",
             fields={
                 "alert rules read": None if account.alert_rules is None else len(rules),
-                "backup-failure rules watching this store": len(named),
+                "backup-failure rules that may alert on this store": len(named),
             },
         )
         gaps = [_gap_evidence(g) for g in account.gaps if g.attribute == "alerting"]
         return [note, *picked, *gaps]
     configs = (account.audit_trail.configs if account.audit_trail else None) or []
     covering = {*derived.get("audit", {}).get("configs", [])}
-    picked = [e for c in configs if f"{c.service} ({c.source})" in covering for e in c.evidence]
+    picked = [e for c in configs if config_text(c) in covering for e in c.evidence]
     note = Evidence(
         operation="backup-audit:audit_trail",
         fields={"configurations read": len(configs), "covering this store": len(covering)},

@@ -151,7 +151,12 @@ class JobFacts(BaseModel):
 
     failures: list[str] | None = None
     failures_in_period: int | None = None
+    #: failed and not closed by a success within the RPO, the RPO having passed
     unrecovered: list[str] | None = None
+    #: failed, with the RPO not passed yet: a success is not due
+    awaiting: list[str] | None = None
+    #: from when the listing shows every job, when it does not reach back further
+    listed_from: str | None = None
 
 
 class AlertingFacts(BaseModel):
@@ -159,6 +164,7 @@ class AlertingFacts(BaseModel):
     (``paths``), rules that might (``unknown_paths``), and ``covered`` when decided."""
 
     paths: list[str] = []
+    path_ids: list[str] = []
     unknown_paths: list[str] = []
     covered: bool | None = None
 

@@ -32,6 +32,8 @@ class EvaluationSummary:
     output: Path
     coverage: dict[str, Any]
     exceptions: list[dict[str, Any]]
+    #: what the restore-evidence file gave (findings.json's ``restore_evidence``)
+    restore_evidence: dict[str, Any] | None = None
 
 
 @bulk_objects()
@@ -58,13 +60,9 @@ def evaluate_files(
     evaluator = Evaluator(pack, policy, now, parse_period(period, now))
     counter = CoverageCounter()
     header = _header(inventory, policy_path, policy, pack, snapshot, clock)
-    header["period"] = evaluator.period.as_dict()
-    if applied is not None:
-        header["restore_evidence"] = applied
-    summary: dict[str, Any] = {}
-
     populations = unlisted_populations(snapshot)
-    header["populations"] = populations
+    header |= _evaluation_header(evaluator, applied, populations)
+    summary: dict[str, Any] = {}
 
     def trailer() -> dict[str, Any]:
         summary["coverage"] = counter.result() | {"complete": populations["complete"]}
@@ -93,7 +91,7 @@ def evaluate_files(
                 yield result
 
         write_findings(output, header, results(), trailer)
-    return EvaluationSummary(output, summary["coverage"], summary["exceptions"])
+    return EvaluationSummary(output, summary["coverage"], summary["exceptions"], applied)
 
 
 def _header(
@@ -123,6 +121,17 @@ def _header(
         "policy": {"sha256": sha256_file(policy_path), "organisation": policy.organisation},
         "scope": snapshot.scope.model_dump(mode="json"),
     }
+
+
+def _evaluation_header(
+    evaluator: Evaluator, applied: dict[str, Any] | None, populations: dict[str, Any]
+) -> dict[str, Any]:
+    """What findings.json says of this evaluation: the period, the restore evidence
+    applied and the populations that could not be listed (in that order)."""
+    header: dict[str, Any] = {"period": evaluator.period.as_dict()}
+    if applied is not None:
+        header["restore_evidence"] = applied
+    return header | {"populations": populations}
 
 
 def unlisted_populations(snapshot: Snapshot) -> dict[str, Any]:

@@ -5,9 +5,11 @@ gap on exactly the facts it hides, never an empty history."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from scanner.emulator.aws.backup_fake import DEFAULT_PAGE
 from scanner.emulator.aws.server import EmulatedAws
-from tests.aws.helpers import BACKUP, TABLES, calls, collect, seed, store
+from tests.aws.helpers import BACKUP, NOW, TABLES, calls, collect, seed, store
 
 JOBS = [
     {"resource": "arn:aws:dynamodb:eu-west-1:{account}:table/notes", "region": "eu-west-1",
@@ -59,13 +61,29 @@ def test_failures_and_restores_reach_their_stores(aws: EmulatedAws) -> None:
     assert restores[0].duration_hours == 1.5 and restores[0].source == "AWS Backup restore testing"
     ledger = store(snapshot, "ledger")
     assert [(r.outcome, r.validated) for r in ledger.restores or []] == [("succeeded", False)]
+    # not in AWS Backup: its jobs are listed (none), its native restores are listed nowhere
     untagged = store(snapshot, "untagged")
-    assert (untagged.restores, untagged.backup_jobs) == ([], [])
+    assert (untagged.restores, untagged.backup_jobs) == (None, [])
     absence = {e.operation: e.fields for e in untagged.evidence if "Jobs" in e.operation}
-    assert absence["backup:ListRestoreJobs"]["restore jobs of this resource kept"] == 0
     assert absence["backup:ListBackupJobs"]["backup and copy jobs of this resource kept"] == 0
+    assert untagged.backup_jobs_from == NOW - timedelta(days=30)  # AWS keeps 30 days
+    notes = store(snapshot, "notes")  # in AWS Backup's daily plan, never restored
+    absence = {e.operation: e.fields for e in notes.evidence if "Jobs" in e.operation}
+    assert notes.restores == []
+    assert absence["backup:ListRestoreJobs"]["restore jobs of this resource kept"] == 0
     assert all(
         g.attribute not in ("restores", "backup_jobs") for s in snapshot.stores for g in s.gaps
+    )
+
+
+def test_jobs_older_than_aws_keeps_are_not_shown(aws: EmulatedAws) -> None:
+    old = {"resource": "arn:aws:dynamodb:eu-west-1:{account}:table/untagged",
+           "region": "eu-west-1", "state": "FAILED", "ago": "40d"}  # fmt: skip
+    seed(aws, dynamodb=TABLES, backup=BACKUP | {"jobs": [old]})
+    untagged = store(collect(aws), "untagged")
+    assert untagged.backup_jobs == []
+    assert untagged.backup_jobs_from is not None and untagged.backup_jobs_from > NOW - timedelta(
+        days=31
     )
 
 

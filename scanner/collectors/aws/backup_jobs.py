@@ -13,14 +13,14 @@ each kind and the first after each failure.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from scanner.collectors.aws.api import AwsApi
 from scanner.collectors.jobs import keep_relevant
 from scanner.collectors.readonly import declare
 from scanner.collectors.tasks import StoreResult, TaskResult
-from scanner.model import Evidence, Gap, JobRun, RestoreRun
+from scanner.model import DataStore, Evidence, Gap, JobRun, RestoreRun
 from scanner.vocabulary import JobKind, RunOutcome
 
 OPERATIONS = declare(
@@ -157,14 +157,21 @@ def _restore(raw: dict[str, Any], region: str) -> RestoreRun:
     )
 
 
-def apply_jobs(item: StoreResult, facts: dict[str, RegionJobs]) -> None:
-    """Give one store its jobs (from its region) and restores (from every region)."""
+#: How far back ``ListBackupJobs`` reaches ("for the last 30 days", its reference says).
+JOB_HISTORY = timedelta(days=30)
+
+
+def apply_jobs(item: StoreResult, facts: dict[str, RegionJobs], now: datetime) -> None:
+    """Give one store its jobs (from its region; AWS shows the last 30 days) and its AWS
+    Backup restores (from every region; ``None`` for a store AWS Backup does not protect
+    and has never restored: its native restores are listed nowhere read)."""
     store = item.store
     local = facts.get(store.region)
     if local is not None:
         for gap in local.jobs_gaps:
             store.gaps.append(gap.model_copy(update={"resource": store.id}))
         store.backup_jobs = keep_relevant(local.jobs.get(store.id, []))
+        store.backup_jobs_from = now - JOB_HISTORY
         if not local.jobs_gaps:
             store.evidence.append(_listing(local, "ListBackupJobs", len(store.backup_jobs)))
     restores: list[RestoreRun] = []
@@ -172,9 +179,18 @@ def apply_jobs(item: StoreResult, facts: dict[str, RegionJobs]) -> None:
         if region_facts.restores_gap is not None:
             store.gaps.append(region_facts.restores_gap.model_copy(update={"resource": store.id}))
         restores += region_facts.restores.get(store.id, [])
+    if not restores and not _in_aws_backup(store):
+        return
     store.restores = sorted(restores, key=lambda r: (r.started, r.id))
     if local is not None and local.restores_gap is None:
         store.evidence.append(_listing(local, "ListRestoreJobs", len(restores)))
+
+
+def _in_aws_backup(store: DataStore) -> bool:
+    """AWS Backup protects the store, or holds recovery points of it."""
+    return any(p.origin == "backup_service" for p in store.protections) or any(
+        s.kind == "backup_service" for s in store.recovery_points.sources
+    )
 
 
 def _listing(facts: RegionJobs, operation: str, found: int) -> Evidence:

@@ -199,7 +199,7 @@ class AwsCollector(Collector):
         jobs = {f.region: f for r in results for f in r.facts if isinstance(f, RegionJobs)}
         for item in items:
             apply_backup(item, facts, now)
-            backup_jobs.apply_jobs(item, jobs)
+            backup_jobs.apply_jobs(item, jobs, now)
         trails = [f for r in results for f in r.facts if isinstance(f, cloudtrail.RegionTrails)]
         alerts = [f for r in results for f in r.facts if isinstance(f, alerting.RegionAlerts)]
         return items, AccountFacts(

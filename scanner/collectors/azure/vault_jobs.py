@@ -93,7 +93,10 @@ def _apply(
     if failed:  # what the other vaults listed stays; an empty list would claim none ran
         store.restores, store.backup_jobs = restores or None, backups or None
         return
-    store.restores, store.backup_jobs = restores, backups
+    # a store no vault holds is restored by other means (point-in-time restore, undelete),
+    # which no API lists: its vault restores say nothing of it
+    store.restores = restores if held or restores else None
+    store.backup_jobs = backups
     store.evidence.append(evidence)
 
 

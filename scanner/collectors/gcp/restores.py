@@ -118,6 +118,19 @@ def _operation_pages(api: GcpApi, client: Any, database: str) -> Iterator[list[A
             return
 
 
+def _origin(kind: str, metadata: dict[str, Any], made_from: dict[str, str]) -> tuple[str, str, str]:
+    """The source database, the point restored and the mechanism of a restore or clone
+    (an empty source for any other operation, or a backup no longer listed)."""
+    if kind == "RestoreDatabaseMetadata":
+        point = str(metadata.get("backup", ""))
+        return made_from.get(point, ""), point, "Firestore restore from backup"
+    if kind == "CloneDatabaseMetadata":
+        snapshot = metadata.get("pitrSnapshot") or {}
+        source = str(snapshot.get("database", ""))
+        return source, str(snapshot.get("snapshotTime", "")), "Firestore clone (point in time)"
+    return "", "", ""
+
+
 def restore_run(
     operation: dict[str, Any], made_from: dict[str, str], region: str | None
 ) -> tuple[str, RestoreRun | None]:
@@ -125,15 +138,7 @@ def restore_run(
     None: another kind of operation, or a backup no longer listed)."""
     metadata = operation.get("metadata") or {}
     kind = str(metadata.get("@type", "")).removeprefix(_TYPE)
-    if kind == "RestoreDatabaseMetadata":
-        point = str(metadata.get("backup", ""))
-        source, mechanism = made_from.get(point, ""), "Firestore restore from backup"
-    elif kind == "CloneDatabaseMetadata":
-        snapshot = metadata.get("pitrSnapshot") or {}
-        source, mechanism = str(snapshot.get("database", "")), "Firestore clone (point in time)"
-        point = str(snapshot.get("snapshotTime", ""))
-    else:
-        return "", None
+    source, point, mechanism = _origin(kind, metadata, made_from)
     state = str(metadata.get("operationState", ""))
     started, ended = metadata.get("startTime"), metadata.get("endTime")
     outcome = OUTCOMES.get(state)

@@ -22,7 +22,7 @@ import time
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any, ClassVar
 from urllib.parse import unquote
 
@@ -288,7 +288,10 @@ class BackupFakeApp:
         return _page(sorted(latest.values(), key=lambda r: r["ResourceArn"]), request, "Results")
 
     def _ListBackupJobs(self, st: RegionState, request: Request) -> dict[str, Any]:
-        return _page(st.jobs["BackupJobs"], request, "BackupJobs")
+        # AWS answers "for the last 30 days" only
+        since = datetime.now(timezone.utc) - timedelta(days=30)
+        recent = [j for j in st.jobs["BackupJobs"] if j["CreationDate"] >= since]
+        return _page(recent, request, "BackupJobs")
 
     def _ListCopyJobs(self, st: RegionState, request: Request) -> dict[str, Any]:
         return _page(st.jobs["CopyJobs"], request, "CopyJobs")
