@@ -12,6 +12,7 @@ from scanner.findings import load_findings
 from tests.engine_helpers import (
     AS_OF,
     CACHE_EXCEPTION,
+    GOOD_ACCOUNT,
     GOOD_TABLE,
     PACK,
     POLICY,
@@ -270,3 +271,30 @@ def test_a_copy_into_an_account_the_scan_listed_fails_when_never_observed(
     listed = [{"cloud": "aws", "account": "999988887777", "regions": ["eu-west-1"]}]
     status, message = verdict(listed, "listed.json")
     assert status == "fail" and "999988887777" in message
+
+
+def test_an_alert_verdict_left_open_says_why(tmp_path: Path) -> None:
+    native = {
+        "role": "backup",
+        "origin": "native",
+        "source": "DynamoDB on-demand backups",
+        "name": "nightly",
+        "enabled": True,
+        "frequency_hours": 24,
+    }
+    rule = {
+        "id": "arn:aws:events:eu-west-1:111122223333:rule/backup-failed",
+        "name": "backup-failed",
+        "kind": "event_rule",
+        "enabled": True,
+        "scopes": ["111122223333"],
+        "condition": "{}",
+        "backup_failures": True,
+        "targets": [{"id": "t", "enabled": True, "receivers": ["email"]}],
+        "source": "aws.events",
+    }
+    account = GOOD_ACCOUNT | {"alert_rules": [rule]}
+    findings, _ = evaluate(tmp_path, [store("own", protections=[native])], accounts=[account])
+    [result] = [r for r in findings.results if r.rule == "ALERT-BACKUP-FAILURES"]
+    assert result.status == "not_assessed"
+    assert "its own service's, whose failure alerts are not recognised" in result.message

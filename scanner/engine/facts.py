@@ -166,6 +166,8 @@ class AlertingFacts(BaseModel):
     paths: list[str] = []
     path_ids: list[str] = []
     unknown_paths: list[str] = []
+    #: why ``covered`` is absent
+    open: str | None = None
     covered: bool | None = None
 
 

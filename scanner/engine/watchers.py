@@ -31,7 +31,10 @@ def alerting_facts(store: DataStore, account: AccountFacts | None) -> dict[str, 
     (``paths``, their ids ``path_ids``); ``covered`` when decided — true on one certain
     path, false when every rule was read and none can be a path. The failures the
     providers' alerts are recognised on are backup services' jobs, so only a store a
-    backup service protects can be watched."""
+    backup service protects can be watched; for a store only its own service backs up
+    the verdict stays open: alerts on those backups' failures (an RDS event
+    subscription, a log metric) are not recognised, not known to be absent. ``open``
+    says why a verdict is open."""
     rules = [] if account is None or account.alert_rules is None else account.alert_rules
     watching = [r for r in rules if r.backup_failures and _watches(r, store)]
     certain = [r for r in watching if r.enabled and _notifies(r) is True]
@@ -44,12 +47,26 @@ def alerting_facts(store: DataStore, account: AccountFacts | None) -> dict[str, 
     }
     read = account is not None and account.alert_rules is not None
     gapped = read and any(g.attribute == "alerting" for g in account.gaps)  # type: ignore[union-attr]
-    unsure = _backup_service(store) is None
+    service = _backup_service(store)
     if certain:
         facts["covered"] = True
-    elif read and not gapped and not maybe and not unsure:
+    elif read and not gapped and not maybe and service:
         facts["covered"] = False
+    else:
+        facts["open"] = _why_open(service, maybe, read)
     return facts
+
+
+def _why_open(service: bool | None, maybe: list[AlertRule], read: bool) -> str:
+    if service is False:
+        return "its backups are its own service's, whose failure alerts are not recognised"
+    if maybe:
+        return "rules that may alert could not be read in full: " + ", ".join(map(rule_text, maybe))
+    if service is None:
+        return "whether a backup service protects it could not be read"
+    if not read:
+        return "the account's alert rules were not read (a listing failed, or not collected)"
+    return "an alert listing failed"
 
 
 def _backup_service(store: DataStore) -> bool | None:
