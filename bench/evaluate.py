@@ -1,157 +1,90 @@
-"""Measure evaluation: N synthetic stores × every rule of the built-in pack.
+"""Measure evaluation: N real-shaped stores × every rule of the built-in pack, end to end.
 
-Usage: python bench/evaluate.py [--stores 100000]
+Usage: python bench/evaluate.py [--stores 100000] [--template inventory.json]
 
-Builds a varied synthetic inventory (tiers, classifications, residency, protections,
-copies, recovery points, some gaps) and the sample policy, then times loading the
-inventory, evaluating and streaming findings.json, and prints peak RSS. Budget
-(DESIGN.md §10): 100,000 stores in ≤ 10 s and ≤ 1 GiB. Not a test: figures only.
+Builds an inventory of N stores cloned from real-shaped ones (bench/synthetic.py: by
+default the sample estate, emulated and collected by the real collectors) and times what
+``evaluate`` does — load and validate the inventory, evaluate, stream findings.json — and
+prints peak RSS, and beside them the floor: parsing the inventory with orjson and writing
+the findings' data with orjson, the least any evaluation must spend. Budget (DESIGN.md
+§10, issue 13): 100,000 stores in ≤ 10 s and ≤ 1 GiB. Not a test: figures only.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import os
 import resource
+import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
-AS_OF = datetime(2026, 11, 1, 12, tzinfo=timezone.utc)
-REGIONS = ["eu-west-1", "eu-central-1", "us-east-1"]
-CLASSES = ["phi", "pii", "financial", "internal", "public"]
+import orjson
 
 
-def synthetic_store(i: int) -> dict[str, Any]:
-    """A store whose settings vary with ``i``."""
-    region = REGIONS[i % 3]
-    newest = AS_OF - timedelta(hours=(i % 50))
-    store: dict[str, Any] = {
-        "id": f"arn:aws:dynamodb:{region}:111122223333:table/t{i:06d}",
-        "cloud": "aws",
-        "account": "111122223333",
-        "region": region,
-        "kind": "aws.dynamodb.table",
-        "name": f"t{i:06d}",
-        "tags": {
-            "data-classification": CLASSES[i % 5],
-            "backup-tier": "critical" if i % 4 == 0 else "standard",
-        }
-        | ({"data-residency": "eu"} if i % 3 != 2 else {}),
-        "deletion_protection": i % 2 == 0,
-        "encryption": {
-            "enabled": True,
-            "key_type": "customer_managed" if i % 3 == 0 else "provider_owned",
-        },
-        "protections": [
-            {
-                "kind": "pitr",
-                "source": "native",
-                "name": "PITR",
-                "enabled": i % 2 == 0,
-                "continuous": True,
-                "retention_days": 35.0,
-                "immutable": False,
-            },
-            {
-                "kind": "backup_plan",
-                "source": "aws-backup",
-                "name": "plan/daily",
-                "enabled": True,
-                "frequency_hours": 24.0,
-                "retention_days": float(7 + i % 60),
-                "immutable": i % 5 == 0,
-                "window": {"start": f"{i % 24:02d}:00", "duration_minutes": 60, "timezone": "UTC"},
-            },
-        ],
-        "recovery_points": {
-            "newest": newest.isoformat(),
-            "oldest": (newest - timedelta(days=30)).isoformat(),
-            "count": 30,
-            "max_gap_hours": float(24 + i % 3 * 24),
-            "sources": [
-                {"kind": "aws_backup", "count": 30, "encrypted": True, "newest": newest.isoformat()}
-            ],
-        },
-        "copies": [
-            {
-                "kind": "backup_copy",
-                "target": f"arn:aws:backup:{REGIONS[(i + 1) % 3]}:111122223333:backup-vault:dr",
-                "region": REGIONS[(i + 1) % 3] if i % 7 else None,
-                "account": "111122223333",
-                "resolved": bool(i % 7),
-                "state": "configured",
-                "source": "plan",
-            }
-        ],
-        "gaps": []
-        if i % 11
-        else [
-            {
-                "attribute": "encryption",
-                "operation": "kms:DescribeKey",
-                "error_code": "AccessDeniedException",
-                "message": "denied",
-                "permission": "kms:DescribeKey",
-            }
-        ],
-    }
-    return store
+def write_inventory(path: Path, count: int, template: Path | None = None) -> None:
+    """An inventory of ``count`` real-shaped stores at ``path``."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from synthetic import load_templates
+    from synthetic import write_inventory as write_synthetic
+
+    write_synthetic(path, count, load_templates(template))
 
 
-def write_inventory(path: Path, count: int) -> None:
-    """Stream the synthetic inventory to disk, one store at a time (keeps RSS low)."""
-    head = {
-        "schema": "backup-audit/inventory/v1",
-        "tool_version": "bench",
-        "collected_at": AS_OF.isoformat(),
-        "accounts": [],
-        "scope": {"clouds": ["aws"], "accounts": ["111122223333"], "regions": REGIONS},
-    }
-    with path.open("w") as out:
-        out.write(json.dumps(head)[:-1] + ', "stores": [')
-        for i in range(count):
-            out.write(("," if i else "") + json.dumps(synthetic_store(i)))
-        out.write("]}")
+def floor_seconds(inventory: Path, findings: Path) -> tuple[float, float]:
+    """Parsing the inventory, and writing the findings' data, with orjson."""
+    start = time.perf_counter()
+    orjson.loads(inventory.read_bytes())
+    parsed = time.perf_counter() - start
+    data = orjson.loads(findings.read_bytes())
+    start = time.perf_counter()
+    with open(os.devnull, "wb") as sink:
+        sink.write(orjson.dumps(data, option=orjson.OPT_SORT_KEYS))
+    return parsed, time.perf_counter() - start
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stores", type=int, default=100_000)
+    parser.add_argument("--template", type=Path, help="a real-shaped inventory.json to clone")
     args = parser.parse_args()
     from scanner.demo import sample_policy
     from scanner.engine.rules import load_pack
     from scanner.engine.run import evaluate_files
 
     with tempfile.TemporaryDirectory() as tmp:
-        inventory = Path(tmp) / "inventory.json"
-        write_inventory(inventory, args.stores)
+        inventory, findings = Path(tmp) / "inventory.json", Path(tmp) / "findings.json"
+        write_inventory(inventory, args.stores, args.template)
         size_mib = inventory.stat().st_size / 2**20
         baseline_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         pack = load_pack()
         start = time.perf_counter()
         summary = evaluate_files(
-            inventory,
-            sample_policy(),
-            pack,
-            Path(tmp) / "findings.json",
-            lambda: datetime.now(timezone.utc),
+            inventory, sample_policy(), pack, findings, lambda: datetime.now(timezone.utc)
         )
         wall = time.perf_counter() - start
-        findings_mib = (Path(tmp) / "findings.json").stat().st_size / 2**20
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        findings_mib = findings.stat().st_size / 2**20
+        parse, write = floor_seconds(inventory, findings)
     results = args.stores * len(pack.rules)
     print(f"stores: {args.stores}  rules: {len(pack.rules)}  results: {results}")
-    print(f"inventory: {size_mib:.0f} MiB  findings: {findings_mib:.0f} MiB")
+    print(
+        f"inventory: {size_mib:.0f} MiB ({size_mib * 2**20 / args.stores / 1024:.1f} KiB a store)"
+        f"  findings: {findings_mib:.0f} MiB"
+    )
     print(
         f"wall time (load + evaluate + write findings): {wall:.2f} s  "
         f"({wall / results * 1e6:.2f} µs per result)"
     )
     print(
+        f"floor: parse the inventory {parse:.2f} s + write the findings' data {write:.2f} s "
+        f"= {parse + write:.2f} s (orjson)"
+    )
+    print(
         f"peak RSS: {peak:.0f} MiB "
-        f"(before evaluation, with the synthetic inventory built: {baseline_rss:.0f} MiB)"
+        f"(before evaluation, with the templates loaded: {baseline_rss:.0f} MiB)"
     )
     print(f"coverage: {summary.coverage['overall']}  statuses: {summary.coverage['by_status']}")
 
