@@ -6,6 +6,7 @@ kinds. boto3, the collectors and the emulator are imported when a collection run
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterator
@@ -103,6 +104,18 @@ OPTIONS = (
 )
 
 
+@functools.cache
+def _botocore_regions() -> tuple[str, ...]:
+    """Read once a process: botocore loads its endpoint data anew for every session
+    (0.2 s), and a policy's residency patterns each ask."""
+    import boto3
+
+    session = boto3.session.Session()
+    partitions = session.get_available_partitions()
+    names = {r for p in partitions for r in session.get_available_regions("ec2", p)}
+    return tuple(sorted(names))
+
+
 class AwsPlugin(CloudPlugin):
     """Amazon Web Services: DynamoDB, S3, RDS/Aurora and AWS Backup."""
 
@@ -117,12 +130,7 @@ class AwsPlugin(CloudPlugin):
 
     def known_regions(self) -> tuple[str, ...] | None:
         """Every region of every AWS partition in botocore's endpoint data."""
-        import boto3
-
-        session = boto3.session.Session()
-        partitions = session.get_available_partitions()
-        names = {r for p in partitions for r in session.get_available_regions("ec2", p)}
-        return tuple(sorted(names))
+        return _botocore_regions()
 
     def is_region(self, text: str) -> bool:
         """``eu-west-1``, ``us-gov-west-1``, ``cn-north-1`` …"""
