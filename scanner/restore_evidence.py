@@ -20,6 +20,7 @@ from typing import Any, Final, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
+from scanner.collectors.registry import plugin
 from scanner.engine.operations import EVIDENCE_FILE, UNLISTED
 from scanner.fileio import line_of, read_yaml_bytes, validation_error
 from scanner.model import Evidence, RestoreRun, Snapshot
@@ -125,11 +126,6 @@ def _run(entry: RecordedRestore, line: int | None, evidence: RestoreEvidence) ->
     )
 
 
-def _key(store_id: str) -> str:
-    """A store id as entries are matched: Azure resource ids without regard to case."""
-    return store_id.lower() if store_id.lower().startswith("/subscriptions/") else store_id
-
-
 def unapplied(applied: dict[str, Any]) -> list[str]:
     """Warnings for the entries ``apply_restore_evidence`` could not apply."""
     notes = [
@@ -146,10 +142,11 @@ def unapplied(applied: dict[str, Any]) -> list[str]:
 def apply_restore_evidence(snapshot: Snapshot, evidence: RestoreEvidence) -> dict[str, Any]:
     """Add each entry to its store's restores; what findings.json records of the file:
     its name and digest, entries applied, and those not applied and why."""
-    stores = {_key(s.id): s for s in snapshot.stores}
+    stores = {s.id: s for s in snapshot.stores}
+    folded = {s.id.lower(): s for s in snapshot.stores if plugin(s.cloud).ids_ignore_case}
     applied, unknown, later = 0, [], []
     for entry, line in evidence.entries:
-        store = stores.get(_key(entry.store))
+        store = stores.get(entry.store) or folded.get(entry.store.lower())
         if store is None:
             unknown.append(entry.store)
             continue

@@ -137,3 +137,31 @@ def test_the_file_has_a_json_schema() -> None:
     entry = schema["$defs"]["RecordedRestore"]
     assert set(entry["required"]) == {"store", "date", "result", "who"}
     assert entry["properties"]["result"]["enum"] == ["succeeded", "failed"]
+
+
+def test_azure_ids_match_whatever_their_case_others_exactly(tmp_path: Path) -> None:
+    from datetime import datetime, timezone
+
+    from scanner.engine.cases import base_store
+    from scanner.model import Snapshot
+    from scanner.restore_evidence import apply_restore_evidence, load_restore_evidence
+
+    azure, aws = base_store("azure.storage.account"), base_store("aws.dynamodb.table")
+    snapshot = Snapshot.model_validate(
+        {
+            "tool_version": "t",
+            "collected_at": datetime(2026, 1, 1, tzinfo=timezone.utc),
+            "scope": {"clouds": ["aws", "azure"], "accounts": [], "regions": []},
+            "stores": [azure, aws],
+        }
+    )
+    entries = "".join(
+        f"  - {{store: '{i}', date: 2025-12-20, result: succeeded, who: dba}}\n"
+        for i in (azure["id"].upper(), aws["id"].upper())
+    )
+    path = tmp_path / "restores.yaml"
+    path.write_text("version: 1\nrestores:\n" + entries)
+    applied = apply_restore_evidence(snapshot, load_restore_evidence(path))
+    assert applied["applied"] == 1  # the Azure id, written in capitals
+    assert applied["stores_not_in_inventory"] == [aws["id"].upper()]
+    assert [len(s.restores or []) for s in snapshot.stores] == [1, 0]

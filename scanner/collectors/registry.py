@@ -105,6 +105,8 @@ class CloudPlugin(ABC):
     example_region: str
     options: tuple[CollectorOption, ...]
     kinds: tuple[StoreKind, ...]
+    #: Whether the cloud's resource ids name the same resource whatever their case (Azure)
+    ids_ignore_case: bool = False
 
     def known_regions(self) -> tuple[str, ...] | None:
         """Every region name the cloud's SDK knows (None: no list to check against)."""

@@ -100,7 +100,7 @@ def _watches(rule: AlertRule, store: DataStore) -> bool:
         return False
     vaults = {p.vault.lower() for p in store.protections if p.vault}
     vaults |= {v.lower() for s in store.recovery_points.sources for v in s.vaults}
-    own = {store.account.lower(), store.id.lower(), f"projects/{store.account}".lower()}
+    own = {store.account.lower(), store.id.lower()}
     for scope in (s.lower().rstrip("/") for s in rule.scopes):
         if scope in own or scope in vaults or store.id.lower().startswith(scope + "/"):
             return True

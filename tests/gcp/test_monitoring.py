@@ -103,7 +103,7 @@ def test_policies_become_rules_with_their_channels_resolved() -> None:
     rules = {r.name: r for r in found.rules}
     failures, cpu = rules["backup-failures"], rules["sql-cpu"]
     assert (failures.kind, failures.enabled, failures.backup_failures) == ("log_match", True, True)
-    assert failures.condition == FAILED_JOBS and failures.scopes == [f"projects/{PROJECT}"]
+    assert failures.condition == FAILED_JOBS and failures.scopes == [PROJECT]
     assert [(t.enabled, t.receivers) for t in failures.targets or []] == [
         (True, ["email"]),
         (False, ["pagerduty"]),  # named by the project number: the same channel

@@ -83,6 +83,7 @@ class AzurePlugin(CloudPlugin):
     example_region = "westeurope"
     options = OPTIONS
     kinds = KINDS
+    ids_ignore_case = True
 
     def is_region(self, text: str) -> bool:
         """``westeurope``, ``eastus2`` — region names, not display names."""

@@ -102,7 +102,7 @@ def alert_rule(
         name=str(policy.get("displayName") or policy.get("name", "")),
         kind="log_match" if logs else "metric",
         enabled=enabled if isinstance(enabled, bool) else None,
-        scopes=[f"projects/{project}"],
+        scopes=[project],  # a policy watches its whole project
         condition=f" {combiner} ".join([*logs, *queries]),
         backup_failures=failures,
         targets=[_target(n, channels) for n in names],
