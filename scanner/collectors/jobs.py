@@ -5,7 +5,8 @@ often it is backed up."""
 
 from __future__ import annotations
 
-from scanner.model import JobRun
+from scanner.model import DataStore, Gap, JobRun
+from scanner.vocabulary import GapAttribute
 
 
 def keep_relevant(jobs: list[JobRun]) -> list[JobRun]:
@@ -24,3 +25,34 @@ def keep_relevant(jobs: list[JobRun]) -> list[JobRun]:
         latest = [j for j in ordered if j.kind == kind and j.outcome == "succeeded"][-1:]
         kept += [j for j in latest if j not in kept]
     return sorted(kept, key=lambda j: (j.started, j.id))
+
+
+def unreadable_jobs(
+    store: DataStore, attributes: tuple[GapAttribute, ...], operation: str, jobs: list[str]
+) -> None:
+    """Jobs the answer gives in a state outside the documented ones, or without a start:
+    their outcome is unknown, so the facts they belong to are gaps — never a default, and
+    never left out in silence."""
+    if not jobs:
+        return
+    for attribute in attributes:
+        store.gaps.append(
+            Gap(
+                attribute=attribute,
+                operation=operation,
+                error_code="UnreadableJob",
+                cause="error",
+                message="outcome or start not given: " + ", ".join(jobs),
+                resource=store.id,
+            )
+        )
+
+
+def listed_from(store: DataStore, jobs: list[JobRun]) -> None:
+    """Where a provider lists only the jobs whose backups it still keeps (no documented
+    window), the listing shows history from the oldest job it gave: a failure before it
+    cannot be seen. Without a job listed, nothing before the collection can be."""
+    if jobs:
+        oldest = min(j.started for j in jobs)
+        known = store.backup_jobs_from
+        store.backup_jobs_from = oldest if known is None else min(known, oldest)

@@ -118,3 +118,18 @@ def test_a_refused_restore_listing_is_a_gap_on_every_store_not_an_untested_one(
     ledger = store(snapshot, "ledger")  # us-east-1: its jobs were listed, its restores not
     assert {g.attribute for g in ledger.gaps} >= {"restores"}
     assert "backup_jobs" not in {g.attribute for g in ledger.gaps}
+
+
+def test_a_job_in_a_state_aws_does_not_document_is_a_gap_not_a_default(aws: EmulatedAws) -> None:
+    odd = {"resource": "arn:aws:dynamodb:eu-west-1:{account}:table/untagged",
+           "region": "eu-west-1", "state": "QUARANTINED", "ago": "2d"}  # fmt: skip
+    odd_restore = {"resource": "arn:aws:dynamodb:eu-west-1:{account}:table/notes",
+                   "region": "eu-west-1", "status": "QUARANTINED", "ago": "2d"}  # fmt: skip
+    seed(aws, dynamodb=TABLES, backup=BACKUP | {"jobs": [odd], "restores": [odd_restore]})
+    snapshot = collect(aws)
+    untagged, notes = store(snapshot, "untagged"), store(snapshot, "notes")
+    [gap] = [g for g in untagged.gaps if g.attribute == "backup_jobs"]
+    assert gap.error_code == "UnreadableJob" and "QUARANTINED" in gap.message
+    assert untagged.backup_jobs == []  # nothing claimed of it
+    [restore_gap] = [g for g in notes.gaps if g.attribute == "restores"]
+    assert "QUARANTINED" in restore_gap.message and notes.restores == []

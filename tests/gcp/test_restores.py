@@ -124,7 +124,12 @@ def test_a_restore_from_a_backup_no_longer_listed_is_not_attributed() -> None:
         backup=f"projects/{PROJECT}/locations/eur3/backups/expired",
     )
     stores, _, _ = _collect(_state(_restored(gone, name="old-restore")))
-    assert all(s.restores == [] for s in stores)
+    # not attributed, and not dropped: any database may be its source, so none is known
+    # to have no restores
+    assert all(s.restores is None for s in stores)
+    for store in stores:
+        [gap] = [g for g in store.gaps if g.attribute == "restores"]
+        assert gap.error_code == "RestoreUnattributed" and "old-restore" in gap.message
 
 
 def test_a_denied_operations_listing_leaves_every_databases_restores_unknown() -> None:

@@ -202,3 +202,20 @@ def test_backup_runs_are_backup_jobs_a_failed_one_with_its_error() -> None:
     legacy = by_name["legacy"]
     assert legacy.backup_jobs == []  # listed, none: evidence of the absence
     assert any("returned 0 backup runs" in str(e.fields) for e in legacy.evidence)
+
+
+def test_a_run_of_an_undocumented_status_is_a_gap_and_the_history_starts_at_the_oldest_run() -> (
+    None
+):
+    odd = run("billing", "2026-11-21T02:00:00Z", status="QUARANTINED")
+    skipped = run("billing", "2026-11-17T02:00:00Z", status="SKIPPED")
+    runs = [*RUNS[:2], odd, skipped]
+    state = GcpState(sql_instances={PROJECT: [BILLING, BARE]}, sql_backup_runs={PROJECT: runs})
+    stores, _, _ = _collect(state)
+    billing = {s.name: s for s in stores}["billing"]
+    [gap] = [g for g in billing.gaps if g.attribute == "backup_jobs"]
+    # not dropped: the SDK gives no status it does not know, and the run is named
+    assert gap.error_code == "UnreadableJob" and str(odd["id"]) in gap.message
+    # runs are listed only as long as their backups are kept: history starts at the oldest
+    oldest = min(r["startTime"] for r in RUNS[:2])
+    assert billing.backup_jobs_from == datetime.fromisoformat(oldest.replace("Z", "+00:00"))

@@ -21,7 +21,7 @@ from scanner.collectors.jobs import keep_relevant
 from scanner.collectors.readonly import declare
 from scanner.collectors.tasks import StoreResult, TaskResult
 from scanner.model import DataStore, Evidence, Gap, JobRun, RestoreRun
-from scanner.vocabulary import JobKind, RunOutcome
+from scanner.vocabulary import GapAttribute, JobKind, RunOutcome
 
 OPERATIONS = declare(
     "backup",
@@ -58,6 +58,8 @@ class RegionJobs:
     restores: dict[str, list[RestoreRun]] = field(default_factory=dict)
     jobs_gaps: list[Gap] = field(default_factory=list)
     restores_gap: Gap | None = None
+    #: resource ARN → a job or restore whose state or start the answer did not give
+    unread: dict[str, list[Gap]] = field(default_factory=dict)
     request_ids: dict[str, str | None] = field(default_factory=dict)
     listed: dict[str, int] = field(default_factory=dict)
 
@@ -77,34 +79,66 @@ def collect_region(api: AwsApi, region: str) -> TaskResult:
         if listing.gap is not None:
             facts.jobs_gaps.append(listing.gap)
         for raw in listing.items:
+            arn = str(raw.get("ResourceArn"))
             run = _job(raw, kind, region)  # type: ignore[arg-type]
-            if run is not None:
-                facts.jobs.setdefault(str(raw.get("ResourceArn")), []).append(run)
+            if run is None:
+                facts.unread.setdefault(arn, []).append(_unread(raw, operation, "backup_jobs"))
+            else:
+                facts.jobs.setdefault(arn, []).append(run)
+    _read_restores(api, region, facts)
+    return TaskResult(facts=[facts])
+
+
+def _read_restores(api: AwsApi, region: str, facts: RegionJobs) -> None:
     restores = api.pages("backup", region, "ListRestoreJobs", "restores", "RestoreJobs")
     facts.restores_gap = restores.gap
     facts.request_ids["ListRestoreJobs"] = restores.request_id
     facts.listed["ListRestoreJobs"] = len(restores.items)
     for raw in restores.items:
-        source = raw.get("SourceResourceArn")
-        if source:
-            facts.restores.setdefault(str(source), []).append(_restore(raw, region))
-    return TaskResult(facts=[facts])
+        source = str(raw.get("SourceResourceArn") or "")
+        run = _restore(raw, region)
+        if run is None:
+            gap = _unread(raw, "ListRestoreJobs", "restores")
+            facts.unread.setdefault(source, []).append(gap)
+        elif source:
+            facts.restores.setdefault(source, []).append(run)
 
 
-def _outcome(states: dict[str, RunOutcome], state: Any) -> RunOutcome:
-    return states.get(str(state), "running")  # CREATED, PENDING, RUNNING
+def _unread(raw: dict[str, Any], operation: str, attribute: GapAttribute) -> Gap:
+    """A job the answer gave without a start or with a state outside the documented
+    ones: its outcome is unknown, never a default."""
+    state = raw.get("State") or raw.get("Status")
+    job = raw.get("BackupJobId") or raw.get("CopyJobId") or raw.get("RestoreJobId")
+    return Gap(
+        attribute=attribute,
+        operation=f"backup:{operation}",
+        error_code="UnreadableJob",
+        cause="error",
+        message=f"job {job}: state {state!r}, CreationDate {raw.get('CreationDate')!r}",
+        resource=raw.get("ResourceArn") or raw.get("SourceResourceArn"),
+    )
+
+
+#: The states AWS documents for a job that has not ended.
+_UNFINISHED = ("CREATED", "PENDING", "RUNNING")
+
+
+def _outcome(states: dict[str, RunOutcome], state: Any) -> RunOutcome | None:
+    """The documented state's outcome; None for a state outside the documented ones."""
+    return "running" if state in _UNFINISHED else states.get(str(state))
 
 
 def _job(raw: dict[str, Any], kind: JobKind, region: str) -> JobRun | None:
     started = raw.get("CreationDate")
-    if not isinstance(started, datetime):
-        return None
     job_id = raw.get("BackupJobId") or raw.get("CopyJobId")
     state = raw.get("State")
+    outcome = _outcome(_BACKUP_STATES, state)
+    if not isinstance(started, datetime) or outcome is None:
+        return None
     return JobRun(
         id=str(job_id),
         kind=kind,
-        outcome=_outcome(_BACKUP_STATES, state),
+        outcome=outcome,
         started=started,
         completed=raw.get("CompletionDate"),
         message=raw.get("StatusMessage") or None,
@@ -124,15 +158,18 @@ def _job(raw: dict[str, Any], kind: JobKind, region: str) -> JobRun | None:
     )
 
 
-def _restore(raw: dict[str, Any], region: str) -> RestoreRun:
-    started, completed = raw["CreationDate"], raw.get("CompletionDate")
+def _restore(raw: dict[str, Any], region: str) -> RestoreRun | None:
+    started, completed = raw.get("CreationDate"), raw.get("CompletionDate")
+    outcome = _outcome(_RESTORE_STATES, raw.get("Status"))
+    if not isinstance(started, datetime) or outcome is None:
+        return None
     plan = (raw.get("CreatedBy") or {}).get("RestoreTestingPlanArn")
     took = (completed - started).total_seconds() / 3600 if completed else None
     return RestoreRun(
         id=str(raw.get("RestoreJobId")),
         started=started,
         completed=completed,
-        outcome=_outcome(_RESTORE_STATES, raw.get("Status")),
+        outcome=outcome,
         duration_hours=took if took is None or took > 0 else None,
         test=plan is not None,
         validated=_VALIDATION.get(str(raw.get("ValidationStatus"))),
@@ -167,6 +204,8 @@ def apply_jobs(item: StoreResult, facts: dict[str, RegionJobs], now: datetime) -
     and has never restored: its native restores are listed nowhere read)."""
     store = item.store
     local = facts.get(store.region)
+    for region_facts in facts.values():
+        store.gaps += region_facts.unread.get(store.id, [])
     if local is not None:
         for gap in local.jobs_gaps:
             store.gaps.append(gap.model_copy(update={"resource": store.id}))

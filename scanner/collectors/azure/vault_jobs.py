@@ -22,7 +22,7 @@ from typing import Any
 
 from scanner.collectors.answers import gap_for
 from scanner.collectors.azure.vaults import PROTECTED_KINDS, SOURCE, BackupVaults
-from scanner.collectors.jobs import keep_relevant
+from scanner.collectors.jobs import keep_relevant, listed_from, unreadable_jobs
 from scanner.collectors.tasks import StoreResult
 from scanner.collectors.times import api_time
 from scanner.model import Evidence, JobRun, RestoreRun, Vault
@@ -88,6 +88,8 @@ def _apply(
         return  # its own backups are restored without any job record: nothing lists them
     restores, listed, evidence = runs(mine, vaults)
     backups = keep_relevant(listed)
+    unknown = [str(v) for k, v in evidence.fields.items() if k == _LEFT_OUT and v]
+    unreadable_jobs(store, ("restores", "backup_jobs"), "dataprotection:ListBackupJobs", unknown)
     for gap in failed:
         store.gaps += gap_for(gap, "restores", "backup_jobs", resource=store.id)
     if failed:  # what the other vaults listed stays; an empty list would claim none ran
@@ -97,7 +99,11 @@ def _apply(
     # which no API lists: its vault restores say nothing of it
     store.restores = restores if held or restores else None
     store.backup_jobs = backups
+    listed_from(store, listed)
     store.evidence.append(evidence)
+
+
+_LEFT_OUT = "jobs without a documented status or a start (outcome unknown: a gap)"
 
 
 def runs(
@@ -130,8 +136,7 @@ def runs(
             f"{c}: {n}" for c, n in sorted(others.items())
         )
     if unknown:
-        left_out = "jobs without a documented status or a start (left out)"
-        fields[left_out] = "; ".join(sorted(unknown))
+        fields[_LEFT_OUT] = "; ".join(sorted(unknown))
     restores.sort(key=lambda r: (r.started, r.id))
     backups.sort(key=lambda j: (j.started, j.id))
     return restores, backups, Evidence(operation=OPERATION, fields=fields)

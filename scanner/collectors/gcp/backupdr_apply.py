@@ -19,7 +19,7 @@ from typing import Any
 from scanner.collectors.answers import gap_for
 from scanner.collectors.gcp.backupdr import PROTECTED_KINDS, SOURCE, BackupDr, resource_name
 from scanner.collectors.gcp.fields import location_name, rfc3339
-from scanner.collectors.jobs import keep_relevant
+from scanner.collectors.jobs import keep_relevant, listed_from
 from scanner.collectors.tasks import StoreResult
 from scanner.model import BackupPlan, Copy, DataStore, Evidence, Gap, Protection, Scalar, Vault
 from scanner.vocabulary import weakest_key
@@ -72,6 +72,7 @@ def _add_jobs(store: DataStore, found: BackupDr) -> None:
     if jobs:
         listed = [*(store.backup_jobs or []), *jobs]
         store.backup_jobs = keep_relevant(listed)
+        listed_from(store, jobs)
     for gap in found.gaps:
         if gap.operation in HIDING_DATA_SOURCES:
             store.gaps += gap_for(gap, "backup_jobs", resource=store.id)

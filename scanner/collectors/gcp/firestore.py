@@ -19,7 +19,7 @@ from scanner.collectors.answers import gap_for
 from scanner.collectors.gcp.api import GcpApi
 from scanner.collectors.gcp.fields import duration_days, kms_encryption, rfc3339
 from scanner.collectors.gcp.guard import Route, route
-from scanner.collectors.gcp.jobs import firestore_job, set_jobs, untimed
+from scanner.collectors.gcp.jobs import firestore_job, set_jobs, unread_backups, untimed
 from scanner.collectors.gcp.restores import add_restores
 from scanner.collectors.readonly import declare
 from scanner.collectors.tasks import StoreResult
@@ -258,8 +258,8 @@ def backups_unread(answer: dict[str, Any] | None, gap: Gap | None) -> Gap | None
 def add_jobs(store: DataStore, backups: list[dict[str, Any]]) -> None:
     """The database's backups as backup jobs (NOT_AVAILABLE: failed); a failed backup
     without a time is a gap rather than left out."""
-    jobs = [firestore_job(b, store.region) for b in backups]
-    set_jobs(store, [j for j in jobs if j], "firestore:ListBackups", "backups")
+    jobs = [j for j in (firestore_job(b, store.region) for b in backups) if j]
+    set_jobs(store, jobs, "firestore:ListBackups", "backups", unread_backups(backups))
     for name in untimed(backups):
         store.gaps.append(
             Gap(

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from scanner.collectors.gcp.fields import rfc3339
-from scanner.collectors.jobs import keep_relevant
+from scanner.collectors.jobs import keep_relevant, listed_from, unreadable_jobs
 from scanner.model import DataStore, Evidence, JobRun, Scalar
 from scanner.vocabulary import RunOutcome
 
@@ -40,9 +40,14 @@ FIRESTORE_OUTCOMES: dict[str, RunOutcome] = {
 BACKUPDR_FAILED = frozenset({"FAILED", "PERMISSION_DENIED"})
 
 
-def set_jobs(store: DataStore, jobs: list[JobRun], operation: str, said: str) -> None:
-    """The store's backup jobs worth keeping, oldest first; none listed is evidence too."""
+def set_jobs(
+    store: DataStore, jobs: list[JobRun], operation: str, said: str, unread: list[str]
+) -> None:
+    """The store's backup jobs worth keeping, oldest first, listed from the oldest kept by
+    the service; none listed is evidence too; jobs of an unknown outcome are a gap."""
     store.backup_jobs = keep_relevant(jobs)
+    listed_from(store, jobs)
+    unreadable_jobs(store, ("backup_jobs",), operation, unread)
     if not jobs:
         fields: dict[str, Scalar] = {"backup jobs": f"returned 0 {said} for this store"}
         store.evidence.append(Evidence(operation=operation, region=store.region, fields=fields))
@@ -116,6 +121,32 @@ def firestore_job(backup: dict[str, Any], region: str | None) -> JobRun | None:
             )
         ],
     )
+
+
+#: Cloud SQL run statuses that are no backup job (see :data:`SQL_OUTCOMES`).
+SQL_NOT_JOBS = frozenset({"SKIPPED", "DELETION_PENDING", "DELETION_FAILED", "DELETED"})
+
+
+def unread_runs(runs: list[dict[str, Any]]) -> list[str]:
+    """Backup runs whose status is undocumented, or with no time to place them at."""
+    return [
+        f"{r.get('id')}: {r.get('status')}"
+        for r in runs
+        if str(r.get("status")) not in SQL_NOT_JOBS
+        and (
+            str(r.get("status")) not in SQL_OUTCOMES
+            or not (r.get("startTime") or r.get("enqueuedTime") or r.get("windowStartTime"))
+        )
+    ]
+
+
+def unread_backups(backups: list[dict[str, Any]]) -> list[str]:
+    """Firestore backups in a state outside READY, CREATING and NOT_AVAILABLE."""
+    return [
+        f"{b.get('name')}: {b.get('state')}"
+        for b in backups
+        if str(b.get("state")) not in FIRESTORE_OUTCOMES
+    ]
 
 
 def untimed(backups: list[dict[str, Any]]) -> list[str]:

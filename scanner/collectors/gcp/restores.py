@@ -71,8 +71,27 @@ def add_restores(
             source, run = restore_run(operation, made_from, item.store.region)
             if run is not None:
                 found.setdefault(source, []).append(run)
+            elif _is_restore(operation):
+                gaps.append(_unattributed(operation))
     for item in items:
         _set(item, found.get(item.store.id, []), _collapsed(gaps))
+
+
+def _is_restore(operation: dict[str, Any]) -> bool:
+    kind = str((operation.get("metadata") or {}).get("@type", "")).removeprefix(_TYPE)
+    return kind in ("RestoreDatabaseMetadata", "CloneDatabaseMetadata")
+
+
+def _unattributed(operation: dict[str, Any]) -> Gap:
+    """A restore whose source (a backup no longer listed), start or state is not given:
+    any database may be the one it restored, so none is known to have no restores."""
+    return Gap(
+        attribute="restores",
+        operation="firestore:ListOperations",
+        error_code="RestoreUnattributed",
+        cause="unobservable",
+        message=f"restore {operation.get('name')}: its source, start or state is not given",
+    )
 
 
 def _collapsed(gaps: list[Gap]) -> list[Gap]:

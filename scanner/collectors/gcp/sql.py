@@ -19,7 +19,7 @@ from scanner.collectors.answers import Listing, gap_for
 from scanner.collectors.gcp.api import GcpApi, as_json
 from scanner.collectors.gcp.fields import kms_encryption, location_name, rfc3339
 from scanner.collectors.gcp.guard import Route, route
-from scanner.collectors.gcp.jobs import set_jobs, sql_job
+from scanner.collectors.gcp.jobs import set_jobs, sql_job, unread_runs
 from scanner.collectors.readonly import declare
 from scanner.collectors.tasks import StoreResult, Task, TaskResult
 from scanner.model import (
@@ -277,8 +277,9 @@ def add_runs(item: StoreResult, listing: Listing) -> list[Vault]:
         store.gaps += unread
         return []
     runs = [as_json(r) for r in listing.items]
-    jobs = [sql_job(r, store.region) for r in runs if r.get("instance") == store.name]
-    set_jobs(store, [j for j in jobs if j], "sqladmin:ListBackupRuns", "backup runs")
+    own = [r for r in runs if r.get("instance") == store.name]
+    jobs = [j for j in (sql_job(r, store.region) for r in own) if j]
+    set_jobs(store, jobs, "sqladmin:ListBackupRuns", "backup runs", unread_runs(own))
     mine = [r for r in runs if r.get("instance") == store.name and r.get("status") == "SUCCESSFUL"]
     times = sorted(rfc3339(r["startTime"]) for r in mine if r.get("startTime"))
     evidence = Evidence(
