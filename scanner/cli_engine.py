@@ -68,6 +68,15 @@ def evaluate(
     period: PeriodOption = None,
     restore_evidence: RestoreEvidenceOption = None,
     output_format: TextOrJson = "text",
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Processes that evaluate the stores. Default: one per CPU core for an "
+            "estate of 2,000 stores or more, else 1. The findings are the same bytes "
+            "whatever the number.",
+        ),
+    ] = None,
 ) -> None:
     """Evaluate an inventory against the policy and every rule: write findings.json.
 
@@ -107,6 +116,7 @@ def evaluate(
             progress,
             period,
             evidence,
+            workers,
         )
         written = outputs.commit(__version__)
     for note in unapplied(summary.restore_evidence) if summary.restore_evidence else []:

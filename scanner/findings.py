@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -182,22 +183,28 @@ class _HashingWriter:
         self.digest.update(text.encode())
 
 
-def write_findings(path: Path, header: dict[str, Any], results: Any, trailer: Any) -> None:
-    """Stream ``header`` fields, every result from the ``results`` iterable, then the
-    fields ``trailer()`` returns (coverage needs all results first), and last the SHA-256
-    of every byte before it (``integrity.sha256``), atomically."""
+def write_findings(
+    path: Path, header: dict[str, Any], results: Iterable[list[str]], trailer: Any
+) -> None:
+    """Stream ``header`` fields, every result from the ``results`` batches (each result
+    already encoded by :func:`encode_result`), then the fields ``trailer()`` returns
+    (coverage needs all results first), and last the SHA-256 of every byte before it
+    (``integrity.sha256``), atomically."""
     with atomic_writer(path) as stream:
         out = _HashingWriter(stream)
         out.write("{\n")
         for key, value in header.items():
-            out.write(f"  {json.dumps(key)}: {_compact(value)},\n")
+            out.write(f"  {json.dumps(key)}: {encode_result(value)},\n")
         out.write('  "results": [')
-        for index, result in enumerate(results):
-            out.write(("\n    " if index == 0 else ",\n    ") + _compact(result))
+        separator = "\n    "
+        for batch in results:
+            if batch:
+                out.write(separator + ",\n    ".join(batch))
+                separator = ",\n    "
         out.write("\n  ]")
         for key, value in trailer().items():
-            out.write(f",\n  {json.dumps(key)}: {_compact(value)}")
-        stream.write(INTEGRITY_MARK + _compact({"sha256": out.digest.hexdigest()}) + "\n}\n")
+            out.write(f",\n  {json.dumps(key)}: {encode_result(value)}")
+        stream.write(INTEGRITY_MARK + encode_result({"sha256": out.digest.hexdigest()}) + "\n}\n")
 
 
 def document_sha256(text: str) -> str | None:
@@ -207,8 +214,9 @@ def document_sha256(text: str) -> str | None:
     return None if end < 0 else hashlib.sha256(text[:end].encode()).hexdigest()
 
 
-def _compact(value: Any) -> str:
-    """One value as compact JSON with sorted keys (orjson: ~10x the standard library)."""
+def encode_result(value: Any) -> str:
+    """One value as findings.json writes it: compact JSON with sorted keys (orjson:
+    ~10x the standard library)."""
     return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
 
 

@@ -65,9 +65,7 @@ class CoverageCounter:
     """Accumulates coverage as store verdicts stream past."""
 
     def __init__(self) -> None:
-        self._groups: dict[str, dict[str, list[int]]] = defaultdict(
-            lambda: defaultdict(lambda: [0, 0])
-        )
+        self._groups: dict[str, dict[str, list[int]]] = defaultdict(_cells)
         self.statuses: Counter[str] = Counter()
         #: stores waiting for their first backup (or a retention not yet demonstrable)
         self.pending = 0
@@ -91,6 +89,16 @@ class CoverageCounter:
             self._count(group, key, judged.covered)
         for framework, covered in judged.frameworks.items():
             self._count("by_framework", framework, covered)
+
+    def merge(self, other: CoverageCounter) -> None:
+        """Add the stores another counter counted (a part of the same estate)."""
+        for group, cells in other._groups.items():
+            for key, (in_scope, covered) in cells.items():
+                cell = self._groups[group][key]
+                cell[0] += in_scope
+                cell[1] += covered
+        self.statuses.update(other.statuses)
+        self.pending += other.pending
 
     def _count(self, group: str, key: str, covered: bool) -> None:
         cell = self._groups[group][key]
@@ -117,3 +125,13 @@ class CoverageCounter:
     def add_estate(self, results: list[dict[str, Any]]) -> None:
         """Count estate-wide results (they belong to no store's coverage)."""
         self.statuses.update(r["status"] for r in results)
+
+
+def _cells() -> defaultdict[str, list[int]]:
+    """A group's cells: key → [stores in scope, stores covered] (module-level functions,
+    not lambdas, so that a counter can be sent between processes)."""
+    return defaultdict(_cell)
+
+
+def _cell() -> list[int]:
+    return [0, 0]

@@ -10,7 +10,6 @@ read it become not_assessed — and an unknown list element stands for what a ga
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import datetime
 from typing import Any
 
@@ -45,22 +44,12 @@ class Deriver:
         #: (account, region) pairs this snapshot listed: copies elsewhere were not looked for
         self.scanned: set[tuple[str, str]] = set()
         self.backup_windows = BackupWindows(policy.windows, now)
-        #: local hour → stores starting a backup in it (for the estate stagger check)
-        self.hours: Counter[int] = Counter()
 
-    def derive_all(
-        self, stores: list[DataStore], resolutions: list[Resolution]
-    ) -> list[dict[str, Any]]:
-        """``derived`` for each store, in order; stagger shares span all stores."""
-        windows, self.hours = self.backup_windows.of_all(stores)
-        return [
-            self._derive(store, resolution, store_windows)
-            for store, resolution, store_windows in zip(stores, resolutions, windows, strict=True)
-        ]
-
-    def _derive(
+    def derive(
         self, store: DataStore, resolution: Resolution, windows: list[dict[str, Any]]
     ) -> dict[str, Any]:
+        """``derived`` for one store, given its backup ``windows`` (whose hour shares span
+        all stores: :meth:`BackupWindows.of_all`)."""
         derived: dict[str, Any] = {"windows": windows}
         derived |= self._ages(store)
         derived["period"] = period_facts(

@@ -48,10 +48,11 @@ class EstateChecks:
         policy: Policy,
         stores: list[DataStore],
         resolutions: list[Resolution],
-        derived: list[dict[str, Any]],
+        windows: list[list[dict[str, Any]]],
     ) -> None:
         self.pack, self.policy, self.stores = pack, policy, stores
-        self.resolutions, self.derived = resolutions, derived
+        #: each store's backup windows (``derived.windows``)
+        self.resolutions, self.windows = resolutions, windows
 
     def run(self, rule: Rule) -> list[dict[str, Any]]:
         """The results of one estate rule."""
@@ -80,8 +81,8 @@ class EstateChecks:
         windows = self.policy.windows
         starts: dict[int, dict[str, str]] = defaultdict(dict)  # hour → store id → name
         unknown: dict[str, str] = {}
-        for store, facts in zip(self.stores, self.derived, strict=True):
-            for window in facts["windows"]:
+        for store, store_windows in zip(self.stores, self.windows, strict=True):
+            for window in store_windows:
                 if "hour" in window:
                     starts[window["hour"]][store.id] = store.name
                 elif "every_hours" not in window:  # several runs a day spread themselves

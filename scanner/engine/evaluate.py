@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from fnmatch import fnmatchcase
 from typing import Any
@@ -32,6 +32,23 @@ from scanner.engine.rules import Rule, RulePack
 from scanner.engine.variables import backups, store_variables
 from scanner.model import AccountFacts, DataStore, Snapshot, Vault
 from scanner.policy import Policy, PolicyException
+
+
+@dataclass
+class Tally:
+    """How many results each policy exception (by index) excepted, and the ids of the
+    stores given the policy's default tier or classification."""
+
+    applied: Counter[int] = field(default_factory=Counter)
+    defaulted: dict[str, list[str]] = field(
+        default_factory=lambda: {"tier": [], "classification": []}
+    )
+
+    def add(self, other: Tally) -> None:
+        """Add another part of the evaluation's tally to this one."""
+        self.applied.update(other.applied)
+        for what, ids in other.defaulted.items():
+            self.defaulted.setdefault(what, []).extend(ids)
 
 
 @dataclass(frozen=True)
@@ -63,33 +80,62 @@ class Evaluator:
         self._store_rules = [r for r in pack.rules if r.spec.check is None]
         self._vaults: dict[str, Vault] = {}
         self._accounts: dict[str, AccountFacts] = {}
+        # what ``prepare`` reads from the snapshot
+        self._stores: list[DataStore] = []
+        self._resolutions: list[Resolution] = []
+        self._windows: list[list[dict[str, Any]]] = []
+        self._account_data: dict[str, dict[str, Any]] = {}
+        self._deriver = Deriver(policy, self.resolver, now, self.period, {}, {})
 
     def run(self, snapshot: Snapshot) -> Iterator[StoreVerdicts]:
         """Verdicts store by store, in the snapshot's (sorted) order; then the estate's."""
-        resolutions = [self.resolver.resolve(s) for s in snapshot.stores]
+        self.prepare(snapshot)
+        yield from self.stores_between(0, len(snapshot.stores))
+        self.estate_results = self.estate()
+
+    def prepare(self, snapshot: Snapshot) -> None:
+        """The light pass over the whole estate that every store's verdicts depend on:
+        each store's policy, and the backup windows (stagger shares span all stores)."""
+        self._stores = snapshot.stores
+        self._resolutions = [self.resolver.resolve(s) for s in snapshot.stores]
         self._vaults = {v.id: v for a in snapshot.accounts for v in a.vaults}
         self._accounts = {a.account: a for a in snapshot.accounts}
-        deriver = Deriver(
-            self.policy,
-            self.resolver,
-            self.now,
-            self.period,
-            self._vaults,
-            self._accounts,
+        self._deriver = Deriver(
+            self.policy, self.resolver, self.now, self.period, self._vaults, self._accounts
         )
-        deriver.scanned = scanned_regions(snapshot)
-        derived = deriver.derive_all(snapshot.stores, resolutions)
-        accounts = {
+        self._deriver.scanned = scanned_regions(snapshot)
+        self._windows = self._deriver.backup_windows.of_all(snapshot.stores)[0]
+        self._account_data = {
             a.account: a.model_dump(mode="json", exclude_none=True) for a in snapshot.accounts
         }
-        for store, resolution, facts in zip(snapshot.stores, resolutions, derived, strict=True):
+
+    def stores_between(self, start: int, stop: int) -> Iterator[StoreVerdicts]:
+        """The verdicts of the prepared snapshot's stores ``start`` to ``stop`` (exclusive)."""
+        for index in range(start, stop):
+            store, resolution = self._stores[index], self._resolutions[index]
             for what in resolution.defaulted:
                 self.defaulted[what].append(store.id)
-            yield self._store(store, resolution, facts, accounts.get(store.account, {}))
-        estate = EstateChecks(self.pack, self.policy, snapshot.stores, resolutions, derived)
-        for rule in (r for r in self.pack.rules if r.spec.check is not None):
-            for result in estate.run(rule):
-                self.estate_results.append(self._excepted(result, rule))
+            derived = self._deriver.derive(store, resolution, self._windows[index])
+            yield self._store(store, resolution, derived, self._account_data.get(store.account, {}))
+
+    def estate(self) -> list[dict[str, Any]]:
+        """The estate-wide results of the prepared snapshot (staggering, policy conflicts)."""
+        estate = EstateChecks(
+            self.pack, self.policy, self._stores, self._resolutions, self._windows
+        )
+        return [
+            self._excepted(result, rule)
+            for rule in self.pack.rules
+            if rule.spec.check is not None
+            for result in estate.run(rule)
+        ]
+
+    def take_tally(self) -> Tally:
+        """What was counted since the last call (exceptions applied, stores given a
+        default), emptied: evaluations split across processes add their tallies up."""
+        tally = Tally(self.applied, self.defaulted)
+        self.applied, self.defaulted = Counter(), {"tier": [], "classification": []}
+        return tally
 
     def _store(
         self,

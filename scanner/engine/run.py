@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from scanner import __version__
+from scanner.engine.chunks import default_workers, evaluate_chunks
 from scanner.engine.coverage import CoverageCounter
-from scanner.engine.evaluate import Evaluator
+from scanner.engine.evaluate import Evaluator, Tally
 from scanner.engine.period import parse_period
 from scanner.engine.rules import RulePack
 from scanner.fileio import atomic_writer
-from scanner.findings import SCHEMA_ID, sha256_file, write_findings
+from scanner.findings import SCHEMA_ID, encode_result, sha256_file, write_findings
 from scanner.heap import bulk_objects
 from scanner.inventory import load_snapshot
 from scanner.model import Snapshot
@@ -47,10 +48,13 @@ def evaluate_files(
     progress: Progress | None = None,
     period: str | None = None,
     restore_evidence: RestoreEvidence | None = None,
+    workers: int | None = None,
 ) -> EvaluationSummary:
     """Evaluate ``inventory`` under ``policy_path`` over an audit ``period``
     (``FIRST..LAST``; default: the look-back ending at collection), with the restores of
-    a ``restore_evidence`` file added to their stores, and write findings."""
+    a ``restore_evidence`` file added to their stores, and write findings — with
+    ``workers`` processes (default: one per core for a large estate; the findings are
+    the same bytes whatever the number)."""
     snapshot = load_snapshot(inventory)
     policy = load_policy(policy_path, [rule.id for rule in pack.rules])
     applied = apply_restore_evidence(snapshot, restore_evidence) if restore_evidence else None
@@ -58,7 +62,7 @@ def evaluate_files(
     # inventory with this quarter's rules gives last quarter's facts.
     now = snapshot.collected_at
     evaluator = Evaluator(pack, policy, now, parse_period(period, now))
-    counter = CoverageCounter()
+    counter, tally = CoverageCounter(), Tally()
     header = _header(inventory, policy_path, policy, pack, snapshot, clock)
     populations = unlisted_populations(snapshot)
     header |= _evaluation_header(evaluator, applied, populations)
@@ -66,29 +70,36 @@ def evaluate_files(
 
     def trailer() -> dict[str, Any]:
         summary["coverage"] = counter.result() | {"complete": populations["complete"]}
-        summary["exceptions"] = exception_register(policy, now, evaluator.applied)
-        summary["defaults"] = {k: sorted(v) for k, v in sorted(evaluator.defaulted.items())}
+        summary["exceptions"] = exception_register(policy, now, tally.applied)
+        summary["defaults"] = {k: sorted(v) for k, v in sorted(tally.defaulted.items())}
         return summary
 
     with ExitStack() as stack:
         stream = stack.enter_context(atomic_writer(csv_path)) if csv_path else None
         csv_out = CsvResults(stream, evaluator.period.label) if stream else None
+        stores = len(snapshot.stores)
+        count = default_workers(stores) if workers is None else workers
 
-        def results() -> Iterator[dict[str, Any]]:
+        def results() -> Iterator[list[str]]:
             tracker = progress or NoProgress()
-            tracker.found(len(snapshot.stores))
-            for verdicts in evaluator.run(snapshot):
-                tracker.done("store")
-                counter.add(verdicts)
-                for result in verdicts.results:
-                    if csv_out:
-                        csv_out.add(result)
-                    yield result
-            counter.add_estate(evaluator.estate_results)
-            for result in evaluator.estate_results:
+            tracker.found(stores)
+            evaluator.prepare(snapshot)
+            label = evaluator.period.label if stream else None
+            for chunk in evaluate_chunks(evaluator, stores, label, count):
+                counter.merge(chunk.coverage)
+                tally.add(chunk.tally)
+                if stream and chunk.csv:
+                    stream.write(chunk.csv)
+                for _ in range(chunk.stores):
+                    tracker.done("store")
+                yield chunk.results
+            estate = evaluator.estate()
+            tally.add(evaluator.take_tally())
+            counter.add_estate(estate)
+            for result in estate:
                 if csv_out:
                     csv_out.add(result)
-                yield result
+            yield [encode_result(result) for result in estate]
 
         write_findings(output, header, results(), trailer)
     return EvaluationSummary(output, summary["coverage"], summary["exceptions"], applied)

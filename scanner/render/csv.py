@@ -34,9 +34,10 @@ COLUMNS = [
 class CsvResults:
     """Writes results as they come to a text stream (give it an ``atomic_writer``)."""
 
-    def __init__(self, stream: TextIO, period: str = "") -> None:
+    def __init__(self, stream: TextIO, period: str = "", header: bool = True) -> None:
         self._writer = csv.writer(stream)
-        self._writer.writerow(COLUMNS)
+        if header:
+            self._writer.writerow(COLUMNS)
         self._period = period
 
     def add(self, result: dict[str, Any]) -> None:

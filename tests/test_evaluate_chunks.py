@@ -1,0 +1,93 @@
+"""Evaluating in worker processes writes the same bytes as one process (decision 50).
+
+The estate is the demo's — three clouds, gaps, exceptions, defaults, restores, jobs —
+cloned so that it spans several chunks, with each clone's tags cycled so that clones
+fall in different tiers and classifications."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from typer.testing import Result
+
+from scanner.demo import sample_policy
+from scanner.engine.chunks import CHUNK_STORES, PARALLEL_FROM, default_workers
+from scanner.engine.coverage import CoverageCounter
+from scanner.engine.rules import load_pack
+from scanner.engine.run import evaluate_files
+
+CLASSES = ["phi", "pii", "financial", "public", None]
+
+
+def cloned_estate(inventory: Path, copies: int, out: Path) -> int:
+    """``inventory`` with each store ``copies`` times, all but the first under new ids;
+    the number of stores."""
+    data: dict[str, Any] = json.loads(inventory.read_text())
+    stores = []
+    for i in range(copies):
+        for store in data["stores"]:
+            clone = json.loads(json.dumps(store))
+            if i:  # the first copy keeps its id, so that the policy's exceptions apply
+                clone["id"], clone["name"] = f"{store['id']}-{i:03d}", f"{store['name']}-{i:03d}"
+            if isinstance(clone.get("tags"), dict) and CLASSES[i % len(CLASSES)] is not None:
+                clone["tags"]["data-classification"] = CLASSES[i % len(CLASSES)]
+            elif isinstance(clone.get("tags"), dict):
+                clone["tags"].pop("data-classification", None)  # the policy's default
+            stores.append(clone)
+    data["stores"] = sorted(stores, key=lambda s: s["id"])
+    out.write_text(json.dumps(data, indent=2, sort_keys=True))
+    return len(stores)
+
+
+def test_workers_write_the_same_findings_and_csv_as_one_process(
+    demo: tuple[Path, Result], tmp_path: Path
+) -> None:
+    folder, _ = demo
+    inventory = tmp_path / "inventory.json"
+    stores = cloned_estate(folder / "inventory.json", 21, inventory)
+    assert stores > 2 * CHUNK_STORES  # several chunks, so both workers take some
+    pack, clock = load_pack(), lambda: datetime(2026, 11, 26, tzinfo=timezone.utc)
+    written = {}
+    for workers in (1, 2):
+        out = tmp_path / f"w{workers}"
+        evaluate_files(
+            inventory,
+            sample_policy(),
+            pack,
+            out / "findings.json",
+            clock,
+            csv_path=out / "results.csv",
+            workers=workers,
+        )
+        written[workers] = (
+            (out / "findings.json").read_bytes(),
+            (out / "results.csv").read_bytes(),
+        )
+    assert written[1][0] == written[2][0]
+    assert written[1][1] == written[2][1]
+    findings = json.loads(written[1][0])
+    store_rules = sum(1 for rule in pack.rules if rule.spec.check is None)
+    store_results = [r for r in findings["results"] if r["resource"]["kind"] != "estate"]
+    assert len(store_results) == stores * store_rules
+    statuses = findings["coverage"]["by_status"]
+    assert statuses["excepted"] > 0 and statuses["fail"] > 0 and statuses["pass"] > 0
+    assert sum(e["applied"] for e in findings["exceptions"]) == statuses["excepted"]
+    assert findings["defaults"]["classification"]  # clones given the default
+
+
+def test_a_large_estate_is_evaluated_by_one_worker_a_core() -> None:
+    assert default_workers(PARALLEL_FROM - 1) == 1
+    assert default_workers(PARALLEL_FROM) >= 1
+
+
+def test_coverage_counters_of_parts_add_up_to_the_whole() -> None:
+    whole, first, second = CoverageCounter(), CoverageCounter(), CoverageCounter()
+    for counter, key, covered in ((first, "a", True), (second, "a", False), (second, "b", True)):
+        for target in (counter, whole):
+            target._count("by_cloud", key, covered)
+            target.statuses[str(covered)] += 1
+    first.merge(second)
+    assert first.result() == whole.result()
