@@ -1,12 +1,14 @@
 """Measure evaluation: N real-shaped stores × every rule of the built-in pack, end to end.
 
-Usage: python bench/evaluate.py [--stores 100000] [--template inventory.json]
+Usage: python bench/evaluate.py [--stores 100000] [--template inventory.json] [--workers N]
 
 Builds an inventory of N stores cloned from real-shaped ones (bench/synthetic.py: by
 default the sample estate, emulated and collected by the real collectors) and times what
 ``evaluate`` does — load and validate the inventory, evaluate, stream findings.json — and
-prints peak RSS, and beside them the floor: parsing the inventory with orjson and writing
-the findings' data with orjson, the least any evaluation must spend. Budget (DESIGN.md
+prints peak RSS (this process's, and the largest worker's: forked workers share the
+loaded snapshot's pages until they write to them), and beside them the floor: parsing
+the inventory with orjson and writing the findings' data with orjson, the least any
+evaluation must spend. Budget (DESIGN.md
 §10, issue 13): 100,000 stores in ≤ 10 s and ≤ 1 GiB. Not a test: figures only.
 """
 
@@ -57,8 +59,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stores", type=int, default=100_000)
     parser.add_argument("--template", type=Path, help="a real-shaped inventory.json to clone")
+    parser.add_argument("--workers", type=int, help="evaluating processes (default: evaluate's)")
     args = parser.parse_args()
     from scanner.demo import sample_policy
+    from scanner.engine.chunks import default_workers
     from scanner.engine.rules import load_pack
     from scanner.engine.run import evaluate_files
 
@@ -67,13 +71,21 @@ def main() -> None:
         write_inventory(inventory, args.stores, args.template)
         size_mib = inventory.stat().st_size / 2**20
         baseline_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        collector_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         pack = load_pack()
         start = time.perf_counter()
         summary = evaluate_files(
-            inventory, sample_policy(), pack, findings, lambda: datetime.now(timezone.utc)
+            inventory,
+            sample_policy(),
+            pack,
+            findings,
+            lambda: datetime.now(timezone.utc),
+            workers=args.workers,
         )
         wall = time.perf_counter() - start
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        worker_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        workers = args.workers or default_workers(args.stores)
         findings_mib = findings.stat().st_size / 2**20
         results = sum(summary.coverage["by_status"].values())
         _print_run(args.stores, len(pack.rules), results, wall, (size_mib, findings_mib))
@@ -84,7 +96,9 @@ def main() -> None:
     )
     print(
         f"peak RSS: {peak:.0f} MiB "
-        f"(before evaluation, with the templates loaded: {baseline_rss:.0f} MiB)"
+        f"(before evaluation, with the templates loaded: {baseline_rss:.0f} MiB); "
+        f"workers: {workers}; largest child process's peak RSS {worker_peak:.0f} MiB "
+        f"(before evaluation, the template collection's: {collector_rss:.0f} MiB)"
     )
     print(f"coverage: {summary.coverage['overall']}  statuses: {summary.coverage['by_status']}")
 

@@ -55,3 +55,37 @@ def test_the_html_report_shows_control_characters_instead_of_carrying_them(
     assert result.exit_code == 0, result.output
     html = (out / "report.html").read_text()
     assert "\x1b" not in html and "\u202e" not in html and "\\x1b]0;pwned" in html
+
+
+#: the template macro ``evidence_html`` replaced (issue 13): the reference it must match
+EVIDENCE_MACRO = (
+    '<ul class="evidence">{% for e in (items or [])[:limit] %}<li><code>{{ e.operation }}</code>'
+    '{% if e.get("region") %} ({{ e.region }}){% endif %}{% if e.get("request_id") %} · '
+    '{{ e.request_id|request_ids }}{% endif %}: {% for k, v in e.get("fields", {}).items() %}'
+    '{{ k }}={{ v|value }}{{ "; " if not loop.last }}{% endfor %}</li>{% endfor %}'
+    "{% if (items or [])|length > limit %}<li>… {{ (items|length) - limit }} more in "
+    "findings.json</li>{% endif %}<li>collected {{ as_of }}</li></ul>"
+)
+
+
+def test_the_reports_evidence_list_is_escaped_as_its_template_macro_was() -> None:
+    from jinja2 import Environment, StrictUndefined
+
+    from scanner.render.inert import for_html
+    from scanner.render.report_sections import evidence_html, evidence_value, request_ids
+
+    env = Environment(autoescape=True, undefined=StrictUndefined, finalize=for_html)
+    env.filters |= {"value": evidence_value, "request_ids": request_ids}
+    macro = env.from_string(EVIDENCE_MACRO)
+    item = {
+        "operation": "<script>alert(1)</script>",
+        "region": HOSTILE,
+        "request_id": "a&b, c",
+        "fields": {"<k>": ['x"y', None, {"z": "<w>"}], "n": 3, "none": None, "e": []},
+    }
+    plain = {"operation": "ListBackups", "region": None, "request_id": None, "fields": {}}
+    for items in ([item], [item, plain] * 5, [], None):
+        expected = macro.render(items=items, limit=8, as_of="2026-11-26T00:00:00+00:00")
+        assert str(evidence_html(items, 8, "2026-11-26T00:00:00+00:00")) == expected
+    html = str(evidence_html([item], 8, "now"))
+    assert "<script>" not in html and "&lt;script&gt;" in html and "\x1b" not in html
