@@ -105,6 +105,9 @@ class EvidenceCache:
         self._vaults = vaults
         self._dumped: dict[str, list[dict[str, Any]]] = {}
         self._joined: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        #: each dumped item's content as bytes, by the item's id (items live as long as
+        #: this cache: they are the values of ``_dumped``)
+        self._content: dict[int, bytes] = {}
 
     def attribute(self, name: str) -> list[dict[str, Any]]:
         """Evidence for one attribute (shared, not copied, between results)."""
@@ -159,6 +162,19 @@ class EvidenceCache:
             }
         ]
 
+    def _distinct(self, items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Evidence items once each (one answer can back two attributes of a store)."""
+        seen: set[bytes] = set()
+        out = []
+        for item in items:
+            key = self._content.get(id(item))
+            if key is None:
+                key = self._content[id(item)] = orjson.dumps(item, option=orjson.OPT_SORT_KEYS)
+            if key not in seen:
+                seen.add(key)
+                out.append(item)
+        return out
+
     def for_rule(
         self, requires: Sequence[str], with_gaps: bool, more: Sequence[str] = ()
     ) -> list[dict[str, Any]]:
@@ -167,7 +183,7 @@ class EvidenceCache:
         key = (*requires, *more)
         if not with_gaps and key in self._joined:
             return self._joined[key]
-        evidence = _distinct(e for name in key for e in self.attribute(name))
+        evidence = self._distinct(e for name in key for e in self.attribute(name))
         if not with_gaps:
             self._joined[key] = evidence
         if with_gaps:
@@ -177,15 +193,3 @@ class EvidenceCache:
                 if g.attribute in requires
             ]
         return evidence
-
-
-def _distinct(items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Evidence items once each (one answer can back two attributes of a store)."""
-    seen: set[bytes] = set()
-    out = []
-    for item in items:
-        key = orjson.dumps(item, option=orjson.OPT_SORT_KEYS)
-        if key not in seen:
-            seen.add(key)
-            out.append(item)
-    return out

@@ -146,14 +146,15 @@ def _largest_gap(spans: list[Span], begin: datetime, end: datetime) -> float:
     for start, stop in spans:
         if start <= begin:
             cursor = max(cursor, min(stop, end)) if stop >= begin else cursor
-    largest = 0.0
-    for start, stop in spans:
+    largest = timedelta(0)
+    for start, stop in spans:  # comparisons, not min/max calls: thousands of points a store
         if stop < begin or start >= end:
             continue
-        if start > cursor:
-            largest = max(largest, (start - cursor).total_seconds())
-        cursor = max(cursor, min(stop, end))
-    return max(largest, (end - cursor).total_seconds())
+        if start > cursor and start - cursor > largest:
+            largest = start - cursor
+        if stop > cursor:
+            cursor = stop if stop < end else end
+    return max(largest, end - cursor).total_seconds()
 
 
 def _days_without(
