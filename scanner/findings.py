@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -16,7 +16,14 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from scanner.errors import InputFileError
-from scanner.fileio import atomic_writer, read_json_document, validation_error
+from scanner.fileio import (
+    MAX_JSON_BYTES,
+    atomic_writer,
+    read_input_bytes,
+    read_input_text,
+    read_json_document,
+    validation_error,
+)
 from scanner.heap import bulk_objects
 from scanner.vocabulary import Severity, Status
 
@@ -184,7 +191,10 @@ class _HashingWriter:
 
 
 def write_findings(
-    path: Path, header: dict[str, Any], results: Iterable[list[str]], trailer: Any
+    path: Path,
+    header: dict[str, Any],
+    results: Iterable[list[str]],
+    trailer: Callable[[], dict[str, Any]],
 ) -> None:
     """Stream ``header`` fields, every result from the ``results`` batches (each result
     already encoded by :func:`encode_result`), then the fields ``trailer()`` returns
@@ -192,19 +202,34 @@ def write_findings(
     (``integrity.sha256``), atomically."""
     with atomic_writer(path) as stream:
         out = _HashingWriter(stream)
-        out.write("{\n")
-        for key, value in header.items():
-            out.write(f"  {json.dumps(key)}: {encode_result(value)},\n")
-        out.write('  "results": [')
-        separator = "\n    "
-        for batch in results:
-            if batch:
-                out.write(separator + ",\n    ".join(batch))
-                separator = ",\n    "
-        out.write("\n  ]")
-        for key, value in trailer().items():
-            out.write(f",\n  {json.dumps(key)}: {encode_result(value)}")
-        stream.write(INTEGRITY_MARK + encode_result({"sha256": out.digest.hexdigest()}) + "\n}\n")
+        for piece in _document(header, results, trailer):
+            out.write(piece)
+        stream.write(_integrity(out.digest.hexdigest()))
+
+
+def _document(
+    header: dict[str, Any],
+    results: Iterable[list[str]],
+    trailer: Callable[[], dict[str, Any]],
+) -> Iterator[str]:
+    """The text of a findings file up to its integrity field, piece by piece: the one
+    layout both the writer and the reader's fast path (:func:`_canonical_data`) use."""
+    yield "{\n"
+    for key, value in header.items():
+        yield f"  {json.dumps(key)}: {encode_result(value)},\n"
+    yield '  "results": ['
+    separator = "\n    "
+    for batch in results:
+        if batch:
+            yield separator + ",\n    ".join(batch)
+            separator = ",\n    "
+    yield "\n  ]"
+    for key, value in trailer().items():
+        yield f",\n  {json.dumps(key)}: {encode_result(value)}"
+
+
+def _integrity(digest: str) -> str:
+    return INTEGRITY_MARK + encode_result({"sha256": digest}) + "\n}\n"
 
 
 def document_sha256(text: str) -> str | None:
@@ -223,15 +248,54 @@ def encode_result(value: Any) -> str:
 @bulk_objects()
 def load_findings(path: Path) -> Findings:
     """Read and validate a findings file; problems name the file and line."""
-    text, data = read_json_document(path, SCHEMA_ID, "a findings file")
-    recorded = (data.get("integrity") or {}).get("sha256")
-    if recorded is None or recorded != document_sha256(text):
-        raise InputFileError(
-            path,
-            "the file does not match the SHA-256 it records (integrity.sha256): it was "
-            "altered or truncated after it was written",
-        )
+    data = _canonical_data(read_input_bytes(path, "a findings file", MAX_JSON_BYTES))
+    if data is None:  # not as write_findings wrote it: the strict reader explains
+        text, data = read_json_document(path, SCHEMA_ID, "a findings file")
+        recorded = (data.get("integrity") or {}).get("sha256")
+        if recorded is None or recorded != document_sha256(text):
+            raise InputFileError(
+                path,
+                "the file does not match the SHA-256 it records (integrity.sha256): it was "
+                "altered or truncated after it was written",
+            )
     try:
         return Findings.model_validate(data)
     except ValidationError as exc:
+        text = read_input_text(path, "a findings file", MAX_JSON_BYTES)
         raise validation_error(path, text, exc) from None
+
+
+def _canonical_data(raw: bytes) -> dict[str, Any] | None:
+    """The data of a findings file that is, byte for byte, what :func:`write_findings`
+    writes for that data — with the SHA-256 it records of itself — else None.
+
+    The fast path of reading (orjson: several times the standard library with its
+    duplicate-key hook). Writing the parsed data again must give the same bytes, which a
+    file with a duplicate key, a constant such as NaN, other spacing or a changed byte
+    cannot: those take the strict reader, which names the problem and its line."""
+    end = raw.rfind(INTEGRITY_MARK.encode())
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+    if end < 0 or not isinstance(data, dict) or data.get("schema") != SCHEMA_ID:
+        return None
+    keys = list(data)
+    if "results" not in keys or keys[-1] != "integrity" or not isinstance(data["results"], list):
+        return None
+    recorded = data["integrity"].get("sha256") if isinstance(data["integrity"], dict) else None
+    if not isinstance(recorded, str) or raw[end:] != _integrity(recorded).encode():
+        return None
+    split = keys.index("results")
+    header = {key: data[key] for key in keys[:split]}
+    trailer = {key: data[key] for key in keys[split + 1 : -1]}
+    again = hashlib.sha256()
+    for piece in _document(header, _encoded(data["results"]), lambda: trailer):
+        again.update(piece.encode())
+    on_disk = hashlib.sha256(memoryview(raw)[:end]).hexdigest()
+    return data if again.hexdigest() == on_disk == recorded else None
+
+
+def _encoded(results: list[Any], batch: int = 1000) -> Iterator[list[str]]:
+    for start in range(0, len(results), batch):
+        yield [encode_result(result) for result in results[start : start + batch]]

@@ -3,6 +3,7 @@ not_assessed appearing; thresholds; JUnit and Markdown outputs; the CLI's exit c
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -13,7 +14,7 @@ import pytest
 from pydantic import ValidationError
 
 from scanner.errors import InputFileError
-from scanner.findings import Findings, Ratio, load_findings
+from scanner.findings import INTEGRITY_MARK, Findings, Ratio, load_findings
 from scanner.gate import baseline_of, load_baseline, run_gate, write_baseline
 from scanner.render.junit import junit_xml
 from scanner.render.markdown import summary_markdown
@@ -190,6 +191,44 @@ def test_results_altered_after_writing_are_refused(tmp_path: Path) -> None:
     refused = _cli("gate", str(path), "--min-coverage", "0")
     assert refused.returncode == 2 and "n.json" in refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+def _resealed(path: Path, text: str) -> None:
+    """``text`` written to ``path`` with the SHA-256 it records recomputed, as a forger
+    (or an editor that re-serialised the file) would."""
+    end = text.rfind(INTEGRITY_MARK)
+    digest = hashlib.sha256(text[:end].encode()).hexdigest()
+    path.write_text(text[:end] + INTEGRITY_MARK + json.dumps({"sha256": digest}) + "\n}\n")
+
+
+def test_findings_read_the_same_whatever_their_layout(tmp_path: Path) -> None:
+    written = two(tmp_path, "n.json", GOOD_TABLE, {})
+    path = tmp_path / "n.json"
+    pretty = json.dumps(json.loads(path.read_text()), indent=2, ensure_ascii=True)
+    _resealed(path, pretty)
+    read = load_findings(path)
+    assert read.integrity != written.integrity  # resealed over the other layout
+    assert read.model_copy(update={"integrity": written.integrity}) == written
+
+
+@pytest.mark.parametrize(
+    ("edit", "problem"),
+    [
+        (('"status":"fail"', '"status":"pass","status":"fail"'), "duplicate key 'status'"),
+        (('"resource":{', '"resource":{"account":"x",'), "duplicate key 'account'"),
+        (('"ratio":0.5', '"ratio":NaN'), "NaN"),
+    ],
+)
+def test_resealed_findings_with_a_duplicate_key_or_a_constant_are_refused(
+    tmp_path: Path, edit: tuple[str, str], problem: str
+) -> None:
+    two(tmp_path, "n.json", GOOD_TABLE, {})
+    path = tmp_path / "n.json"
+    text = path.read_text()
+    assert edit[0] in text
+    _resealed(path, text.replace(*edit, 1))
+    with pytest.raises(InputFileError, match=problem):
+        load_findings(path)
 
 
 def test_gate_recomputes_coverage_instead_of_reading_it(tmp_path: Path) -> None:
