@@ -128,7 +128,8 @@ def evidence_html(items: list[dict[str, Any]] | None, limit: int, collected: str
         if item.get("request_id"):
             parts.append(f" · {_html(request_ids(item['request_id']))}")
         fields = item.get("fields", {}).items()
-        parts.append(": " + "; ".join(f"{_html(k)}={_html(evidence_value(v))}" for k, v in fields))
+        # escaping and showing controls go character by character: once for the line
+        parts.append(": " + _html("; ".join(f"{k}={evidence_value(v)}" for k, v in fields)))
         parts.append("</li>")
     if len(shown) > limit:
         parts.append(f"<li>… {len(shown) - limit} more in findings.json</li>")
