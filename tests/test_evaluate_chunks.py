@@ -91,3 +91,24 @@ def test_coverage_counters_of_parts_add_up_to_the_whole() -> None:
             target.statuses[str(covered)] += 1
     first.merge(second)
     assert first.result() == whole.result()
+
+
+def _holds_evidence(value: object) -> bool:
+    if isinstance(value, dict):
+        return "evidence" in value or any(_holds_evidence(v) for v in value.values())
+    return isinstance(value, list) and any(_holds_evidence(v) for v in value)
+
+
+def test_rules_read_a_stores_facts_without_their_evidence(demo: tuple[Path, Result]) -> None:
+    from scanner.engine.variables import store_variables
+    from scanner.inventory import load_snapshot
+
+    stores = load_snapshot(demo[0] / "inventory.json").stores
+    dumped = [store.model_dump(mode="json") for store in stores]
+    assert all(_holds_evidence(d) for d in dumped)  # evidence at every level to leave out
+    for store, full in zip(stores, dumped, strict=True):
+        judged, _ = store_variables(store)
+        assert not _holds_evidence(judged)
+        assert judged["name"] == full["name"] and len(judged.get("protections", [])) >= len(
+            full["protections"]
+        )
