@@ -197,7 +197,7 @@ def write_findings(
     trailer: Callable[[], dict[str, Any]],
 ) -> None:
     """Stream ``header`` fields, every result from the ``results`` batches (each result
-    already encoded by :func:`encode_result`), then the fields ``trailer()`` returns
+    already encoded by :func:`compact_json`), then the fields ``trailer()`` returns
     (coverage needs all results first), and last the SHA-256 of every byte before it
     (``integrity.sha256``), atomically."""
     with atomic_writer(path) as stream:
@@ -216,7 +216,7 @@ def _document(
     layout both the writer and the reader's fast path (:func:`_canonical_data`) use."""
     yield "{\n"
     for key, value in header.items():
-        yield f"  {json.dumps(key)}: {encode_result(value)},\n"
+        yield f"  {json.dumps(key)}: {compact_json(value)},\n"
     yield '  "results": ['
     separator = "\n    "
     for batch in results:
@@ -225,11 +225,11 @@ def _document(
             separator = ",\n    "
     yield "\n  ]"
     for key, value in trailer().items():
-        yield f",\n  {json.dumps(key)}: {encode_result(value)}"
+        yield f",\n  {json.dumps(key)}: {compact_json(value)}"
 
 
 def _integrity(digest: str) -> str:
-    return INTEGRITY_MARK + encode_result({"sha256": digest}) + "\n}\n"
+    return INTEGRITY_MARK + compact_json({"sha256": digest}) + "\n}\n"
 
 
 def document_sha256(text: str) -> str | None:
@@ -239,9 +239,9 @@ def document_sha256(text: str) -> str | None:
     return None if end < 0 else hashlib.sha256(text[:end].encode()).hexdigest()
 
 
-def encode_result(value: Any) -> str:
-    """One value as findings.json writes it: compact JSON with sorted keys (orjson:
-    ~10x the standard library)."""
+def compact_json(value: Any) -> str:
+    """A value (a result, a header or trailer field) as findings.json writes it: compact
+    JSON with sorted keys (orjson: ~10x the standard library)."""
     return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
 
 
@@ -290,12 +290,15 @@ def _canonical_data(raw: bytes) -> dict[str, Any] | None:
     header = {key: data[key] for key in keys[:split]}
     trailer = {key: data[key] for key in keys[split + 1 : -1]}
     again = hashlib.sha256()
-    for piece in _document(header, _encoded(data["results"]), lambda: trailer):
-        again.update(piece.encode())
+    try:
+        for piece in _document(header, _encoded(data["results"]), lambda: trailer):
+            again.update(piece.encode())
+    except orjson.JSONEncodeError:  # nested deeper than orjson writes: not ours
+        return None
     on_disk = hashlib.sha256(memoryview(raw)[:end]).hexdigest()
     return data if again.hexdigest() == on_disk == recorded else None
 
 
 def _encoded(results: list[Any], batch: int = 1000) -> Iterator[list[str]]:
     for start in range(0, len(results), batch):
-        yield [encode_result(result) for result in results[start : start + batch]]
+        yield [compact_json(result) for result in results[start : start + batch]]

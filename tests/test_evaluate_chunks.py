@@ -7,6 +7,7 @@ fall in different tiers and classifications."""
 from __future__ import annotations
 
 import json
+import os
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -80,7 +81,7 @@ def test_workers_write_the_same_findings_and_csv_as_one_process(
 
 def test_a_large_estate_is_evaluated_by_one_worker_a_core() -> None:
     assert default_workers(PARALLEL_FROM - 1) == 1
-    assert default_workers(PARALLEL_FROM) >= 1
+    assert default_workers(PARALLEL_FROM) == len(os.sched_getaffinity(0))
 
 
 def test_coverage_counters_of_parts_add_up_to_the_whole() -> None:
@@ -100,15 +101,19 @@ def _holds_evidence(value: object) -> bool:
 
 
 def test_rules_read_a_stores_facts_without_their_evidence(demo: tuple[Path, Result]) -> None:
-    from scanner.engine.variables import store_variables
+    from scanner.engine.variables import account_variables, store_variables
     from scanner.inventory import load_snapshot
 
-    stores = load_snapshot(demo[0] / "inventory.json").stores
-    dumped = [store.model_dump(mode="json") for store in stores]
-    assert all(_holds_evidence(d) for d in dumped)  # evidence at every level to leave out
-    for store, full in zip(stores, dumped, strict=True):
+    snapshot = load_snapshot(demo[0] / "inventory.json")
+    dumped = [store.model_dump(mode="json") for store in snapshot.stores]
+    nested = ("protections", "copies", "restores", "backup_jobs", "recovery_points", "encryption")
+    for name in nested:  # evidence below the store's own, at every level left out
+        assert any(_holds_evidence(d.get(name)) for d in dumped), name
+    for store, full in zip(snapshot.stores, dumped, strict=True):
         judged, _ = store_variables(store)
         assert not _holds_evidence(judged)
-        assert judged["name"] == full["name"] and len(judged.get("protections", [])) >= len(
-            full["protections"]
-        )
+        assert judged["name"] == full["name"]
+        assert len(judged.get("protections", [])) >= len(full["protections"])
+    for account in snapshot.accounts:
+        assert not _holds_evidence(account_variables(account))
+    assert any(_holds_evidence(a.model_dump(mode="json")) for a in snapshot.accounts)

@@ -14,7 +14,14 @@ import pytest
 from pydantic import ValidationError
 
 from scanner.errors import InputFileError
-from scanner.findings import INTEGRITY_MARK, Findings, Ratio, load_findings
+from scanner.findings import (
+    INTEGRITY_MARK,
+    Findings,
+    Ratio,
+    _canonical_data,
+    compact_json,
+    load_findings,
+)
 from scanner.gate import baseline_of, load_baseline, run_gate, write_baseline
 from scanner.render.junit import junit_xml
 from scanner.render.markdown import summary_markdown
@@ -194,18 +201,22 @@ def test_results_altered_after_writing_are_refused(tmp_path: Path) -> None:
 
 
 def _resealed(path: Path, text: str) -> None:
-    """``text`` written to ``path`` with the SHA-256 it records recomputed, as a forger
-    (or an editor that re-serialised the file) would."""
+    """``text`` written to ``path`` with the SHA-256 it records recomputed, in the
+    writer's own layout, as a forger (or an editor re-serialising the file) would."""
     end = text.rfind(INTEGRITY_MARK)
     digest = hashlib.sha256(text[:end].encode()).hexdigest()
-    path.write_text(text[:end] + INTEGRITY_MARK + json.dumps({"sha256": digest}) + "\n}\n")
+    path.write_text(text[:end] + INTEGRITY_MARK + compact_json({"sha256": digest}) + "\n}\n")
 
 
 def test_findings_read_the_same_whatever_their_layout(tmp_path: Path) -> None:
     written = two(tmp_path, "n.json", GOOD_TABLE, {})
     path = tmp_path / "n.json"
+    assert _canonical_data(path.read_bytes()) is not None  # as written: the fast path
+    _resealed(path, path.read_text())
+    assert _canonical_data(path.read_bytes()) is not None  # resealing is the writer's
     pretty = json.dumps(json.loads(path.read_text()), indent=2, ensure_ascii=True)
     _resealed(path, pretty)
+    assert _canonical_data(path.read_bytes()) is None  # another layout: the strict reader
     read = load_findings(path)
     assert read.integrity != written.integrity  # resealed over the other layout
     assert read.model_copy(update={"integrity": written.integrity}) == written
@@ -217,9 +228,10 @@ def test_findings_read_the_same_whatever_their_layout(tmp_path: Path) -> None:
         (('"status":"fail"', '"status":"pass","status":"fail"'), "duplicate key 'status'"),
         (('"resource":{', '"resource":{"account":"x",'), "duplicate key 'account'"),
         (('"ratio":0.5', '"ratio":NaN'), "NaN"),
+        (('"status":"fail"', '"status":"fail","deep":' + "[" * 300 + "]" * 300), "deep"),
     ],
 )
-def test_resealed_findings_with_a_duplicate_key_or_a_constant_are_refused(
+def test_resealed_findings_with_a_duplicate_key_a_constant_or_deep_nesting_are_refused(
     tmp_path: Path, edit: tuple[str, str], problem: str
 ) -> None:
     two(tmp_path, "n.json", GOOD_TABLE, {})
@@ -227,6 +239,7 @@ def test_resealed_findings_with_a_duplicate_key_or_a_constant_are_refused(
     text = path.read_text()
     assert edit[0] in text
     _resealed(path, text.replace(*edit, 1))
+    assert _canonical_data(path.read_bytes()) is None
     with pytest.raises(InputFileError, match=problem):
         load_findings(path)
 

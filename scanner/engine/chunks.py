@@ -12,15 +12,17 @@ after :meth:`Evaluator.prepare`, so they share the loaded snapshot instead of re
 from __future__ import annotations
 
 import io
-import multiprocessing
 import os
-from collections.abc import Iterator
+import sys
+from collections.abc import Generator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from multiprocessing import get_context
 from typing import Final
 
 from scanner.engine.coverage import CoverageCounter
 from scanner.engine.evaluate import Evaluator, Tally
-from scanner.findings import encode_result
+from scanner.findings import compact_json
 from scanner.render.csv import CsvResults
 
 #: stores per chunk: large enough to keep the workers' messages few, small enough that a
@@ -51,7 +53,7 @@ def default_workers(stores: int) -> int:
     """Workers for an estate of ``stores``: one per usable core for a large estate."""
     if stores < PARALLEL_FROM:
         return 1
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
 
 
 def evaluate_chunks(
@@ -60,22 +62,33 @@ def evaluate_chunks(
     csv_period: str | None,
     workers: int,
     chunk: int = CHUNK_STORES,
-) -> Iterator[ChunkOutput]:
+) -> Generator[ChunkOutput, None, None]:
     """The outputs of the prepared ``evaluator``'s ``stores`` in chunks of ``chunk``, in
     order, evaluated by ``workers`` processes (1: this one). CSV rows carry
-    ``csv_period``; None writes none."""
+    ``csv_period``; None writes none. A worker that dies (killed for memory) fails the
+    evaluation (``BrokenProcessPool``) rather than leaving it waiting."""
     spans = [(start, min(start + chunk, stores), csv_period) for start in range(0, stores, chunk)]
-    if workers <= 1 or len(spans) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if workers <= 1 or len(spans) <= 1 or sys.platform != "linux":
+        # fork is Linux's: macOS and Windows spawn, which would load the estate again
         for span in spans:
             yield evaluate_chunk(evaluator, *span)
         return
     global _INHERITED
     _INHERITED = evaluator
+    pool = ProcessPoolExecutor(
+        min(workers, len(spans)), get_context("fork"), initializer=_quiet_streams
+    )
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            yield from pool.imap(_inherited_chunk, spans)
+        yield from pool.map(_inherited_chunk, spans)
     finally:
         _INHERITED = None
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _quiet_streams() -> None:
+    """A worker writes to the real standard streams, never through the parent's live
+    progress display (forked mid-refresh, its console may be locked)."""
+    sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
 
 
 def _inherited_chunk(span: tuple[int, int, str | None]) -> ChunkOutput:
@@ -97,6 +110,6 @@ def evaluate_chunk(
         for result in verdicts.results:
             if csv_out is not None:
                 csv_out.add(result)
-            encoded.append(encode_result(result))
+            encoded.append(compact_json(result))
     csv_text = rows.getvalue() if rows is not None else None
     return ChunkOutput(encoded, csv_text, counter, evaluator.take_tally(), stop - start)

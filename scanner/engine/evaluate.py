@@ -29,15 +29,15 @@ from scanner.engine.evidence import EvidenceCache
 from scanner.engine.period import Period, parse_period
 from scanner.engine.resolve import PolicyResolver, Resolution
 from scanner.engine.rules import Rule, RulePack
-from scanner.engine.variables import backups, store_variables
+from scanner.engine.variables import account_variables, backups, store_variables
 from scanner.model import AccountFacts, DataStore, Snapshot, Vault
 from scanner.policy import Policy, PolicyException
 
 
 @dataclass
 class Tally:
-    """How many results each policy exception (by index) excepted, and the ids of the
-    stores given the policy's default tier or classification."""
+    """How many results each policy exception (by index) turned into excepted, and the
+    ids of the stores given the policy's default tier or classification."""
 
     applied: Counter[int] = field(default_factory=Counter)
     defaulted: dict[str, list[str]] = field(
@@ -70,13 +70,11 @@ class Evaluator:
         self.pack, self.policy, self.now = pack, policy, now
         self.period = period or parse_period(None, now)
         self.resolver = PolicyResolver(policy)
-        #: How many results each policy exception (by index) turned into excepted.
-        self.applied: Counter[int] = Counter()
+        #: What is counted as results are made (exceptions applied, stores defaulted).
+        self.tally = Tally()
         #: The estate-wide results (staggering, policy conflicts), once ``run`` is done.
         self.estate_results: list[dict[str, Any]] = []
         self._cited: dict[tuple[str, tuple[str, ...]], Citations] = {}
-        #: "tier" / "classification" → ids of stores that got the policy's default
-        self.defaulted: dict[str, list[str]] = {"tier": [], "classification": []}
         self._store_rules = [r for r in pack.rules if r.spec.check is None]
         self._vaults: dict[str, Vault] = {}
         self._accounts: dict[str, AccountFacts] = {}
@@ -105,16 +103,14 @@ class Evaluator:
         )
         self._deriver.scanned = scanned_regions(snapshot)
         self._windows = self._deriver.backup_windows.of_all(snapshot.stores)[0]
-        self._account_data = {
-            a.account: a.model_dump(mode="json", exclude_none=True) for a in snapshot.accounts
-        }
+        self._account_data = {a.account: account_variables(a) for a in snapshot.accounts}
 
     def stores_between(self, start: int, stop: int) -> Iterator[StoreVerdicts]:
         """The verdicts of the prepared snapshot's stores ``start`` to ``stop`` (exclusive)."""
         for index in range(start, stop):
             store, resolution = self._stores[index], self._resolutions[index]
             for what in resolution.defaulted:
-                self.defaulted[what].append(store.id)
+                self.tally.defaulted[what].append(store.id)
             derived = self._deriver.derive(store, resolution, self._windows[index])
             yield self._store(store, resolution, derived, self._account_data.get(store.account, {}))
 
@@ -133,8 +129,7 @@ class Evaluator:
     def take_tally(self) -> Tally:
         """What was counted since the last call (exceptions applied, stores given a
         default), emptied: evaluations split across processes add their tallies up."""
-        tally = Tally(self.applied, self.defaulted)
-        self.applied, self.defaulted = Counter(), {"tier": [], "classification": []}
+        tally, self.tally = self.tally, Tally()
         return tally
 
     def _store(
@@ -274,7 +269,7 @@ class Evaluator:
         found = active_exception(self.policy.exceptions, resource, rule.id, self.now.date())
         if found is not None:
             index, exception = found
-            self.applied[index] += 1
+            self.tally.applied[index] += 1
             result["exception"] = {
                 "original_status": result["status"],
                 "reason": exception.reason,

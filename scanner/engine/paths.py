@@ -3,6 +3,7 @@
 Paths are read from the expression text: chains such as ``store.recovery_points.newest``,
 and variables bound by the comprehension macros (``store.copies.exists(c, c.region …)``)
 resolve to the element type of their list. Maps (tags, attributes, details) are open.
+No path reaches a fact's ``evidence``: rules are not handed it.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ def _step(annotation: Any, name: str) -> tuple[bool, Any]:
     if typing.get_origin(annotation) is dict or annotation is dict:
         return True, typing.Any
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if name == "evidence":  # provenance results carry; rules judge facts (decision 50)
+            return False, None
         field = annotation.model_fields.get(name)
         return (field is not None), (field.annotation if field else None)
     return annotation is typing.Any, typing.Any

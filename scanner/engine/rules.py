@@ -307,9 +307,7 @@ def _compile(spec: RuleSpec) -> dict[str, Expression]:
             raise _RuleProblem(field, f"CEL does not compile: {exc}") from None
         bad = unknown_paths(source, ROOTS)
         if bad:
-            raise _RuleProblem(
-                field, f"unknown field path {', '.join(bad)} (see `backup-audit schema inventory`)"
-            )
+            raise _RuleProblem(field, f"unknown field path {', '.join(bad)}{_path_hint(bad)}")
     messages = " ".join(
         [
             spec.message.pass_,
@@ -322,6 +320,13 @@ def _compile(spec: RuleSpec) -> dict[str, Expression]:
     if bad:
         raise _RuleProblem("message", f"unknown field path {', '.join(bad)} in message")
     return compiled
+
+
+def _path_hint(paths: list[str]) -> str:
+    """Where to look up the paths a rule may read."""
+    if any(path.split(".")[-1] == "evidence" for path in paths):
+        return " (rules read facts; each result carries the evidence of the facts it read)"
+    return " (see `backup-audit schema inventory`)"
 
 
 def _check_citations(spec: RuleSpec, catalogs: dict[str, Framework]) -> None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import ExitStack
+from collections.abc import Callable, Generator, Mapping
+from contextlib import ExitStack, closing
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from scanner import __version__
 from scanner.engine.chunks import default_workers, evaluate_chunks
@@ -16,7 +16,7 @@ from scanner.engine.evaluate import Evaluator, Tally
 from scanner.engine.period import parse_period
 from scanner.engine.rules import RulePack
 from scanner.fileio import atomic_writer
-from scanner.findings import SCHEMA_ID, encode_result, sha256_file, write_findings
+from scanner.findings import SCHEMA_ID, compact_json, sha256_file, write_findings
 from scanner.heap import bulk_objects
 from scanner.inventory import load_snapshot
 from scanner.model import Snapshot
@@ -76,33 +76,51 @@ def evaluate_files(
 
     with ExitStack() as stack:
         stream = stack.enter_context(atomic_writer(csv_path)) if csv_path else None
-        csv_out = CsvResults(stream, evaluator.period.label) if stream else None
-        stores = len(snapshot.stores)
-        count = default_workers(stores) if workers is None else workers
-
-        def results() -> Iterator[list[str]]:
-            tracker = progress or NoProgress()
-            tracker.found(stores)
-            evaluator.prepare(snapshot)
-            label = evaluator.period.label if stream else None
-            for chunk in evaluate_chunks(evaluator, stores, label, count):
-                counter.merge(chunk.coverage)
-                tally.add(chunk.tally)
-                if stream and chunk.csv:
-                    stream.write(chunk.csv)
-                for _ in range(chunk.stores):
-                    tracker.done("store")
-                yield chunk.results
-            estate = evaluator.estate()
-            tally.add(evaluator.take_tally())
-            counter.add_estate(estate)
-            for result in estate:
-                if csv_out:
-                    csv_out.add(result)
-            yield [encode_result(result) for result in estate]
-
-        write_findings(output, header, results(), trailer)
+        if stream:
+            CsvResults(stream, evaluator.period.label)  # the header row
+        sinks = _Sinks(counter, tally, stream, progress or NoProgress())
+        batches = stack.enter_context(closing(_results(evaluator, snapshot, workers, sinks)))
+        write_findings(output, header, batches, trailer)
     return EvaluationSummary(output, summary["coverage"], summary["exceptions"], applied)
+
+
+@dataclass
+class _Sinks:
+    """Where results go besides findings.json: coverage, the tally, the CSV, progress."""
+
+    counter: CoverageCounter
+    tally: Tally
+    csv: TextIO | None
+    progress: Progress
+
+
+def _results(
+    evaluator: Evaluator, snapshot: Snapshot, workers: int | None, sinks: _Sinks
+) -> Generator[list[str], None, None]:
+    """findings.json's results in batches, encoded: the stores', a chunk at a time (by
+    ``workers`` processes; default: one per core for a large estate), then the estate's."""
+    stores = len(snapshot.stores)
+    sinks.progress.found(stores)
+    evaluator.prepare(snapshot)
+    label = evaluator.period.label
+    count = default_workers(stores) if workers is None else workers
+    with closing(evaluate_chunks(evaluator, stores, label if sinks.csv else None, count)) as run:
+        for chunk in run:
+            sinks.counter.merge(chunk.coverage)
+            sinks.tally.add(chunk.tally)
+            if sinks.csv and chunk.csv:
+                sinks.csv.write(chunk.csv)
+            for _ in range(chunk.stores):
+                sinks.progress.done("store")
+            yield chunk.results
+    estate = evaluator.estate()
+    sinks.tally.add(evaluator.take_tally())
+    sinks.counter.add_estate(estate)
+    if sinks.csv:
+        rows = CsvResults(sinks.csv, label, header=False)
+        for result in estate:
+            rows.add(result)
+    yield [compact_json(result) for result in estate]
 
 
 def _header(

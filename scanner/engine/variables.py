@@ -14,15 +14,16 @@ if no source of points is missing).
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Final
 
-from scanner.model import DataStore
+from scanner.model import AccountFacts, DataStore
 from scanner.vocabulary import BACKUP_ROLES, GAP_ATTRIBUTES
 
 #: What rules do not judge: the evidence of each fact (the API answers that showed it),
 #: which results carry instead. Left out of ``store``, it is not converted for CEL on
 #: every store — more than a third of a collected store's facts.
-NOT_JUDGED: dict[str, Any] = {
+NOT_JUDGED: Final[Mapping[str, Any]] = {
     "evidence": True,
     "encryption": {"evidence": True},
     "recovery_points": {"evidence": True, "sources": {"__all__": {"evidence"}}},
@@ -34,7 +35,7 @@ NOT_JUDGED: dict[str, Any] = {
 def store_variables(store: DataStore) -> tuple[dict[str, Any], dict[str, bool]]:
     """The store as CEL reads it (its facts, not their evidence), and ``complete``
     (attribute → True when gap-free)."""
-    data = store.model_dump(mode="json", exclude_none=True, exclude=NOT_JUDGED)
+    data = store.model_dump(mode="json", exclude_none=True, exclude=dict(NOT_JUDGED))
     gapped = {g.attribute for g in store.gaps}
     unknown_roles = {g.role for g in store.gaps if g.attribute == "protections"}
     for role in sorted(unknown_roles, key=lambda r: r or ""):
@@ -57,3 +58,17 @@ def backups(data: dict[str, Any]) -> list[dict[str, Any]]:
         for p in data.get("protections", [])
         if p.get("enabled", True) and p.get("role", BACKUP_ROLES[0]) in BACKUP_ROLES
     ]
+
+
+def account_variables(account: AccountFacts) -> dict[str, Any]:
+    """The account as CEL reads it: its facts, not their evidence (as for ``store``)."""
+    facts: dict[str, Any] = _without_evidence(account.model_dump(mode="json", exclude_none=True))
+    return facts
+
+
+def _without_evidence(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_evidence(v) for k, v in value.items() if k != "evidence"}
+    if isinstance(value, list):
+        return [_without_evidence(v) for v in value]
+    return value

@@ -127,10 +127,8 @@ def evidence_html(items: list[dict[str, Any]] | None, limit: int, collected: str
             parts.append(f" ({_html(item['region'])})")
         if item.get("request_id"):
             parts.append(f" · {_html(request_ids(item['request_id']))}")
-        fields = item.get("fields", {}).items()
         # escaping and showing controls go character by character: once for the line
-        parts.append(": " + _html("; ".join(f"{k}={evidence_value(v)}" for k, v in fields)))
-        parts.append("</li>")
+        parts.append(f": {_html(_fields_text(item))}</li>")
     if len(shown) > limit:
         parts.append(f"<li>… {len(shown) - limit} more in findings.json</li>")
     parts.append(f"<li>collected {_html(collected)}</li></ul>")
@@ -149,8 +147,12 @@ def evidence_text(item: dict[str, Any]) -> str:
         head += f" ({item['region']})"
     if item.get("request_id"):
         head += f" · {request_ids(str(item['request_id']))}"
-    fields = "; ".join(f"{k}={evidence_value(v)}" for k, v in item.get("fields", {}).items())
-    return f"{head}: {fields}"
+    return f"{head}: {_fields_text(item)}"
+
+
+def _fields_text(item: dict[str, Any]) -> str:
+    """An evidence item's fields as ``name=value; …``."""
+    return "; ".join(f"{k}={evidence_value(v)}" for k, v in item.get("fields", {}).items())
 
 
 def passing_stores(findings: Findings, limit: int | None) -> tuple[list[PassingStore], int]:
