@@ -179,57 +179,51 @@ def sha256_file(path: Path) -> str:
 INTEGRITY_MARK: Final = ',\n  "integrity": '
 
 
-class _HashingWriter:
-    """Writes text to a stream and hashes the UTF-8 bytes written."""
-
-    def __init__(self, out: Any) -> None:
-        self._out, self.digest = out, hashlib.sha256()
-
-    def write(self, text: str) -> None:
-        self._out.write(text)
-        self.digest.update(text.encode())
-
-
 def write_findings(
     path: Path,
     header: dict[str, Any],
-    results: Iterable[list[str]],
+    results: Iterable[list[bytes]],
     trailer: Callable[[], dict[str, Any]],
 ) -> None:
     """Stream ``header`` fields, every result from the ``results`` batches (each result
     already encoded by :func:`compact_json`), then the fields ``trailer()`` returns
     (coverage needs all results first), and last the SHA-256 of every byte before it
-    (``integrity.sha256``), atomically."""
+    (``integrity.sha256``), atomically. Bytes throughout: a result is encoded once."""
     with atomic_writer(path) as stream:
-        out = _HashingWriter(stream)
+        out, digest = stream.buffer, hashlib.sha256()
         for piece in _document(header, results, trailer):
             out.write(piece)
-        stream.write(_integrity(out.digest.hexdigest()))
+            digest.update(piece)
+        out.write(_integrity(digest.hexdigest()))
 
 
 def _document(
     header: dict[str, Any],
-    results: Iterable[list[str]],
+    results: Iterable[list[bytes]],
     trailer: Callable[[], dict[str, Any]],
-) -> Iterator[str]:
-    """The text of a findings file up to its integrity field, piece by piece: the one
+) -> Iterator[bytes]:
+    """The bytes of a findings file up to its integrity field, piece by piece: the one
     layout both the writer and the reader's fast path (:func:`_canonical_data`) use."""
-    yield "{\n"
+    yield b"{\n"
     for key, value in header.items():
-        yield f"  {json.dumps(key)}: {compact_json(value)},\n"
-    yield '  "results": ['
-    separator = "\n    "
+        yield b"  " + _key(key) + b": " + compact_json(value) + b",\n"
+    yield b'  "results": ['
+    separator = b"\n    "
     for batch in results:
         if batch:
-            yield separator + ",\n    ".join(batch)
-            separator = ",\n    "
-    yield "\n  ]"
+            yield separator + b",\n    ".join(batch)
+            separator = b",\n    "
+    yield b"\n  ]"
     for key, value in trailer().items():
-        yield f",\n  {json.dumps(key)}: {compact_json(value)}"
+        yield b",\n  " + _key(key) + b": " + compact_json(value)
 
 
-def _integrity(digest: str) -> str:
-    return INTEGRITY_MARK + compact_json({"sha256": digest}) + "\n}\n"
+def _key(name: str) -> bytes:
+    return json.dumps(name).encode()
+
+
+def _integrity(digest: str) -> bytes:
+    return INTEGRITY_MARK.encode() + compact_json({"sha256": digest}) + b"\n}\n"
 
 
 def document_sha256(text: str) -> str | None:
@@ -239,10 +233,10 @@ def document_sha256(text: str) -> str | None:
     return None if end < 0 else hashlib.sha256(text[:end].encode()).hexdigest()
 
 
-def compact_json(value: Any) -> str:
+def compact_json(value: Any) -> bytes:
     """A value (a result, a header or trailer field) as findings.json writes it: compact
-    JSON with sorted keys (orjson: ~10x the standard library)."""
-    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+    UTF-8 JSON with sorted keys (orjson: ~10x the standard library)."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
 
 
 @bulk_objects()
@@ -284,7 +278,7 @@ def _canonical_data(raw: bytes) -> dict[str, Any] | None:
     if "results" not in keys or keys[-1] != "integrity" or not isinstance(data["results"], list):
         return None
     recorded = data["integrity"].get("sha256") if isinstance(data["integrity"], dict) else None
-    if not isinstance(recorded, str) or raw[end:] != _integrity(recorded).encode():
+    if not isinstance(recorded, str) or raw[end:] != _integrity(recorded):
         return None
     split = keys.index("results")
     header = {key: data[key] for key in keys[:split]}
@@ -292,13 +286,13 @@ def _canonical_data(raw: bytes) -> dict[str, Any] | None:
     again = hashlib.sha256()
     try:
         for piece in _document(header, _encoded(data["results"]), lambda: trailer):
-            again.update(piece.encode())
+            again.update(piece)
     except orjson.JSONEncodeError:  # nested deeper than orjson writes: not ours
         return None
     on_disk = hashlib.sha256(memoryview(raw)[:end]).hexdigest()
     return data if again.hexdigest() == on_disk == recorded else None
 
 
-def _encoded(results: list[Any], batch: int = 1000) -> Iterator[list[str]]:
+def _encoded(results: list[Any], batch: int = 1000) -> Iterator[list[bytes]]:
     for start in range(0, len(results), batch):
         yield [compact_json(result) for result in results[start : start + batch]]

@@ -205,7 +205,8 @@ def _resealed(path: Path, text: str) -> None:
     writer's own layout, as a forger (or an editor re-serialising the file) would."""
     end = text.rfind(INTEGRITY_MARK)
     digest = hashlib.sha256(text[:end].encode()).hexdigest()
-    path.write_text(text[:end] + INTEGRITY_MARK + compact_json({"sha256": digest}) + "\n}\n")
+    seal = compact_json({"sha256": digest}).decode()
+    path.write_text(text[:end] + INTEGRITY_MARK + seal + "\n}\n")
 
 
 def test_findings_read_the_same_whatever_their_layout(tmp_path: Path) -> None:

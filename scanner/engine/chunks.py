@@ -36,8 +36,8 @@ PARALLEL_FROM: Final = 2_000
 class ChunkOutput:
     """What evaluating one chunk of stores gives the findings writer."""
 
-    #: each result as compact JSON, in order
-    results: list[str]
+    #: each result as findings.json's bytes, in order
+    results: list[bytes]
     #: the results as CSV rows (None when no CSV is written)
     csv: str | None
     coverage: CoverageCounter
@@ -104,7 +104,7 @@ def evaluate_chunk(
     counter = CoverageCounter()
     rows = io.StringIO() if csv_period is not None else None
     csv_out = CsvResults(rows, csv_period or "", header=False) if rows is not None else None
-    encoded: list[str] = []
+    encoded: list[bytes] = []
     for verdicts in evaluator.stores_between(start, stop):
         counter.add(verdicts)
         for result in verdicts.results:

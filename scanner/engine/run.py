@@ -96,7 +96,7 @@ class _Sinks:
 
 def _results(
     evaluator: Evaluator, snapshot: Snapshot, workers: int | None, sinks: _Sinks
-) -> Generator[list[str], None, None]:
+) -> Generator[list[bytes], None, None]:
     """findings.json's results in batches, encoded: the stores', a chunk at a time (by
     ``workers`` processes; default: one per core for a large estate), then the estate's."""
     stores = len(snapshot.stores)
