@@ -10,10 +10,18 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Annotated, Any, Final, Literal
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    InstanceOf,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
 
 from scanner.errors import InputFileError
 from scanner.fileio import (
@@ -55,6 +63,14 @@ class ExceptionApplied(_Record):
     expires: str
 
 
+#: An evidence item: a JSON object, kept as parsed — checked to be one, not copied (the
+#: evidence is half of a findings file's bytes, and a JSON object's keys are strings).
+EvidenceItem = Annotated[
+    InstanceOf[dict],  # type: ignore[type-arg]
+    WithJsonSchema({"additionalProperties": True, "type": "object"}),
+]
+
+
 class Result(_Record):
     """One store × rule verdict with its citations and evidence."""
 
@@ -67,7 +83,7 @@ class Result(_Record):
     supports: dict[str, list[str]] | None = None
     message: str
     missing: list[str] | None = None
-    evidence: list[dict[str, Any]] | None = None
+    evidence: list[EvidenceItem] | None = None
     copies: dict[str, list[str]] | None = None
     exception: ExceptionApplied | None = None
 
