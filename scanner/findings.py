@@ -187,8 +187,10 @@ class Findings(_Record):
 
 
 def sha256_file(path: Path) -> str:
-    """SHA-256 of a file's bytes."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """SHA-256 of a file's bytes, read a block at a time (an inventory or findings file
+    can be gigabytes)."""
+    with path.open("rb") as stream:
+        return hashlib.file_digest(stream, "sha256").hexdigest()
 
 
 #: What precedes the integrity field; the hash covers every byte before it.

@@ -18,6 +18,7 @@ from scanner.fileio import (
     json_path,
     line_of,
     parse_json,
+    read_input_bytes,
     read_input_text,
     write_atomic,
 )
@@ -41,25 +42,40 @@ def write_snapshot(snapshot: Snapshot, path: Path) -> None:
 def load_snapshot(path: Path, now: datetime | None = None) -> Snapshot:
     """Read and validate a snapshot; any problem raises InputFileError with file and line.
     A collection time later than ``now`` (default: the clock) is a damaged file."""
-    text = read_input_text(path, "an inventory snapshot", MAX_JSON_BYTES)
-    snapshot = _parse(path, text)
-    problem = store_problems(snapshot)
-    if problem is not None:
-        loc, what = problem
-        raise InputFileError(path, f"{json_path(loc)}: {what}", line_of(text, list(loc)))
-    if snapshot.collected_at > (now or datetime.now(timezone.utc)) + CLOCK_SKEW:
-        when = snapshot.collected_at.isoformat()
-        line = line_of(text, ["collected_at"])
-        raise InputFileError(path, f"collected_at: {when} is in the future", line)
+    raw = read_input_bytes(path, "an inventory snapshot", MAX_JSON_BYTES)
+    try:
+        # The fast path: parse and validate the bytes in one pass (pydantic's Rust JSON
+        # parser), without holding the file as text as well.
+        snapshot = Snapshot.model_validate_json(raw)
+    except ValidationError:
+        snapshot = None  # explained below, with the file's line numbers
+    del raw
+    if snapshot is None or _problem(snapshot, now) is not None:
+        text = read_input_text(path, "an inventory snapshot", MAX_JSON_BYTES)
+        snapshot = snapshot or _parse(path, text)
+        _raise_problem(path, text, snapshot, now)
     return snapshot
 
 
+def _problem(snapshot: Snapshot, now: datetime | None) -> tuple[tuple[str | int, ...], str] | None:
+    """The first inconsistency of a validated snapshot (where, what), or None."""
+    problem = store_problems(snapshot)
+    if problem is None and snapshot.collected_at > (now or datetime.now(timezone.utc)) + CLOCK_SKEW:
+        return ("collected_at",), f"{snapshot.collected_at.isoformat()} is in the future"
+    return problem
+
+
+def _raise_problem(path: Path, text: str, snapshot: Snapshot, now: datetime | None) -> None:
+    """Raise the snapshot's first inconsistency, naming the line of ``text`` it is on."""
+    problem = _problem(snapshot, now)
+    if problem is not None:
+        loc, what = problem
+        raise InputFileError(path, f"{json_path(loc)}: {what}", line_of(text, list(loc)))
+
+
 def _parse(path: Path, text: str) -> Snapshot:
-    try:
-        # The fast path: parse and validate in one pass (pydantic's Rust JSON parser).
-        return Snapshot.model_validate_json(text)
-    except ValidationError:
-        pass  # explain the problem below, with the file's line numbers
+    """A snapshot the fast path refused: parsed again to say where and why (or a
+    version-1 snapshot, converted)."""
     data = parse_json(path, text)
     if not isinstance(data, dict) or data.get("schema") not in (SCHEMA_ID, V1_SCHEMA):
         found = data.get("schema") if isinstance(data, dict) else type(data).__name__
