@@ -189,8 +189,11 @@ class Findings(_Record):
 def sha256_file(path: Path) -> str:
     """SHA-256 of a file's bytes, read a block at a time (an inventory or findings file
     can be gigabytes)."""
+    digest = hashlib.sha256()
     with path.open("rb") as stream:
-        return hashlib.file_digest(stream, "sha256").hexdigest()
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 #: What precedes the integrity field; the hash covers every byte before it.

@@ -42,6 +42,7 @@ def write_snapshot(snapshot: Snapshot, path: Path) -> None:
 def load_snapshot(path: Path, now: datetime | None = None) -> Snapshot:
     """Read and validate a snapshot; any problem raises InputFileError with file and line.
     A collection time later than ``now`` (default: the clock) is a damaged file."""
+    now = now or datetime.now(timezone.utc)
     raw = read_input_bytes(path, "an inventory snapshot", MAX_JSON_BYTES)
     try:
         # The fast path: parse and validate the bytes in one pass (pydantic's Rust JSON
@@ -57,15 +58,15 @@ def load_snapshot(path: Path, now: datetime | None = None) -> Snapshot:
     return snapshot
 
 
-def _problem(snapshot: Snapshot, now: datetime | None) -> tuple[tuple[str | int, ...], str] | None:
+def _problem(snapshot: Snapshot, now: datetime) -> tuple[tuple[str | int, ...], str] | None:
     """The first inconsistency of a validated snapshot (where, what), or None."""
     problem = store_problems(snapshot)
-    if problem is None and snapshot.collected_at > (now or datetime.now(timezone.utc)) + CLOCK_SKEW:
+    if problem is None and snapshot.collected_at > now + CLOCK_SKEW:
         return ("collected_at",), f"{snapshot.collected_at.isoformat()} is in the future"
     return problem
 
 
-def _raise_problem(path: Path, text: str, snapshot: Snapshot, now: datetime | None) -> None:
+def _raise_problem(path: Path, text: str, snapshot: Snapshot, now: datetime) -> None:
     """Raise the snapshot's first inconsistency, naming the line of ``text`` it is on."""
     problem = _problem(snapshot, now)
     if problem is not None:

@@ -7,18 +7,24 @@ fall in different tiers and classifications."""
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import pytest
 from typer.testing import Result
 
 from scanner.demo import sample_policy
-from scanner.engine.chunks import CHUNK_STORES, PARALLEL_FROM, default_workers
+from scanner.engine.chunks import CHUNK_STORES, PARALLEL_FROM, default_workers, evaluate_chunks
 from scanner.engine.coverage import CoverageCounter
+from scanner.engine.evaluate import Evaluator
 from scanner.engine.rules import load_pack
 from scanner.engine.run import evaluate_files
+from scanner.inventory import load_snapshot
+from scanner.policy import load_policy
 
 CLASSES = ["phi", "pii", "financial", "public", None]
 
@@ -81,7 +87,25 @@ def test_workers_write_the_same_findings_and_csv_as_one_process(
 
 def test_a_large_estate_is_evaluated_by_one_worker_a_core() -> None:
     assert default_workers(PARALLEL_FROM - 1) == 1
-    assert default_workers(PARALLEL_FROM) == len(os.sched_getaffinity(0))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    assert default_workers(PARALLEL_FROM) == cores
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="workers are forked on Linux only")
+def test_chunks_are_evaluated_by_worker_processes_that_end_with_the_run(
+    demo: tuple[Path, Result],
+) -> None:
+    snapshot = load_snapshot(demo[0] / "inventory.json")
+    policy = load_policy(sample_policy(), [rule.id for rule in load_pack().rules])
+    evaluator = Evaluator(load_pack(), policy, snapshot.collected_at)
+    evaluator.prepare(snapshot)
+    run = evaluate_chunks(evaluator, len(snapshot.stores), None, workers=2, chunk=4)
+    first = next(run)
+    assert first.stores == 4 and multiprocessing.active_children()  # a pool works on
+    run.close()  # the run stops early (a writer failed, say): its workers end with it
+    assert not multiprocessing.active_children()
+    alone = list(evaluate_chunks(evaluator, len(snapshot.stores), None, workers=1, chunk=4))
+    assert alone[0].results == first.results
 
 
 def test_coverage_counters_of_parts_add_up_to_the_whole() -> None:

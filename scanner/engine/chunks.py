@@ -74,15 +74,17 @@ def evaluate_chunks(
             yield evaluate_chunk(evaluator, *span)
         return
     global _INHERITED
-    _INHERITED = evaluator
-    pool = ProcessPoolExecutor(
-        min(workers, len(spans)), get_context("fork"), initializer=_quiet_streams
-    )
+    pool = None
     try:
+        _INHERITED = evaluator
+        pool = ProcessPoolExecutor(
+            min(workers, len(spans)), get_context("fork"), initializer=_quiet_streams
+        )
         yield from pool.map(_inherited_chunk, spans)
     finally:
         _INHERITED = None
-        pool.shutdown(wait=True, cancel_futures=True)
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _quiet_streams() -> None:
