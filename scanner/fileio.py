@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import Any, BinaryIO, TextIO, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -144,15 +144,31 @@ def output_mode() -> int:
 
 @contextmanager
 def atomic_writer(path: Path) -> Iterator[TextIO]:
-    """A text stream whose content replaces ``path`` only if the block completes."""
+    """A UTF-8 text stream whose content replaces ``path`` only if the block completes."""
+    with _atomic(path) as fd, os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+        yield handle
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+@contextmanager
+def atomic_binary_writer(path: Path) -> Iterator[BinaryIO]:
+    """A byte stream whose content replaces ``path`` only if the block completes."""
+    with _atomic(path) as fd, os.fdopen(fd, "wb") as handle:
+        yield handle
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+@contextmanager
+def _atomic(path: Path) -> Iterator[int]:
+    """A temporary file beside ``path`` (its descriptor) renamed over ``path`` once the
+    block completes — after the block has closed it — and removed if the block fails."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", dir=path.parent)
     os.fchmod(fd, output_mode())
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
+        yield fd
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -165,8 +181,8 @@ def write_atomic(path: Path, data: str | bytes) -> None:
         with atomic_writer(path) as handle:
             handle.write(data)
         return
-    with atomic_writer(path) as handle:
-        handle.buffer.write(data)
+    with atomic_binary_writer(path) as stream:
+        stream.write(data)
 
 
 def line_of(text: str, path: Sequence[str | int]) -> int | None:

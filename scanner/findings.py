@@ -26,7 +26,7 @@ from pydantic import (
 from scanner.errors import InputFileError
 from scanner.fileio import (
     MAX_JSON_BYTES,
-    atomic_writer,
+    atomic_binary_writer,
     read_input_bytes,
     read_input_text,
     read_json_document,
@@ -210,8 +210,8 @@ def write_findings(
     already encoded by :func:`compact_json`), then the fields ``trailer()`` returns
     (coverage needs all results first), and last the SHA-256 of every byte before it
     (``integrity.sha256``), atomically. Bytes throughout: a result is encoded once."""
-    with atomic_writer(path) as stream:
-        out, digest = stream.buffer, hashlib.sha256()
+    with atomic_binary_writer(path) as out:
+        digest = hashlib.sha256()
         for piece in _document(header, results, trailer):
             out.write(piece)
             digest.update(piece)
