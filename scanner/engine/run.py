@@ -7,7 +7,7 @@ from contextlib import ExitStack, closing
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from scanner import __version__
 from scanner.engine.chunks import default_workers, evaluate_chunks
@@ -76,9 +76,8 @@ def evaluate_files(
 
     with ExitStack() as stack:
         stream = stack.enter_context(atomic_writer(csv_path)) if csv_path else None
-        if stream:
-            CsvResults(stream, evaluator.period.label)  # the header row
-        sinks = _Sinks(counter, tally, stream, progress or NoProgress())
+        csv_out = CsvResults(stream, evaluator.period.label) if stream else None
+        sinks = _Sinks(counter, tally, csv_out, progress or NoProgress())
         batches = stack.enter_context(closing(_results(evaluator, snapshot, workers, sinks)))
         write_findings(output, header, batches, trailer)
     return EvaluationSummary(output, summary["coverage"], summary["exceptions"], applied)
@@ -90,7 +89,7 @@ class _Sinks:
 
     counter: CoverageCounter
     tally: Tally
-    csv: TextIO | None
+    csv: CsvResults | None
     progress: Progress
 
 
@@ -109,7 +108,7 @@ def _results(
             sinks.counter.merge(chunk.coverage)
             sinks.tally.add(chunk.tally)
             if sinks.csv and chunk.csv:
-                sinks.csv.write(chunk.csv)
+                sinks.csv.add_rows(chunk.csv)
             for _ in range(chunk.stores):
                 sinks.progress.done("store")
             yield chunk.results
@@ -117,9 +116,8 @@ def _results(
     sinks.tally.add(evaluator.take_tally())
     sinks.counter.add_estate(estate)
     if sinks.csv:
-        rows = CsvResults(sinks.csv, label, header=False)
         for result in estate:
-            rows.add(result)
+            sinks.csv.add(result)
     yield [compact_json(result) for result in estate]
 
 

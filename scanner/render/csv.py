@@ -35,10 +35,14 @@ class CsvResults:
     """Writes results as they come to a text stream (give it an ``atomic_writer``)."""
 
     def __init__(self, stream: TextIO, period: str = "", header: bool = True) -> None:
-        self._writer = csv.writer(stream)
+        self._stream, self._writer = stream, csv.writer(stream)
         if header:
             self._writer.writerow(COLUMNS)
         self._period = period
+
+    def add_rows(self, rows: str) -> None:
+        """Rows another ``CsvResults`` (without a header) wrote, e.g. in a worker process."""
+        self._stream.write(rows)
 
     def add(self, result: dict[str, Any]) -> None:
         """One row."""
