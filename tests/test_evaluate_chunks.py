@@ -25,6 +25,7 @@ from scanner.engine.rules import load_pack
 from scanner.engine.run import evaluate_files
 from scanner.inventory import load_snapshot
 from scanner.policy import load_policy
+from tests.conftest import cli
 
 CLASSES = ["phi", "pii", "financial", "public", None]
 
@@ -75,6 +76,22 @@ def test_workers_write_the_same_findings_and_csv_as_one_process(
         )
     assert written[1][0] == written[2][0]
     assert written[1][1] == written[2][1]
+    through_cli = tmp_path / "cli"
+    ran = cli(
+        "evaluate",
+        str(inventory),
+        "--policy",
+        str(sample_policy()),
+        "-o",
+        str(through_cli / "findings.json"),
+        "--csv",
+        str(through_cli / "results.csv"),
+        "--workers",
+        "2",
+    )
+    assert ran.exit_code == 0, ran.output
+    assert (through_cli / "results.csv").read_bytes() == written[1][1]
+    assert _timeless((through_cli / "findings.json").read_bytes()) == _timeless(written[1][0])
     findings = json.loads(written[1][0])
     store_rules = sum(1 for rule in pack.rules if rule.spec.check is None)
     store_results = [r for r in findings["results"] if r["resource"]["kind"] != "estate"]
@@ -83,6 +100,16 @@ def test_workers_write_the_same_findings_and_csv_as_one_process(
     assert statuses["excepted"] > 0 and statuses["fail"] > 0 and statuses["pass"] > 0
     assert sum(e["applied"] for e in findings["exceptions"]) == statuses["excepted"]
     assert findings["defaults"]["classification"]  # clones given the default
+
+
+def _timeless(findings: bytes) -> list[bytes]:
+    """A findings file's lines but the wall clock of its evaluation and the SHA-256
+    that covers it."""
+    return [
+        line
+        for line in findings.splitlines()
+        if not line.startswith((b'  "evaluated_at"', b'  "integrity"'))
+    ]
 
 
 def test_a_large_estate_is_evaluated_by_one_worker_a_core() -> None:
