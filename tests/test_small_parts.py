@@ -84,3 +84,28 @@ def test_rules_may_read_complete_for_every_gap_attribute() -> None:
     from scanner.vocabulary import GAP_ATTRIBUTES
 
     assert set(GAP_ATTRIBUTES) <= set(Complete.model_fields)
+
+
+def test_two_job_listings_show_history_from_the_later_start() -> None:
+    from scanner.collectors.jobs import listed_from
+    from scanner.model import DataStore, JobRun
+
+    store = DataStore(
+        id="s",
+        cloud="gcp",
+        account="p",
+        region="r",
+        regions=None,
+        kind="gcp.sql.instance",
+        name="s",
+    )
+    day = datetime(2026, 11, 1, tzinfo=timezone.utc)
+
+    def job(start: datetime) -> JobRun:
+        return JobRun(id=str(start), kind="backup", outcome="succeeded", started=start, source="x")
+
+    listed_from(store, [job(day), job(day + timedelta(days=3))])
+    listed_from(store, [job(day - timedelta(days=20))])  # the other listing reaches further
+    assert store.backup_jobs_from == day  # before it, the first listing shows nothing
+    listed_from(store, [job(day + timedelta(days=5))])
+    assert store.backup_jobs_from == day + timedelta(days=5)

@@ -51,8 +51,9 @@ def unreadable_jobs(
 def listed_from(store: DataStore, jobs: list[JobRun]) -> None:
     """Where a provider lists only the jobs whose backups it still keeps (no documented
     window), the listing shows history from the oldest job it gave: a failure before it
-    cannot be seen. Without a job listed, nothing before the collection can be."""
+    cannot be seen. Of two such listings (Cloud SQL's runs and Backup and DR's jobs), the
+    later start holds: before it, one of them shows nothing."""
     if jobs:
         oldest = min(j.started for j in jobs)
         known = store.backup_jobs_from
-        store.backup_jobs_from = oldest if known is None else min(known, oldest)
+        store.backup_jobs_from = oldest if known is None else max(known, oldest)
