@@ -79,6 +79,16 @@ def test_a_restore_is_a_run_of_the_database_its_backup_came_from() -> None:
     assert counter.counts()[("firestore", "ListOperations")] == (3, 0)  # one per database
 
 
+def test_a_restore_ended_before_it_started_has_no_duration() -> None:
+    # the end and the duration are unknown, not negative (and the collection goes on)
+    odd = operation(
+        "patients-restored", "SUCCESSFUL", "2026-11-20T09:30:00Z", "2026-11-20T06:00:00Z"
+    )
+    stores, _, _ = _collect(_state(_restored(odd)))
+    [run] = _by_name(stores)["patients"].restores or []
+    assert run.outcome == "succeeded" and run.duration_hours is None and run.completed is None
+
+
 def test_a_failed_restore_and_a_running_clone_and_paging() -> None:
     failed = operation("patients-drill", "FAILED", "2026-11-20T10:00:00Z", "2026-11-20T10:45:00Z")
     clone = operation(

@@ -165,6 +165,8 @@ def restore_run(
         return "", None
     begun = rfc3339(started)
     completed = rfc3339(ended) if ended and outcome != "running" else None
+    if completed is not None and completed < begun:  # an end before the start: unknown
+        completed = None
     hours = (completed - begun).total_seconds() / _HOUR if completed else None
     error = operation.get("error") or {}
     fields: dict[str, Scalar] = {
