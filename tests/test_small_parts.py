@@ -86,7 +86,7 @@ def test_rules_may_read_complete_for_every_gap_attribute() -> None:
     assert set(GAP_ATTRIBUTES) <= set(Complete.model_fields)
 
 
-def test_two_job_listings_show_history_from_the_later_start() -> None:
+def test_job_listings_show_history_from_the_later_start_and_none_listed_from_now() -> None:
     from scanner.collectors.jobs import listed_from
     from scanner.model import DataStore, JobRun
 
@@ -104,8 +104,11 @@ def test_two_job_listings_show_history_from_the_later_start() -> None:
     def job(start: datetime) -> JobRun:
         return JobRun(id=str(start), kind="backup", outcome="succeeded", started=start, source="x")
 
-    listed_from(store, [job(day), job(day + timedelta(days=3))])
-    listed_from(store, [job(day - timedelta(days=20))])  # the other listing reaches further
+    listed_from(store, [job(day), job(day + timedelta(days=3))], day)
+    listed_from(store, [job(day - timedelta(days=20))], day)  # the other listing reaches further
     assert store.backup_jobs_from == day  # before it, the first listing shows nothing
-    listed_from(store, [job(day + timedelta(days=5))])
+    listed_from(store, [job(day + timedelta(days=5))], day)
     assert store.backup_jobs_from == day + timedelta(days=5)
+    alone = store.model_copy(update={"backup_jobs_from": None})
+    listed_from(alone, [], day + timedelta(days=9))  # none listed: none seen before now
+    assert alone.backup_jobs_from == day + timedelta(days=9)

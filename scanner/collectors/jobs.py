@@ -5,6 +5,8 @@ often it is backed up."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from scanner.model import DataStore, Gap, JobRun
 from scanner.vocabulary import GapAttribute
 
@@ -48,12 +50,12 @@ def unreadable_jobs(
         )
 
 
-def listed_from(store: DataStore, jobs: list[JobRun]) -> None:
+def listed_from(store: DataStore, jobs: list[JobRun], now: datetime) -> None:
     """Where a provider lists only the jobs whose backups it still keeps (no documented
     window), the listing shows history from the oldest job it gave: a failure before it
-    cannot be seen. Of two such listings (Cloud SQL's runs and Backup and DR's jobs), the
-    later start holds: before it, one of them shows nothing."""
-    if jobs:
-        oldest = min(j.started for j in jobs)
-        known = store.backup_jobs_from
-        store.backup_jobs_from = oldest if known is None else max(known, oldest)
+    cannot be seen. A listing of no job shows none before the collection (``now``). Of
+    two such listings (Cloud SQL's runs and Backup and DR's jobs), the later start
+    holds: before it, one of them shows nothing."""
+    oldest = min((j.started for j in jobs), default=now)
+    known = store.backup_jobs_from
+    store.backup_jobs_from = oldest if known is None else max(known, oldest)

@@ -5,6 +5,7 @@ durations, paging, and the gaps a refused job listing leaves."""
 from __future__ import annotations
 
 import copy
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
@@ -28,6 +29,8 @@ from tests.azure.test_vaults import DAILY, GROUP, VAULT, _state
 
 OTHER_VAULT = f"{GROUP}/Microsoft.DataProtection/backupVaults/bv-ne"
 THIRD = account("nwthird", "Standard_LRS")  # protected by no vault
+
+NOW = datetime(2026, 11, 20, 12, tzinfo=timezone.utc)  # the collection's clock
 
 
 def job(
@@ -95,7 +98,7 @@ def _stores(found: BackupVaults) -> dict[str, DataStore]:
         StoreResult(cosmos_store(PATIENTS, SUB)),
         StoreResult(database_store(database("billing"), SUB)),
     ]
-    apply_vaults(items, found)
+    apply_vaults(items, found, NOW)
     return {s.name: s for s in (finish_store(i) for i in items)}
 
 

@@ -4,6 +4,7 @@ server, and applied to the storage account they protect."""
 from __future__ import annotations
 
 import copy
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
@@ -25,6 +26,8 @@ from tests.azure.test_storage import RECORDS
 GROUP = f"/subscriptions/{SUB}/resourceGroups/backup/providers"
 VAULT = f"{GROUP}/Microsoft.DataProtection/backupVaults/bv-eu"
 INSTANCE = f"{VAULT}/backupInstances/nwrecords-bi"
+
+NOW = datetime(2026, 11, 20, 12, tzinfo=timezone.utc)  # the collection's clock
 
 
 def policy(name: str, rules: list[dict[str, Any]]) -> dict[str, Any]:
@@ -156,7 +159,7 @@ def test_a_backup_instance_gives_protection_points_and_copies_in_a_locked_vault(
     assert vault.soft_delete is not None and vault.soft_delete.retention_days == 14
     assert vault.redundancy == "geo"
     items = _stores()
-    apply_vaults(items, found)
+    apply_vaults(items, found, NOW)
     records, billing = (finish_store(i) for i in items)
     [backup] = [p for p in records.protections if p.origin == "backup_service"]
     assert (backup.frequency_hours, backup.retention_days, backup.immutable) == (24, 30, True)
@@ -171,7 +174,7 @@ def test_a_backup_instance_gives_protection_points_and_copies_in_a_locked_vault(
 def test_a_denied_vault_listing_leaves_only_protectable_kinds_unknown() -> None:
     found = _read(_state(**{SUB: Fault("denied", provider="Microsoft.DataProtection")}))
     items = _stores()
-    apply_vaults(items, found)
+    apply_vaults(items, found, NOW)
     records, billing = (finish_store(i) for i in items)
     assert sorted(g.attribute for g in records.gaps) == [
         "backup_jobs",
@@ -188,7 +191,7 @@ def test_a_denied_vault_listing_leaves_only_protectable_kinds_unknown() -> None:
 def test_unreadable_recovery_points_leave_that_stores_points_unknown() -> None:
     found = _read(_state(**{SUB: Fault("denied", path_end="/recoveryPoints")}))
     items = _stores()
-    apply_vaults(items, found)
+    apply_vaults(items, found, NOW)
     records = finish_store(items[0])
     [gap] = records.gaps
     assert gap.attribute == "recovery_points" and gap.cause == "denied"
@@ -202,7 +205,7 @@ def test_an_operational_blob_policy_is_continuous_protection() -> None:
     ]
     found = _read(state)
     items = _stores()
-    apply_vaults(items, found)
+    apply_vaults(items, found, NOW)
     [service] = [p for p in finish_store(items[0]).protections if p.origin == "backup_service"]
     assert (service.role, service.retention_days) == ("continuous", 30)
 
@@ -244,7 +247,7 @@ def test_retentions_in_years_and_weekly_runs_on_two_days_are_read_on_the_calenda
     ]
     found = _read(state)
     items = _stores()
-    apply_vaults(items, found)
+    apply_vaults(items, found, NOW)
     [backup] = [p for p in finish_store(items[0]).protections if p.origin == "backup_service"]
     assert backup.retention_days == 3652 and backup.frequency_hours == 96
 
@@ -253,7 +256,7 @@ def _service_protections(rules: list[dict[str, Any]]) -> list[tuple[str, str, An
     state = _state()
     state.resources[SUB]["backup_policies"] = [policy("blob-daily", rules)]
     items = _stores()
-    apply_vaults(items, _read(state))
+    apply_vaults(items, _read(state), NOW)
     return sorted(
         (p.role, p.name, p.frequency_hours, p.retention_days)
         for p in finish_store(items[0]).protections

@@ -152,4 +152,5 @@ def test_backups_are_backup_jobs_and_a_not_available_one_failed() -> None:
     [unplaced] = [g for g in by_name["patients"].gaps if g.attribute == "backup_jobs"]
     assert unplaced.cause == "unobservable" and "no time" in unplaced.message
     assert by_name["(default)"].backup_jobs == []
+    assert by_name["(default)"].backup_jobs_from == NOW  # backups listed while kept
     assert any("returned 0 backups" in str(e.fields) for e in by_name["(default)"].evidence)

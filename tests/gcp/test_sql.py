@@ -16,6 +16,8 @@ from scanner.model import DataStore
 PROJECT = "northwind-prod"
 FAST = RetrySettings(initial=0.01, maximum=0.02, timeout=2.0)
 
+NOW = datetime(2026, 11, 20, 12, tzinfo=timezone.utc)  # the collection's clock
+
 
 def instance(name: str, version: str = "POSTGRES_15", **settings: Any) -> dict[str, Any]:
     """A ``DatabaseInstance`` as ``instances.list`` returns it."""
@@ -81,7 +83,7 @@ def _collect(state: GcpState) -> tuple[list[DataStore], Any, CallCounter]:
     counter = CallCounter()
     with gcp_fake(state) as endpoint:
         api = GcpApi(GcpSettings(endpoint=endpoint, retry=FAST), ROUTES, counter)
-        items, gap, vaults = list_instances(api, PROJECT)
+        items, gap, vaults = list_instances(api, PROJECT, NOW)
         for read in recovery_windows(api, PROJECT, items):  # as the collector's followups
             read()
     for vault in vaults:  # where the backups live: the instance's key, no lock
@@ -201,6 +203,7 @@ def test_backup_runs_are_backup_jobs_a_failed_one_with_its_error() -> None:
     assert jobs[-1].evidence[0].fields["status"] == "FAILED"
     legacy = by_name["legacy"]
     assert legacy.backup_jobs == []  # listed, none: evidence of the absence
+    assert legacy.backup_jobs_from == NOW  # runs are listed while kept: none seen before
     assert any("returned 0 backup runs" in str(e.fields) for e in legacy.evidence)
 
 

@@ -95,7 +95,7 @@ class AzureCollector(Collector):
             (f for r in results for f in r.facts if isinstance(f, vaults.BackupVaults)),
             vaults.BackupVaults(),
         )
-        apply_vaults(items, found)
+        apply_vaults(items, found, now)
         kept = [f for r in results for f in r.facts if isinstance(f, Vault)]  # SQL LTR storage
         monitor = next(f for r in results for f in r.facts if isinstance(f, Monitor))
         regions = {r for i in items for r in (i.store.regions or [])}

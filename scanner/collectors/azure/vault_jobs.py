@@ -48,7 +48,7 @@ _COSMOS = "azure.cosmosdb.account"
 Job = tuple[str, dict[str, Any]]
 
 
-def apply_jobs(items: list[StoreResult], found: BackupVaults) -> None:
+def apply_jobs(items: list[StoreResult], found: BackupVaults, now: datetime) -> None:
     """Restores and backup jobs of each store a Backup vault can protect, or the gaps
     of the job listings that could hold them."""
     jobs: dict[str, list[Job]] = defaultdict(list)
@@ -62,7 +62,7 @@ def apply_jobs(items: list[StoreResult], found: BackupVaults) -> None:
     for item in items:
         if item.store.kind in PROTECTED_KINDS:
             mine = jobs.get(key(item.store.id), [])
-            _apply(item, mine, holders.get(key(item.store.id), set()), found, vaults)
+            _apply(item, mine, holders.get(key(item.store.id), set()), found, vaults, now)
 
 
 def key(resource_id: object) -> str:
@@ -76,6 +76,7 @@ def _apply(
     held: set[str],
     found: BackupVaults,
     vaults: dict[str, Vault],
+    now: datetime,
 ) -> None:
     store = item.store
     if found.listing_gap is not None:
@@ -99,7 +100,7 @@ def _apply(
     # which no API lists: its vault restores say nothing of it
     store.restores = restores if held or restores else None
     store.backup_jobs = backups
-    listed_from(store, listed)
+    listed_from(store, listed, now)
     store.evidence.append(evidence)
 
 

@@ -7,6 +7,7 @@ them."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from scanner.collectors.answers import gap_for
@@ -19,7 +20,7 @@ from scanner.model import Copy, Evidence, Protection, Vault
 from scanner.vocabulary import ProtectionRole
 
 
-def apply_vaults(items: list[StoreResult], found: BackupVaults) -> None:
+def apply_vaults(items: list[StoreResult], found: BackupVaults, now: datetime) -> None:
     """Protections, points, copies and gaps of each store a Backup vault can protect."""
     vaults = {v.id.lower(): v for v in found.vaults}
     for item in items:
@@ -49,7 +50,7 @@ def apply_vaults(items: list[StoreResult], found: BackupVaults) -> None:
                     fields={"backup instances of this resource (every Backup vault)": 0},
                 )
             )
-    apply_jobs(items, found)
+    apply_jobs(items, found, now)
 
 
 def _source(instance: dict[str, Any]) -> str:

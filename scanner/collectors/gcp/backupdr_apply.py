@@ -58,21 +58,21 @@ def apply_backupdr(items: list[StoreResult], found: BackupDr, now: datetime) -> 
                     fields={"Backup and DR backups of this resource (every vault)": 0},
                 )
             )
-        _add_jobs(store, found)
+        _add_jobs(store, found, now)
         for gap in [*found.gaps, *found.resource_gaps.get(store.id, [])]:
             protections = gap.attribute == "protections"
             unread = gap.model_copy(update={"role": "backup"}) if protections else gap
             store.gaps += gap_for(unread, gap.attribute, "copies", resource=store.id)
 
 
-def _add_jobs(store: DataStore, found: BackupDr) -> None:
+def _add_jobs(store: DataStore, found: BackupDr, now: datetime) -> None:
     """The data sources' last backups join the store's jobs; a vault or data-source
     listing that failed leaves its jobs unknown."""
     jobs = found.jobs.get(store.id, [])
     if jobs:
         listed = [*(store.backup_jobs or []), *jobs]
         store.backup_jobs = keep_relevant(listed)
-        listed_from(store, jobs)
+        listed_from(store, jobs, now)
     for gap in found.gaps:
         if gap.operation in HIDING_DATA_SOURCES:
             store.gaps += gap_for(gap, "backup_jobs", resource=store.id)

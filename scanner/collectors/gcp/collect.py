@@ -69,7 +69,7 @@ class GcpCollector(Collector):
         return [
             partial(_storage, self.api, project),
             partial(_firestore, self.api, project, now),
-            partial(_sql, self.api, project),
+            partial(_sql, self.api, project, now),
             partial(_backupdr, self.api, project),
             partial(_audit_trail, self.api, project),
             partial(_alerting, self.api, project),
@@ -129,8 +129,8 @@ def _firestore(api: GcpApi, project: str, now: datetime) -> TaskResult:
     return _stores(firestore.list_databases(api, project, now))
 
 
-def _sql(api: GcpApi, project: str) -> TaskResult:
-    items, gap, vaults = sql.list_instances(api, project)
+def _sql(api: GcpApi, project: str, now: datetime) -> TaskResult:
+    items, gap, vaults = sql.list_instances(api, project, now)
     windows = sql.recovery_windows(api, project, items)
     return TaskResult(stores=items, gaps=[gap] if gap else [], facts=vaults, followups=windows)
 

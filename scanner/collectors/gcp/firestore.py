@@ -78,7 +78,7 @@ def list_databases(
         send = partial(client.list_backup_schedules, parent=item.store.id, retry=api.retry())
         schedules, schedules_gap = api.call("firestore", "ListBackupSchedules", "protections", send)
         add_schedules(item, schedules, schedules_gap)
-        add_backups(item, backups, backups_gap)
+        add_backups(item, backups, backups_gap, now)
         add_pitr(item, now)
     add_restores(api, client, items, backups, backups_unread(backups, backups_gap))
     return items, None
@@ -205,7 +205,9 @@ def add_schedules(item: StoreResult, answer: dict[str, Any] | None, gap: Gap | N
         )
 
 
-def add_backups(item: StoreResult, answer: dict[str, Any] | None, gap: Gap | None) -> None:
+def add_backups(
+    item: StoreResult, answer: dict[str, Any] | None, gap: Gap | None, now: datetime
+) -> None:
     """READY backups of this database as native recovery points, every backup as the
     job that made it; unreachable locations leave both unknown."""
     store = item.store
@@ -215,7 +217,7 @@ def add_backups(item: StoreResult, answer: dict[str, Any] | None, gap: Gap | Non
             store.gaps += gap_for(failed, "recovery_points", "backup_jobs", resource=store.id)
         return
     mine = [b for b in answer.get("backups", []) if b.get("database") == store.id]
-    add_jobs(store, mine)
+    add_jobs(store, mine, now)
     ready = sorted(
         rfc3339(b["snapshotTime"])
         for b in mine
@@ -255,11 +257,11 @@ def backups_unread(answer: dict[str, Any] | None, gap: Gap | None) -> Gap | None
     )
 
 
-def add_jobs(store: DataStore, backups: list[dict[str, Any]]) -> None:
+def add_jobs(store: DataStore, backups: list[dict[str, Any]], now: datetime) -> None:
     """The database's backups as backup jobs (NOT_AVAILABLE: failed); a failed backup
     without a time is a gap rather than left out."""
     jobs = [j for j in (firestore_job(b, store.region) for b in backups) if j]
-    set_jobs(store, jobs, "firestore:ListBackups", "backups", unread_backups(backups))
+    set_jobs(store, jobs, "firestore:ListBackups", "backups", unread_backups(backups), now)
     for name in untimed(backups):
         store.gaps.append(
             Gap(

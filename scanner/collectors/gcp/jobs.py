@@ -11,6 +11,7 @@ problems", a backup being deleted) is left out.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from scanner.collectors.gcp.fields import rfc3339
@@ -41,12 +42,17 @@ BACKUPDR_FAILED = frozenset({"FAILED", "PERMISSION_DENIED"})
 
 
 def set_jobs(
-    store: DataStore, jobs: list[JobRun], operation: str, said: str, unread: list[str]
+    store: DataStore,
+    jobs: list[JobRun],
+    operation: str,
+    said: str,
+    unread: list[str],
+    now: datetime,
 ) -> None:
     """The store's backup jobs worth keeping, oldest first, listed from the oldest kept by
     the service; none listed is evidence too; jobs of an unknown outcome are a gap."""
     store.backup_jobs = keep_relevant(jobs)
-    listed_from(store, jobs)
+    listed_from(store, jobs, now)
     unreadable_jobs(store, ("backup_jobs",), operation, unread)
     if not jobs:
         fields: dict[str, Scalar] = {"backup jobs": f"returned 0 {said} for this store"}

@@ -12,6 +12,7 @@ instance — a residency question, recorded as an observed backup copy).
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -53,7 +54,9 @@ KIND = "gcp.sql.instance"
 BACKUP_WINDOW_MINUTES = 240
 
 
-def list_instances(api: GcpApi, project: str) -> tuple[list[StoreResult], Gap | None, list[Vault]]:
+def list_instances(
+    api: GcpApi, project: str, now: datetime
+) -> tuple[list[StoreResult], Gap | None, list[Vault]]:
     """Every instance of ``project`` with its backup runs, or the gap that stopped the
     listing of instances; and where the backups are stored, as vaults."""
     from google.cloud import sqladmin_v1beta4 as sql
@@ -76,7 +79,7 @@ def list_instances(api: GcpApi, project: str) -> tuple[list[StoreResult], Gap | 
     items, vaults = [], []
     for instance in found:
         item = StoreResult(instance_store(instance, project, regions))
-        vaults += add_runs(item, run_listing)
+        vaults += add_runs(item, run_listing, now)
         items.append(item)
     return items, None, vaults
 
@@ -267,7 +270,7 @@ def _replicas(instance: dict[str, Any], project: str, regions: dict[str, Any]) -
     return copies
 
 
-def add_runs(item: StoreResult, listing: Listing) -> list[Vault]:
+def add_runs(item: StoreResult, listing: Listing, now: datetime) -> list[Vault]:
     """The instance's backup runs as backup jobs; SUCCESSFUL ones as recovery points,
     and where they are stored — a vault of the service's (not immutable, the instance's key) and an
     observed backup copy in its location; an unreadable listing leaves both unknown."""
@@ -279,7 +282,7 @@ def add_runs(item: StoreResult, listing: Listing) -> list[Vault]:
     runs = [as_json(r) for r in listing.items]
     own = [r for r in runs if r.get("instance") == store.name]
     jobs = [j for j in (sql_job(r, store.region) for r in own) if j]
-    set_jobs(store, jobs, "sqladmin:ListBackupRuns", "backup runs", unread_runs(own))
+    set_jobs(store, jobs, "sqladmin:ListBackupRuns", "backup runs", unread_runs(own), now)
     mine = [r for r in runs if r.get("instance") == store.name and r.get("status") == "SUCCESSFUL"]
     times = sorted(rfc3339(r["startTime"]) for r in mine if r.get("startTime"))
     evidence = Evidence(
