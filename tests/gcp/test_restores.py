@@ -142,6 +142,21 @@ def test_a_restore_from_a_backup_no_longer_listed_is_not_attributed() -> None:
         assert gap.error_code == "RestoreUnattributed" and "old-restore" in gap.message
 
 
+def test_a_restore_of_a_known_source_in_an_unknown_state_hides_that_sources_only() -> None:
+    odd = operation(
+        "patients-restored", "OPERATION_STATE_UNSPECIFIED", "2026-11-20T06:00:00Z", None
+    )
+    stores, _, _ = _collect(_state(_restored(odd)))
+    by_name = _by_name(stores)
+    patients = by_name["patients"]  # the backup's database: its restores are unknown
+    assert patients.restores is None
+    [gap] = [g for g in patients.gaps if g.attribute == "restores"]
+    assert gap.error_code == "RestoreUnattributed"
+    for name in ("(default)", "patients-restored"):  # the others' listings were read
+        assert by_name[name].restores == []
+        assert not [g for g in by_name[name].gaps if g.attribute == "restores"]
+
+
 def test_a_denied_operations_listing_leaves_every_databases_restores_unknown() -> None:
     """Any database's restore may land in the database whose operations were refused."""
     done = operation(

@@ -55,6 +55,7 @@ def add_restores(
     listed = (backups or {}).get("backups", [])
     made_from = {str(b.get("name")): str(b.get("database")) for b in listed}
     found: dict[str, list[RestoreRun]] = {}
+    unread: dict[str, list[Gap]] = {}  # source → its restores of unknown outcome
     gaps = [backups_gap] if backups_gap else []
     for item in items:
         listing = api.pages(
@@ -71,10 +72,11 @@ def add_restores(
             source, run = restore_run(operation, made_from, item.store.region)
             if run is not None:
                 found.setdefault(source, []).append(run)
-            elif _is_restore(operation):
-                gaps.append(_unattributed(operation))
+            elif _is_restore(operation):  # of a known source, that store's; else any's
+                (unread.setdefault(source, []) if source else gaps).append(_unattributed(operation))
     for item in items:
-        _set(item, found.get(item.store.id, []), _collapsed(gaps))
+        own = unread.get(item.store.id, [])
+        _set(item, found.get(item.store.id, []), _collapsed([*gaps, *own]))
 
 
 def _is_restore(operation: dict[str, Any]) -> bool:
@@ -84,7 +86,7 @@ def _is_restore(operation: dict[str, Any]) -> bool:
 
 def _unattributed(operation: dict[str, Any]) -> Gap:
     """A restore whose source (a backup no longer listed), start or state is not given:
-    any database may be the one it restored, so none is known to have no restores."""
+    its source's restores are unknown — any database's, when its source is not given."""
     return Gap(
         attribute="restores",
         operation="firestore:ListOperations",
@@ -153,8 +155,9 @@ def _origin(kind: str, metadata: dict[str, Any], made_from: dict[str, str]) -> t
 def restore_run(
     operation: dict[str, Any], made_from: dict[str, str], region: str | None
 ) -> tuple[str, RestoreRun | None]:
-    """A restore or clone operation as a restore of its source database (``""`` and
-    None: another kind of operation, or a backup no longer listed)."""
+    """A restore or clone operation as a restore of its source database: ``""`` and None
+    for another kind of operation or a backup no longer listed; the source and None for a
+    restore of it whose start or state is not given."""
     metadata = operation.get("metadata") or {}
     kind = str(metadata.get("@type", "")).removeprefix(_TYPE)
     source, point, mechanism = _origin(kind, metadata, made_from)
@@ -162,7 +165,7 @@ def restore_run(
     started, ended = metadata.get("startTime"), metadata.get("endTime")
     outcome = OUTCOMES.get(state)
     if not source or not started or outcome is None:
-        return "", None
+        return source, None
     begun = rfc3339(started)
     completed = rfc3339(ended) if ended and outcome != "running" else None
     if completed is not None and completed < begun:  # an end before the start: unknown
