@@ -255,7 +255,7 @@ def schema_policy() -> None:
 
 @schema_app.command("findings")
 def schema_findings() -> None:
-    """The JSON Schema of findings.json (backup-audit/findings/v2)."""
+    """The JSON Schema of findings.json (backup-audit/findings/v3; v2 files are read too)."""
     import json
 
     from scanner.findings import Findings

@@ -322,11 +322,16 @@ def load_yaml_model(path: Path, model: type[M]) -> M:
         raise validation_error(path, text, exc) from None
 
 
-def read_json_document(path: Path, schema: str, what: str) -> tuple[str, dict[str, Any]]:
-    """The text and object of a JSON file whose ``schema`` field must be ``schema``;
-    unreadable, malformed or foreign files are bad input naming the file (and line)."""
+def read_json_document(
+    path: Path, schema: str | tuple[str, ...], what: str
+) -> tuple[str, dict[str, Any]]:
+    """The text and object of a JSON file whose ``schema`` field must be ``schema`` (or
+    one of them); unreadable, malformed or foreign files are bad input naming the file
+    (and line)."""
     text = read_input_text(path, what, MAX_JSON_BYTES)
     data = parse_json(path, text)
-    if not isinstance(data, dict) or data.get("schema") != schema:
-        raise InputFileError(path, f"not {what} (expected schema {schema!r})", 1)
+    accepted = (schema,) if isinstance(schema, str) else schema
+    if not isinstance(data, dict) or data.get("schema") not in accepted:
+        expected = " or ".join(repr(s) for s in accepted)
+        raise InputFileError(path, f"not {what} (expected schema {expected})", 1)
     return text, data

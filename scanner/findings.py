@@ -1,14 +1,19 @@
-"""``findings.json`` (``backup-audit/findings/v2``): results, coverage, integrity hashes.
+"""``findings.json`` (``backup-audit/findings/v3``): results, coverage, integrity hashes.
 
-Written as a stream (one result at a time, atomically renamed at the end) so large
-estates do not hold every result in memory; read back with full validation.
+Results are grouped by store: a store's resource and its evidence items are written once,
+and each result names the items it rests on by their index (decision 51). Written as a
+stream (one store at a time, atomically renamed at the end) so large estates do not hold
+every result in memory; read back with full validation. ``v2`` files (one result a line,
+each with its resource and evidence) are still read.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
 
@@ -35,7 +40,10 @@ from scanner.fileio import (
 from scanner.heap import bulk_objects
 from scanner.vocabulary import Severity, Status
 
-SCHEMA_ID: Final = "backup-audit/findings/v2"
+SCHEMA_ID: Final = "backup-audit/findings/v3"
+#: the earlier layout, one result a line with its resource and evidence: still read
+SCHEMA_V2: Final = "backup-audit/findings/v2"
+READABLE_SCHEMAS: Final = (SCHEMA_ID, SCHEMA_V2)
 
 
 class _Record(BaseModel):
@@ -71,10 +79,39 @@ EvidenceItem = Annotated[
 ]
 
 
-class Result(_Record):
-    """One store × rule verdict with its citations and evidence."""
+@dataclass(slots=True)
+class Result:
+    """One store × rule verdict with its store and evidence: a store group's result with
+    the group's resource and the evidence items it names (shared, not copied). Built
+    when a findings file is read, from data already validated — a view, not a record."""
 
     resource: ResourceRef
+    rule: str
+    title: str
+    status: Status
+    severity: Severity
+    frameworks: dict[str, list[str]]
+    message: str
+    supports: dict[str, list[str]] | None = None
+    missing: list[str] | None = None
+    evidence: list[dict[str, Any]] | None = None
+    copies: dict[str, list[str]] | None = None
+    exception: ExceptionApplied | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """The result as evaluation made it: resource and evidence items inline, absent
+        fields left out (what ``results.csv`` rows are written from)."""
+        data = {name: getattr(self, name) for name in self.__slots__}
+        data["resource"] = self.resource.model_dump(exclude_none=True)
+        if self.exception is not None:
+            data["exception"] = self.exception.model_dump()
+        return {name: value for name, value in data.items() if value is not None}
+
+
+class StoreResult(_Record):
+    """One rule's verdict on a store with its citations, as a store group holds it:
+    ``evidence`` names the group's evidence items by their index."""
+
     rule: str
     title: str
     status: Status
@@ -83,19 +120,50 @@ class Result(_Record):
     supports: dict[str, list[str]] | None = None
     message: str
     missing: list[str] | None = None
-    evidence: list[EvidenceItem] | None = None
+    evidence: list[Annotated[int, Field(ge=0)]] | None = None
     copies: dict[str, list[str]] | None = None
     exception: ExceptionApplied | None = None
 
 
-def coverage_view(result: Result) -> dict[str, Any]:
+class StoreResults(_Record):
+    """A store (or an estate-wide check) with its results: its resource and each distinct
+    evidence item written once, in the order the results first name them."""
+
+    resource: ResourceRef
+    evidence: list[EvidenceItem]
+    results: list[StoreResult] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _indices_exist(self) -> StoreResults:
+        held = len(self.evidence)
+        for result in self.results:
+            wrong = [i for i in result.evidence or () if i >= held]
+            if wrong:
+                raise ValueError(
+                    f"result {result.rule} names evidence item {wrong[0]}, but the store "
+                    f"holds {held}"
+                )
+        return self
+
+    def expanded(self) -> list[Result]:
+        """The results, each with the resource and its evidence items (shared, not copied)."""
+        return [self.expand(result) for result in self.results]
+
+    def expand(self, result: StoreResult) -> Result:
+        """One of the results with the resource and its evidence items."""
+        named = result.evidence
+        items = None if named is None else [self.evidence[index] for index in named]
+        return Result(**{**result.__dict__, "resource": self.resource, "evidence": items})
+
+
+def coverage_view(resource: ResourceRef, result: Result | StoreResult) -> dict[str, Any]:
     """The fields coverage is computed from (status, frameworks, store id and kind), as
     the plain dict :func:`scanner.engine.coverage.recompute` reads — without dumping the
     whole result."""
     return {
         "status": result.status,
         "frameworks": result.frameworks,
-        "resource": {"id": result.resource.id, "kind": result.resource.kind},
+        "resource": {"id": resource.id, "kind": resource.kind},
     }
 
 
@@ -167,7 +235,7 @@ class Populations(_Record):
 class Findings(_Record):
     """The whole findings file."""
 
-    schema_id: Literal["backup-audit/findings/v2"] = Field(SCHEMA_ID, alias="schema")
+    schema_id: Literal["backup-audit/findings/v3"] = Field(SCHEMA_ID, alias="schema")
     tool_version: str
     evaluated_at: str
     as_of: str
@@ -178,12 +246,25 @@ class Findings(_Record):
     inventory: dict[str, Any]
     policy: dict[str, Any]
     scope: dict[str, Any]
-    results: list[Result]
+    #: one group a store, sorted by store id; then one a estate-wide result
+    stores: list[StoreResults]
     coverage: Coverage
     exceptions: list[RegisteredException]
     populations: Populations
     defaults: dict[str, list[str]]
     integrity: dict[str, str]
+
+    @cached_property
+    def results(self) -> list[Result]:
+        """Every result, store by store, each with its resource and evidence."""
+        return [result for group in self.stores for result in group.expanded()]
+
+    def verdicts(self) -> Iterator[tuple[StoreResults, StoreResult]]:
+        """Every result as its store group holds it, with the group: for readers of
+        statuses and citations, which need not build every result."""
+        for group in self.stores:
+            for result in group.results:
+                yield group, result
 
 
 def sha256_file(path: Path) -> str:
@@ -200,19 +281,77 @@ def sha256_file(path: Path) -> str:
 INTEGRITY_MARK: Final = ',\n  "integrity": '
 
 
+def store_group(results: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """One store's results (plain dicts with one ``resource``, evidence as item lists) as
+    findings.json holds them: the resource once, each distinct evidence item once in the
+    order the results first name it, and each result's evidence as those items' indices."""
+    _, items, grouped = _grouped(results)
+    return {"resource": results[0]["resource"], "evidence": items, "results": grouped}
+
+
+def encode_store(results: Sequence[dict[str, Any]]) -> bytes:
+    """:func:`store_group`'s group as findings.json's bytes (``compact_json`` of it),
+    each evidence item encoded once."""
+    encoded, _, grouped = _grouped(results)
+    return b"".join(
+        (
+            b'{"evidence":[',
+            b",".join(encoded),
+            b'],"resource":',
+            compact_json(results[0]["resource"]),
+            b',"results":',
+            compact_json(grouped),
+            b"}",
+        )
+    )
+
+
+def _grouped(
+    results: Sequence[dict[str, Any]],
+) -> tuple[dict[bytes, int], list[Any], list[dict[str, Any]]]:
+    """The distinct evidence items (by their bytes → index, and as objects, in order)
+    and the results without their resource, naming their items by index."""
+    index: dict[bytes, int] = {}
+    items: list[Any] = []
+    encoded: dict[int, bytes] = {}  # an item object's bytes: results share item objects
+    grouped = []
+    for result in results:
+        named = result.get("evidence")
+        if named is not None:
+            named = [_item_index(item, index, items, encoded) for item in named]
+        grouped.append(
+            {k: v for k, v in result.items() if k != "resource"}
+            | ({} if named is None else {"evidence": named})
+        )
+    return index, items, grouped
+
+
+def _item_index(
+    item: Any, index: dict[bytes, int], items: list[Any], encoded: dict[int, bytes]
+) -> int:
+    content = encoded.get(id(item))
+    if content is None:
+        content = encoded[id(item)] = compact_json(item)
+    if content not in index:
+        index[content] = len(items)
+        items.append(item)
+    return index[content]
+
+
 def write_findings(
     path: Path,
     header: dict[str, Any],
-    results: Iterable[list[bytes]],
+    stores: Iterable[list[bytes]],
     trailer: Callable[[], dict[str, Any]],
 ) -> None:
-    """Stream ``header`` fields, every result from the ``results`` batches (each result
-    already encoded by :func:`compact_json`), then the fields ``trailer()`` returns
-    (coverage needs all results first), and last the SHA-256 of every byte before it
-    (``integrity.sha256``), atomically. Bytes throughout: a result is encoded once."""
+    """Stream ``header`` fields, every store group from the ``stores`` batches (each
+    already encoded by :func:`compact_json` from :func:`store_group`), then the fields
+    ``trailer()`` returns (coverage needs all results first), and last the SHA-256 of
+    every byte before it (``integrity.sha256``), atomically. Bytes throughout: a group is
+    encoded once."""
     with atomic_binary_writer(path) as out:
         digest = hashlib.sha256()
-        for piece in _document(header, results, trailer):
+        for piece in _document(header, stores, trailer):
             out.write(piece)
             digest.update(piece)
         out.write(_integrity(digest.hexdigest()))
@@ -220,17 +359,19 @@ def write_findings(
 
 def _document(
     header: dict[str, Any],
-    results: Iterable[list[bytes]],
+    stores: Iterable[list[bytes]],
     trailer: Callable[[], dict[str, Any]],
+    listed: str = "stores",
 ) -> Iterator[bytes]:
     """The bytes of a findings file up to its integrity field, piece by piece: the one
-    layout both the writer and the reader's fast path (:func:`_canonical_data`) use."""
+    layout both the writer and the reader's fast path (:func:`_canonical_data`) use
+    (``listed``: the field of the list written a line an element; v2's ``results``)."""
     yield b"{\n"
     for key, value in header.items():
         yield b"  " + _key(key) + b": " + compact_json(value) + b",\n"
-    yield b'  "results": ['
+    yield b"  " + _key(listed) + b": ["
     separator = b"\n    "
-    for batch in results:
+    for batch in stores:
         if batch:
             yield separator + b",\n    ".join(batch)
             separator = b",\n    "
@@ -262,10 +403,11 @@ def compact_json(value: Any) -> bytes:
 
 @bulk_objects()
 def load_findings(path: Path) -> Findings:
-    """Read and validate a findings file; problems name the file and line."""
+    """Read and validate a findings file (v3, or v2 regrouped by store); problems name
+    the file and line."""
     data = _canonical_data(read_input_bytes(path, "a findings file", MAX_JSON_BYTES))
     if data is None:  # not as write_findings wrote it: the strict reader explains
-        text, data = read_json_document(path, SCHEMA_ID, "a findings file")
+        text, data = read_json_document(path, READABLE_SCHEMAS, "a findings file")
         recorded = (data.get("integrity") or {}).get("sha256")
         if recorded is None or recorded != document_sha256(text):
             raise InputFileError(
@@ -274,10 +416,14 @@ def load_findings(path: Path) -> Findings:
                 "altered or truncated after it was written",
             )
     try:
-        return Findings.model_validate(data)
+        return Findings.model_validate(_v2_regrouped(data))
     except ValidationError as exc:
         text = read_input_text(path, "a findings file", MAX_JSON_BYTES)
         raise validation_error(path, text, exc) from None
+
+
+#: the field each readable format lists its results (or store groups) in
+_LISTED: Final = {SCHEMA_ID: "stores", SCHEMA_V2: "results"}
 
 
 def _canonical_data(raw: bytes) -> dict[str, Any] | None:
@@ -293,20 +439,21 @@ def _canonical_data(raw: bytes) -> dict[str, Any] | None:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError:
         return None
-    if end < 0 or not isinstance(data, dict) or data.get("schema") != SCHEMA_ID:
+    if end < 0 or not isinstance(data, dict) or data.get("schema") not in _LISTED:
         return None
+    listed = _LISTED[data["schema"]]
     keys = list(data)
-    if "results" not in keys or keys[-1] != "integrity" or not isinstance(data["results"], list):
+    if listed not in keys or keys[-1] != "integrity" or not isinstance(data[listed], list):
         return None
     recorded = data["integrity"].get("sha256") if isinstance(data["integrity"], dict) else None
     if not isinstance(recorded, str) or raw[end:] != _integrity(recorded):
         return None
-    split = keys.index("results")
+    split = keys.index(listed)
     header = {key: data[key] for key in keys[:split]}
     trailer = {key: data[key] for key in keys[split + 1 : -1]}
     again = hashlib.sha256()
     try:
-        for piece in _document(header, _encoded(data["results"]), lambda: trailer):
+        for piece in _document(header, _encoded(data[listed]), lambda: trailer, listed):
             again.update(piece)
     except orjson.JSONEncodeError:  # nested deeper than orjson writes: not ours
         return None
@@ -314,6 +461,25 @@ def _canonical_data(raw: bytes) -> dict[str, Any] | None:
     return data if again.hexdigest() == on_disk == recorded else None
 
 
-def _encoded(results: list[Any], batch: int = 1000) -> Iterator[list[bytes]]:
-    for start in range(0, len(results), batch):
-        yield [compact_json(result) for result in results[start : start + batch]]
+def _encoded(elements: list[Any], batch: int = 1000) -> Iterator[list[bytes]]:
+    for start in range(0, len(elements), batch):
+        yield [compact_json(element) for element in elements[start : start + batch]]
+
+
+def _v2_regrouped(data: dict[str, Any]) -> dict[str, Any]:
+    """A v2 file's data as v3's: consecutive results about the same resource grouped
+    (a v2 file's results are sorted by store). Other data is returned as it is; results
+    that are not JSON objects are left for validation to name."""
+    results = data.get("results")
+    if data.get("schema") != SCHEMA_V2 or not isinstance(results, list):
+        return data
+    if not all(isinstance(r, dict) for r in results):
+        return data
+    runs: list[list[dict[str, Any]]] = []
+    for result in results:
+        if runs and runs[-1][0].get("resource") == result.get("resource"):
+            runs[-1].append(result)
+        else:
+            runs.append([result])
+    fields = {k: v for k, v in data.items() if k != "results"}
+    return fields | {"schema": SCHEMA_ID, "stores": [store_group(run) for run in runs]}

@@ -48,13 +48,14 @@ def baseline_of(findings: Findings) -> Baseline:
     """The baseline recording these findings (its coverage recomputed from the results)."""
     statuses: dict[str, dict[str, str]] = {}
     locations: dict[str, list[str]] = {}
-    for result in findings.results:
+    for group, result in findings.verdicts():
         if result.status != "not_applicable":
-            statuses.setdefault(result.resource.id, {})[result.rule] = result.status
-        if result.resource.kind != "estate":
-            ref = result.resource
+            statuses.setdefault(group.resource.id, {})[result.rule] = result.status
+    for group in findings.stores:
+        if group.resource.kind != "estate":
+            ref = group.resource
             locations[ref.id] = [ref.cloud, ref.account, ref.region]
-    figures = recompute(coverage_view(r) for r in findings.results)
+    figures = _figures(findings)
     coverage = {"overall": figures["overall"]["ratio"]}
     coverage |= {f"framework:{k}": v["ratio"] for k, v in figures["by_framework"].items()}
     return Baseline.model_validate(
@@ -77,11 +78,11 @@ def write_baseline(baseline: Baseline, path: Path) -> None:
 
 def load_baseline(path: Path) -> Baseline:
     """Read a baseline file (or build one from a findings file)."""
-    from scanner.findings import SCHEMA_ID, load_findings
+    from scanner.findings import READABLE_SCHEMAS, load_findings
 
     text = read_input_text(path, "a baseline", MAX_JSON_BYTES)
     data = parse_json(path, text)
-    if isinstance(data, dict) and data.get("schema") == SCHEMA_ID:
+    if isinstance(data, dict) and data.get("schema") in READABLE_SCHEMAS:
         return baseline_of(load_findings(path))
     try:
         return Baseline.model_validate(data)
@@ -115,7 +116,7 @@ def run_gate(
 ) -> GateVerdict:
     """Decide the gate: every figure is recomputed from the results, never read."""
     verdict = GateVerdict()
-    figures = recompute(coverage_view(r) for r in findings.results)
+    figures = _figures(findings)
     overall = figures["overall"]["ratio"]
     verdict.coverage = {
         "overall": overall,
@@ -131,7 +132,8 @@ def run_gate(
             f"results ({_pct(overall)}): the file was altered"
         )
     verdict.figures = figures
-    verdict.checked = _what_is_checked(len(findings.results), baseline, min_coverage, fail_on)
+    results = sum(len(group.results) for group in findings.stores)
+    verdict.checked = _what_is_checked(results, baseline, min_coverage, fail_on)
     _check_population(findings, baseline, verdict)
     if min_coverage is not None and (overall is None or overall < min_coverage):
         verdict.reasons.append(
@@ -146,8 +148,8 @@ def run_gate(
     if fail_on is not None:
         threshold = SEVERITY_ORDER[fail_on]
         verdict.severe = [
-            r
-            for r in findings.results
+            group.expand(r)
+            for group, r in findings.verdicts()
             if r.status == "fail" and SEVERITY_ORDER[r.severity] >= threshold
         ]
         if verdict.severe:
@@ -193,19 +195,21 @@ def _check_population(findings: Findings, baseline: Baseline | None, verdict: Ga
 
 
 def _compare(findings: Findings, baseline: Baseline, verdict: GateVerdict) -> None:
-    now_ids = {r.resource.id for r in findings.results if r.resource.kind != "estate"}
+    now_ids = {g.resource.id for g in findings.stores if g.resource.kind != "estate"}
     verdict.new_stores = sorted(now_ids - baseline.statuses.keys())
     verdict.removed_stores = sorted(
         k for k in baseline.statuses.keys() - now_ids if not k.startswith("estate:")
     )
-    for result in findings.results:
-        before = baseline.statuses.get(result.resource.id, {}).get(result.rule)
-        if result.status == "fail" and before != "fail":
-            verdict.new_failures.append(result)
-        elif result.status == "not_assessed" and before in GOOD:
-            verdict.lost_evidence.append(result)
-        elif result.status in GOOD and before in ("fail", "not_assessed"):
-            verdict.fixed += 1
+    for group in findings.stores:
+        was = baseline.statuses.get(group.resource.id, {})
+        for result in group.results:
+            before = was.get(result.rule)
+            if result.status == "fail" and before != "fail":
+                verdict.new_failures.append(group.expand(result))
+            elif result.status == "not_assessed" and before in GOOD:
+                verdict.lost_evidence.append(group.expand(result))
+            elif result.status in GOOD and before in ("fail", "not_assessed"):
+                verdict.fixed += 1
     hidden = [sid for sid in verdict.removed_stores if _unlisted(findings, baseline, sid)]
     if hidden:
         verdict.reasons.append(
@@ -225,6 +229,11 @@ def _compare(findings: Findings, baseline: Baseline, verdict: GateVerdict) -> No
                 f"{key.replace('framework:', '')} coverage fell "
                 f"from {_pct(earlier)} to {_pct(current)}"
             )
+
+
+def _figures(findings: Findings) -> dict[str, Any]:
+    """Coverage recomputed from the results (never read from the stored coverage)."""
+    return recompute(coverage_view(group.resource, r) for group, r in findings.verdicts())
 
 
 def _unlisted(findings: Findings, baseline: Baseline, store_id: str) -> bool:

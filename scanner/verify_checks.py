@@ -169,7 +169,7 @@ def _check_csv(path: Path, findings: Findings, outcome: VerifyOutcome) -> None:
     expected = io.StringIO(newline="")
     rows = CsvResults(expected, findings.period.get("label", ""))
     for result in findings.results:
-        rows.add(result.model_dump(mode="json"))
+        rows.add(result.as_json())
     written = expected.getvalue()
     outcome.check(
         text == written,

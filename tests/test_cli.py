@@ -227,7 +227,7 @@ def test_evaluate_and_rules_commands(demo: tuple[Path, Result], tmp_path: Path) 
     assert validated.exit_code == 0 and "cases agree" in validated.stdout
     assert cli("rules", "show", "NOPE").exit_code == 2
     assert json.loads(cli("schema", "policy").stdout)["properties"]["tiers"]
-    assert "Result" in json.loads(cli("schema", "findings").stdout)["$defs"]
+    assert "StoreResult" in json.loads(cli("schema", "findings").stdout)["$defs"]
 
 
 def test_evaluate_with_a_broken_policy_is_exit_2(demo: tuple[Path, Result], tmp_path: Path) -> None:

@@ -94,8 +94,9 @@ def test_workers_write_the_same_findings_and_csv_as_one_process(
     assert _timeless((through_cli / "findings.json").read_bytes()) == _timeless(written[1][0])
     findings = json.loads(written[1][0])
     store_rules = sum(1 for rule in pack.rules if rule.spec.check is None)
-    store_results = [r for r in findings["results"] if r["resource"]["kind"] != "estate"]
-    assert len(store_results) == stores * store_rules
+    groups = [g for g in findings["stores"] if g["resource"]["kind"] != "estate"]
+    assert len(groups) == stores
+    assert all(len(g["results"]) == store_rules for g in groups)
     statuses = findings["coverage"]["by_status"]
     assert statuses["excepted"] > 0 and statuses["fail"] > 0 and statuses["pass"] > 0
     assert sum(e["applied"] for e in findings["exceptions"]) == statuses["excepted"]

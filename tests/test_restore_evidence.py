@@ -71,7 +71,7 @@ def _evaluate(
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     findings = load_findings(out)
-    by = {(r.resource.name, r.rule): r.model_dump(mode="json") for r in findings.results}
+    by = {(r.resource.name, r.rule): r.as_json() for r in findings.results}
     return by, out, evidence, result.stderr
 
 

@@ -2,8 +2,8 @@
 estate, in worker processes — into the same findings bytes either way.
 
 A chunk is a run of consecutive stores of the prepared snapshot. Its output is what the
-writer needs and nothing more: each result already encoded as findings.json's bytes, the
-CSV rows, and the chunk's share of coverage and of the tally (exceptions applied, stores
+writer needs and nothing more: each store's results already encoded as findings.json's
+bytes, the CSV rows, and the chunk's share of coverage and of the tally (exceptions applied, stores
 given a default). Chunks come back in the snapshot's order, so the findings a worker
 pool writes are byte-identical to a single process's (decision 50). Workers are forked
 after :meth:`Evaluator.prepare`, so they share the loaded snapshot instead of receiving it.
@@ -22,7 +22,7 @@ from typing import Final
 
 from scanner.engine.coverage import CoverageCounter
 from scanner.engine.evaluate import Evaluator, Tally
-from scanner.findings import compact_json
+from scanner.findings import encode_store
 from scanner.render.csv import CsvResults
 
 #: stores per chunk: large enough to keep the workers' messages few, small enough that a
@@ -36,7 +36,7 @@ PARALLEL_FROM: Final = 2_000
 class ChunkOutput:
     """What evaluating one chunk of stores gives the findings writer."""
 
-    #: each result as findings.json's bytes, in order
+    #: each store's results as findings.json's bytes (a store group), in order
     results: list[bytes]
     #: the results as CSV rows (None when no CSV is written)
     csv: str | None
@@ -109,9 +109,10 @@ def evaluate_chunk(
     encoded: list[bytes] = []
     for verdicts in evaluator.stores_between(start, stop):
         counter.add(verdicts)
-        for result in verdicts.results:
-            if csv_out is not None:
+        if csv_out is not None:
+            for result in verdicts.results:
                 csv_out.add(result)
-            encoded.append(compact_json(result))
+        if verdicts.results:  # a pack of estate rules only judges no store
+            encoded.append(encode_store(verdicts.results))
     csv_text = rows.getvalue() if rows is not None else None
     return ChunkOutput(encoded, csv_text, counter, evaluator.take_tally(), stop - start)

@@ -16,7 +16,7 @@ from scanner.engine.evaluate import Evaluator, Tally
 from scanner.engine.period import parse_period
 from scanner.engine.rules import RulePack
 from scanner.fileio import atomic_writer
-from scanner.findings import SCHEMA_ID, compact_json, sha256_file, write_findings
+from scanner.findings import SCHEMA_ID, encode_store, sha256_file, write_findings
 from scanner.heap import bulk_objects
 from scanner.inventory import load_snapshot
 from scanner.model import Snapshot
@@ -96,7 +96,7 @@ class _Sinks:
 def _results(
     evaluator: Evaluator, snapshot: Snapshot, workers: int | None, sinks: _Sinks
 ) -> Generator[list[bytes], None, None]:
-    """findings.json's results in batches, encoded: the stores', a chunk at a time (by
+    """findings.json's store groups in batches, encoded: the stores', a chunk at a time (by
     ``workers`` processes; default: one per core for a large estate), then the estate's."""
     stores = len(snapshot.stores)
     sinks.progress.found(stores)
@@ -118,7 +118,7 @@ def _results(
     if sinks.csv:
         for result in estate:
             sinks.csv.add(result)
-    yield [compact_json(result) for result in estate]
+    yield [encode_store([result]) for result in estate]
 
 
 def _header(

@@ -11,16 +11,16 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from scanner.fileio import write_atomic
-from scanner.findings import Findings, Result
+from scanner.findings import Findings, ResourceRef, StoreResult
 from scanner.render.inert import for_xml
 
 
 def junit_xml(findings: Findings, new_failures: set[tuple[str, str]] | None = None) -> str:
     """The findings as a JUnit XML document."""
-    by_rule: dict[str, list[Result]] = defaultdict(list)
-    for result in findings.results:
+    by_rule: dict[str, list[tuple[ResourceRef, StoreResult]]] = defaultdict(list)
+    for group, result in findings.verdicts():
         if result.status != "not_applicable":
-            by_rule[result.rule].append(result)
+            by_rule[result.rule].append((group.resource, result))
     root = ET.Element("testsuites", name="backup-audit")
     for rule, results in sorted(by_rule.items()):
         suite = ET.SubElement(
@@ -28,14 +28,12 @@ def junit_xml(findings: Findings, new_failures: set[tuple[str, str]] | None = No
             "testsuite",
             name=rule,
             tests=str(len(results)),
-            failures=str(sum(r.status == "fail" for r in results)),
-            errors=str(sum(r.status == "not_assessed" for r in results)),
+            failures=str(sum(r.status == "fail" for _, r in results)),
+            errors=str(sum(r.status == "not_assessed" for _, r in results)),
         )
-        for result in results:
-            case = ET.SubElement(
-                suite, "testcase", classname=rule, name=for_xml(result.resource.id)
-            )
-            new = new_failures is not None and (result.resource.id, rule) in new_failures
+        for resource, result in results:
+            case = ET.SubElement(suite, "testcase", classname=rule, name=for_xml(resource.id))
+            new = new_failures is not None and (resource.id, rule) in new_failures
             if result.status == "fail":
                 ET.SubElement(
                     case, "failure", type="NEW" if new else "fail", message=for_xml(result.message)
@@ -51,7 +49,7 @@ def junit_xml(findings: Findings, new_failures: set[tuple[str, str]] | None = No
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
-def _citations(result: Result) -> str:
+def _citations(result: StoreResult) -> str:
     return "; ".join(f"{f}: {', '.join(ids)}" for f, ids in sorted(result.frameworks.items()))
 
 
