@@ -156,17 +156,6 @@ class StoreResults(_Record):
         return Result(**{**result.__dict__, "resource": self.resource, "evidence": items})
 
 
-def coverage_view(resource: ResourceRef, result: Result | StoreResult) -> dict[str, Any]:
-    """The fields coverage is computed from (status, frameworks, store id and kind), as
-    the plain dict :func:`scanner.engine.coverage.recompute` reads — without dumping the
-    whole result."""
-    return {
-        "status": result.status,
-        "frameworks": result.frameworks,
-        "resource": {"id": resource.id, "kind": resource.kind},
-    }
-
-
 class Ratio(_Record):
     """Covered stores out of the stores in scope."""
 

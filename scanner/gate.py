@@ -23,7 +23,7 @@ from scanner.fileio import (
     validation_error,
     write_atomic,
 )
-from scanner.findings import Findings, Result, coverage_view
+from scanner.findings import Findings, Result
 from scanner.vocabulary import COVERED_STATUSES, SEVERITY_ORDER, Status
 
 BASELINE_SCHEMA: Final = "backup-audit/baseline/v1"
@@ -233,7 +233,10 @@ def _compare(findings: Findings, baseline: Baseline, verdict: GateVerdict) -> No
 
 def _figures(findings: Findings) -> dict[str, Any]:
     """Coverage recomputed from the results (never read from the stored coverage)."""
-    return recompute(coverage_view(group.resource, r) for group, r in findings.verdicts())
+    return recompute(
+        (group.resource.id, group.resource.kind, result.status, result.frameworks)
+        for group, result in findings.verdicts()
+    )
 
 
 def _unlisted(findings: Findings, baseline: Baseline, store_id: str) -> bool:

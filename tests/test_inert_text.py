@@ -72,7 +72,7 @@ def test_the_reports_evidence_list_is_escaped_as_its_template_macro_was() -> Non
     from jinja2 import Environment, StrictUndefined
 
     from scanner.render.inert import for_html
-    from scanner.render.report_sections import evidence_html, evidence_value, request_ids
+    from scanner.render.report_sections import EvidenceHtml, evidence_value, request_ids
 
     env = Environment(autoescape=True, undefined=StrictUndefined, finalize=for_html)
     env.filters |= {"value": evidence_value, "request_ids": request_ids}
@@ -84,7 +84,8 @@ def test_the_reports_evidence_list_is_escaped_as_its_template_macro_was() -> Non
         "fields": {"<k>": ['x"y', None, {"z": "<w>"}], "n": 3, "none": None, "e": []},
     }
     plain = {"operation": "ListBackups", "region": None, "request_id": None, "fields": {}}
-    for items in ([item], [item, plain] * 5, [], None):
+    evidence_html = EvidenceHtml()  # one per report: items' lines made once
+    for items in ([item], [item, plain] * 5, [], None, [plain, item]):
         expected = macro.render(items=items, limit=8, as_of="2026-11-26T00:00:00+00:00")
         assert str(evidence_html(items, 8, "2026-11-26T00:00:00+00:00")) == expected
     html = str(evidence_html([item], 8, "now"))

@@ -9,7 +9,7 @@ Reported overall and per framework, cloud, account and tier.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,29 +26,35 @@ class StoreJudgement:
     frameworks: dict[str, bool]
 
 
-def judge_store(results: list[dict[str, Any]]) -> StoreJudgement | None:
-    """Coverage of one store from its results (None: no rule applies to it). A store
-    whose only open results are pending is counted apart, neither covered nor not."""
-    applicable = [r for r in results if r["status"] != "not_applicable"]
+#: what coverage reads of a result: its status and the frameworks it cites
+Verdict = tuple[str, Iterable[str]]
+
+
+def judge_store(verdicts: Sequence[Verdict]) -> StoreJudgement | None:
+    """Coverage of one store from its results' (status, frameworks) (None: no rule
+    applies to it). A store whose only open results are pending is counted apart,
+    neither covered nor not."""
+    applicable = [v for v in verdicts if v[0] != "not_applicable"]
     if not applicable:
         return None
-    open_results = [r for r in applicable if r["status"] not in COVERED]
-    pending = bool(open_results) and all(r["status"] == "pending" for r in open_results)
+    open_statuses = [status for status, _ in applicable if status not in COVERED]
+    pending = bool(open_statuses) and all(s == "pending" for s in open_statuses)
     frameworks: dict[str, bool] = {}
-    for result in applicable:
-        for framework in result["frameworks"]:
-            covered = result["status"] in COVERED
+    for status, cited in applicable:
+        covered = status in COVERED
+        for framework in cited:
             frameworks[framework] = frameworks.get(framework, True) and covered
-    return StoreJudgement(not open_results, pending, frameworks)
+    return StoreJudgement(not open_statuses, pending, frameworks)
 
 
-def recompute(results: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """Overall and per-framework coverage recomputed from results alone (what the gate
-    trusts — never a stored figure)."""
-    by_store: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for result in results:
-        if result["resource"]["kind"] != "estate":
-            by_store[result["resource"]["id"]].append(result)
+def recompute(results: Iterable[tuple[str, str, str, Iterable[str]]]) -> dict[str, Any]:
+    """Overall and per-framework coverage recomputed from results alone — each as (store
+    id, store kind, status, frameworks cited) — what the gate trusts, never a stored
+    figure. Results are counted by store id wherever they appear."""
+    by_store: dict[str, list[Verdict]] = defaultdict(list)
+    for store_id, kind, status, frameworks in results:
+        if kind != "estate":
+            by_store[store_id].append((status, frameworks))
     counter = CoverageCounter()
     for store_results in by_store.values():
         judged = judge_store(store_results)
@@ -73,7 +79,7 @@ class CoverageCounter:
     def add(self, verdicts: StoreVerdicts) -> None:
         """Count one store."""
         self.statuses.update(r["status"] for r in verdicts.results)
-        judged = judge_store(verdicts.results)
+        judged = judge_store([(r["status"], r["frameworks"]) for r in verdicts.results])
         if judged is None:
             return
         if judged.pending:

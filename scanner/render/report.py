@@ -25,7 +25,7 @@ from scanner.inventory import load_snapshot
 from scanner.model import Snapshot
 from scanner.render.inert import for_html
 from scanner.render.report_model import STATUS_LABEL, Report, ReportContext, SignOff, build_report
-from scanner.render.report_sections import evidence_html
+from scanner.render.report_sections import EvidenceHtml
 
 FORMATS = ("html", "pdf")
 
@@ -44,7 +44,7 @@ def render_html(report: Report, pack: RulePack) -> str:
         undefined=StrictUndefined,
         finalize=for_html,
     )
-    env.globals["evidence_list"] = evidence_html
+    env.globals["evidence_list"] = EvidenceHtml()
     template = env.get_template("report.html.j2")
     # Our own stylesheet, not data: marked safe so quotes in it are not escaped.
     css = Markup((directory / "report.css").read_text(encoding="utf-8"))

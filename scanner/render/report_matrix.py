@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import Any
 
 from scanner.engine.catalog import Requirement
 from scanner.engine.coverage import judge_store
@@ -125,10 +124,10 @@ def _row(
 
 def _store_share(results: list[Result]) -> Share:
     """Stores whose results citing one requirement are all covered (pending apart)."""
-    by_store: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    by_store: dict[str, list[tuple[str, tuple[str, ...]]]] = defaultdict(list)
     for result in results:
         if result.resource.kind != "estate":
-            by_store[result.resource.id].append({"status": result.status, "frameworks": {}})
+            by_store[result.resource.id].append((result.status, ()))
     share = Share()
     for store_results in by_store.values():
         judged = judge_store(store_results)

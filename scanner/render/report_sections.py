@@ -114,25 +114,41 @@ def request_ids(joined: str) -> str:
     return f"request {ids[0]}{more}"
 
 
-def evidence_html(items: list[dict[str, Any]] | None, limit: int, collected: str) -> Markup:
+class EvidenceHtml:
     """A result's evidence as the report lists it: at most ``limit`` items, how many
     more findings.json holds, and when they were collected. Python rather than a
     template macro: a 10,000-store report lists it some 50,000 times, and a macro call
-    cost more than the rest of the page."""
-    shown = items or []
-    parts = ['<ul class="evidence">']
-    for item in shown[:limit]:
-        parts.append(f"<li><code>{_html(item['operation'])}</code>")
-        if item.get("region"):
-            parts.append(f" ({_html(item['region'])})")
-        if item.get("request_id"):
-            parts.append(f" · {_html(request_ids(item['request_id']))}")
-        # escaping and showing controls go character by character: once for the line
-        parts.append(f": {_html(_fields_text(item))}</li>")
-    if len(shown) > limit:
-        parts.append(f"<li>… {len(shown) - limit} more in findings.json</li>")
-    parts.append(f"<li>collected {_html(collected)}</li></ul>")
-    return Markup("".join(parts))
+    cost more than the rest of the page. Each item's line is made once per report: the
+    results of a store share its items (findings v3), so most lines repeat."""
+
+    def __init__(self) -> None:
+        #: an item's id → the item (kept, so that the id stays its own) and its line
+        self._lines: dict[int, tuple[dict[str, Any], str]] = {}
+
+    def __call__(self, items: list[dict[str, Any]] | None, limit: int, collected: str) -> Markup:
+        shown = items or []
+        parts = ['<ul class="evidence">', *map(self._line, shown[:limit])]
+        if len(shown) > limit:
+            parts.append(f"<li>… {len(shown) - limit} more in findings.json</li>")
+        parts.append(f"<li>collected {_html(collected)}</li></ul>")
+        return Markup("".join(parts))
+
+    def _line(self, item: dict[str, Any]) -> str:
+        made = self._lines.get(id(item))
+        if made is None:
+            made = self._lines[id(item)] = (item, _evidence_line(item))
+        return made[1]
+
+
+def _evidence_line(item: dict[str, Any]) -> str:
+    parts = [f"<li><code>{_html(item['operation'])}</code>"]
+    if item.get("region"):
+        parts.append(f" ({_html(item['region'])})")
+    if item.get("request_id"):
+        parts.append(f" · {_html(request_ids(item['request_id']))}")
+    # escaping and showing controls go character by character: once for the line
+    parts.append(f": {_html(_fields_text(item))}</li>")
+    return "".join(parts)
 
 
 def _html(value: object) -> str:
@@ -159,18 +175,18 @@ def passing_stores(findings: Findings, limit: int | None) -> tuple[list[PassingS
     """Passing results by store (in store order), with numbered evidence; with ``limit``,
     only the first ``limit`` results are kept and the rest counted."""
     stores: dict[str, PassingStore] = {}
-    numbers: dict[str, dict[bytes, int]] = {}
+    numbers: dict[str, dict[int, int]] = {}
     passing = [r for r in findings.results if r.status == "pass"]
     for result in passing if limit is None else passing[:limit]:
         store = stores.setdefault(result.resource.id, PassingStore(result.resource))
         seen = numbers.setdefault(result.resource.id, {})
         refs = []
         for item in result.evidence or []:
-            key = orjson.dumps(item, option=orjson.OPT_SORT_KEYS)
-            if key not in seen:
+            # a store's equal items are one object once read (findings v3)
+            if id(item) not in seen:
                 store.evidence.append(evidence_text(item))
-                seen[key] = len(store.evidence)
-            refs.append(seen[key])
+                seen[id(item)] = len(store.evidence)
+            refs.append(seen[id(item)])
         store.results.append((result, ", ".join(map(str, refs))))
     return list(stores.values()), len(passing) - sum(len(s.results) for s in stores.values())
 
