@@ -176,6 +176,7 @@ def gate(
     from scanner import __version__
     from scanner.console import quiet, say, verbose
     from scanner.findings import load_findings
+    from scanner.findings_stream import read_streamed
     from scanner.gate import baseline_of, load_baseline, run_gate
     from scanner.gate import write_baseline as save_baseline
     from scanner.output_checks import check_outputs
@@ -198,23 +199,30 @@ def gate(
         check_outputs(targets | {"--baseline": baseline}, (findings,))
     else:
         check_outputs(targets, (findings, baseline))
-    loaded = load_findings(findings)
     if write_baseline and baseline is not None:
+        recorded, _ = read_streamed(findings, baseline_of)
         with OutputSet() as outputs:
-            save_baseline(baseline_of(loaded), outputs.path(baseline))
+            save_baseline(recorded, outputs.path(baseline))
             outputs.commit(__version__)
         if output_format == "json":
             typer.echo(json.dumps({"written": [str(baseline)]}))
         else:
             say(f"Wrote baseline {baseline}")
         return
-    verdict = run_gate(loaded, load_baseline(baseline) if baseline else None, min_coverage, fail_on)
+    earlier = load_baseline(baseline) if baseline else None
+    # JUnit lists every result, so only then is the file read whole; else it is streamed
+    loaded = load_findings(findings) if junit else None
+    verdict, head = (
+        (run_gate(loaded, earlier, min_coverage, fail_on), loaded)
+        if loaded is not None
+        else read_streamed(findings, lambda f: run_gate(f, earlier, min_coverage, fail_on))
+    )
     with OutputSet() as outputs:
-        if junit:
+        if junit and loaded is not None:
             new = {(r.resource.id, r.rule) for r in verdict.new_failures}
             write_junit(loaded, outputs.path(junit), new)
         if summary:
-            write_summary(loaded, outputs.path(summary), verdict)
+            write_summary(head, outputs.path(summary), verdict)
         outputs.commit(__version__)
     if output_format == "json":
         typer.echo(verdict_json(verdict))

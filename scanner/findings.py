@@ -10,8 +10,7 @@ each with its resource and evidence) are still read.
 from __future__ import annotations
 
 import hashlib
-import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -31,11 +30,18 @@ from pydantic import (
 from scanner.errors import InputFileError
 from scanner.fileio import (
     MAX_JSON_BYTES,
-    atomic_binary_writer,
     read_input_bytes,
     read_input_text,
     read_json_document,
     validation_error,
+)
+from scanner.findings_layout import (
+    INTEGRITY_MARK,
+    document_pieces,
+    document_sha256,
+    encoded_batches,
+    integrity_tail,
+    store_group,
 )
 from scanner.heap import bulk_objects
 from scanner.vocabulary import Severity, Status
@@ -221,8 +227,8 @@ class Populations(_Record):
     unlisted: list[Unlisted]
 
 
-class Findings(_Record):
-    """The whole findings file."""
+class FindingsHead(_Record):
+    """A findings file but its store groups: the fields around them."""
 
     schema_id: Literal["backup-audit/findings/v3"] = Field(SCHEMA_ID, alias="schema")
     tool_version: str
@@ -235,13 +241,18 @@ class Findings(_Record):
     inventory: dict[str, Any]
     policy: dict[str, Any]
     scope: dict[str, Any]
-    #: one group a store, sorted by store id; then one a estate-wide result
-    stores: list[StoreResults]
     coverage: Coverage
     exceptions: list[RegisteredException]
     populations: Populations
     defaults: dict[str, list[str]]
     integrity: dict[str, str]
+
+
+class Findings(FindingsHead):
+    """The whole findings file."""
+
+    #: one group a store, sorted by store id; then one a estate-wide result
+    stores: list[StoreResults]
 
     @cached_property
     def results(self) -> list[Result]:
@@ -264,130 +275,6 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: stream.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-#: What precedes the integrity field; the hash covers every byte before it.
-INTEGRITY_MARK: Final = ',\n  "integrity": '
-
-
-def store_group(results: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """One store's results (plain dicts with one ``resource``, evidence as item lists) as
-    findings.json holds them: the resource once, each distinct evidence item once in the
-    order the results first name it, and each result's evidence as those items' indices."""
-    _, items, grouped = _grouped(results)
-    return {"resource": results[0]["resource"], "evidence": items, "results": grouped}
-
-
-def encode_store(results: Sequence[dict[str, Any]]) -> bytes:
-    """:func:`store_group`'s group as findings.json's bytes (``compact_json`` of it),
-    each evidence item encoded once."""
-    encoded, _, grouped = _grouped(results)
-    return b"".join(
-        (
-            b'{"evidence":[',
-            b",".join(encoded),
-            b'],"resource":',
-            compact_json(results[0]["resource"]),
-            b',"results":',
-            compact_json(grouped),
-            b"}",
-        )
-    )
-
-
-def _grouped(
-    results: Sequence[dict[str, Any]],
-) -> tuple[dict[bytes, int], list[Any], list[dict[str, Any]]]:
-    """The distinct evidence items (by their bytes → index, and as objects, in order)
-    and the results without their resource, naming their items by index."""
-    index: dict[bytes, int] = {}
-    items: list[Any] = []
-    encoded: dict[int, bytes] = {}  # an item object's bytes: results share item objects
-    grouped = []
-    for result in results:
-        named = result.get("evidence")
-        if named is not None:
-            named = [_item_index(item, index, items, encoded) for item in named]
-        grouped.append(
-            {k: v for k, v in result.items() if k != "resource"}
-            | ({} if named is None else {"evidence": named})
-        )
-    return index, items, grouped
-
-
-def _item_index(
-    item: Any, index: dict[bytes, int], items: list[Any], encoded: dict[int, bytes]
-) -> int:
-    content = encoded.get(id(item))
-    if content is None:
-        content = encoded[id(item)] = compact_json(item)
-    if content not in index:
-        index[content] = len(items)
-        items.append(item)
-    return index[content]
-
-
-def write_findings(
-    path: Path,
-    header: dict[str, Any],
-    stores: Iterable[list[bytes]],
-    trailer: Callable[[], dict[str, Any]],
-) -> None:
-    """Stream ``header`` fields, every store group from the ``stores`` batches (each
-    already encoded by :func:`compact_json` from :func:`store_group`), then the fields
-    ``trailer()`` returns (coverage needs all results first), and last the SHA-256 of
-    every byte before it (``integrity.sha256``), atomically. Bytes throughout: a group is
-    encoded once."""
-    with atomic_binary_writer(path) as out:
-        digest = hashlib.sha256()
-        for piece in _document(header, stores, trailer):
-            out.write(piece)
-            digest.update(piece)
-        out.write(_integrity(digest.hexdigest()))
-
-
-def _document(
-    header: dict[str, Any],
-    stores: Iterable[list[bytes]],
-    trailer: Callable[[], dict[str, Any]],
-    listed: str = "stores",
-) -> Iterator[bytes]:
-    """The bytes of a findings file up to its integrity field, piece by piece: the one
-    layout both the writer and the reader's fast path (:func:`_canonical_data`) use
-    (``listed``: the field of the list written a line an element; v2's ``results``)."""
-    yield b"{\n"
-    for key, value in header.items():
-        yield b"  " + _key(key) + b": " + compact_json(value) + b",\n"
-    yield b"  " + _key(listed) + b": ["
-    separator = b"\n    "
-    for batch in stores:
-        if batch:
-            yield separator + b",\n    ".join(batch)
-            separator = b",\n    "
-    yield b"\n  ]"
-    for key, value in trailer().items():
-        yield b",\n  " + _key(key) + b": " + compact_json(value)
-
-
-def _key(name: str) -> bytes:
-    return json.dumps(name).encode()
-
-
-def _integrity(digest: str) -> bytes:
-    return INTEGRITY_MARK.encode() + compact_json({"sha256": digest}) + b"\n}\n"
-
-
-def document_sha256(text: str) -> str | None:
-    """The SHA-256 ``write_findings`` records, recomputed over a findings file's text
-    (None when the text has no integrity field where the writer puts it)."""
-    end = text.rfind(INTEGRITY_MARK)
-    return None if end < 0 else hashlib.sha256(text[:end].encode()).hexdigest()
-
-
-def compact_json(value: Any) -> bytes:
-    """A value (a result, a header or trailer field) as findings.json writes it: compact
-    UTF-8 JSON with sorted keys (orjson: ~10x the standard library)."""
-    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
 
 
 @bulk_objects()
@@ -435,24 +322,20 @@ def _canonical_data(raw: bytes) -> dict[str, Any] | None:
     if listed not in keys or keys[-1] != "integrity" or not isinstance(data[listed], list):
         return None
     recorded = data["integrity"].get("sha256") if isinstance(data["integrity"], dict) else None
-    if not isinstance(recorded, str) or raw[end:] != _integrity(recorded):
+    if not isinstance(recorded, str) or raw[end:] != integrity_tail(recorded):
         return None
     split = keys.index(listed)
     header = {key: data[key] for key in keys[:split]}
     trailer = {key: data[key] for key in keys[split + 1 : -1]}
     again = hashlib.sha256()
     try:
-        for piece in _document(header, _encoded(data[listed]), lambda: trailer, listed):
+        pieces = document_pieces(header, encoded_batches(data[listed]), lambda: trailer, listed)
+        for piece in pieces:
             again.update(piece)
     except orjson.JSONEncodeError:  # nested deeper than orjson writes: not ours
         return None
     on_disk = hashlib.sha256(memoryview(raw)[:end]).hexdigest()
     return data if again.hexdigest() == on_disk == recorded else None
-
-
-def _encoded(elements: list[Any], batch: int = 1000) -> Iterator[list[bytes]]:
-    for start in range(0, len(elements), batch):
-        yield [compact_json(element) for element in elements[start : start + batch]]
 
 
 def _v2_regrouped(data: dict[str, Any]) -> dict[str, Any]:

@@ -9,13 +9,15 @@ result that passed is now not_assessed (evidence was lost), or when a failure at
 from __future__ import annotations
 
 import json
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from scanner.engine.coverage import recompute
+from scanner.engine.coverage import StoreTally, coverage_of
 from scanner.fileio import (
     MAX_JSON_BYTES,
     parse_json,
@@ -23,8 +25,9 @@ from scanner.fileio import (
     validation_error,
     write_atomic,
 )
-from scanner.findings import Findings, Result
-from scanner.vocabulary import COVERED_STATUSES, SEVERITY_ORDER, Status
+from scanner.findings import Findings, FindingsHead, ResourceRef, StoreResult, StoreResults
+from scanner.findings_stream import FindingsStream, read_streamed
+from scanner.vocabulary import COVERED_STATUSES, SEVERITY_ORDER, Severity, Status
 
 BASELINE_SCHEMA: Final = "backup-audit/baseline/v1"
 GOOD = COVERED_STATUSES
@@ -44,26 +47,30 @@ class Baseline(BaseModel):
     locations: dict[str, list[str]] = Field(default_factory=dict)
 
 
-def baseline_of(findings: Findings) -> Baseline:
+def baseline_of(findings: Findings | FindingsStream) -> Baseline:
     """The baseline recording these findings (its coverage recomputed from the results)."""
     statuses: dict[str, dict[str, str]] = {}
     locations: dict[str, list[str]] = {}
-    for group, result in findings.verdicts():
-        if result.status != "not_applicable":
-            statuses.setdefault(group.resource.id, {})[result.rule] = result.status
-    for group in findings.stores:
-        if group.resource.kind != "estate":
-            ref = group.resource
+    tallies: dict[str, StoreTally] = defaultdict(StoreTally)
+    for group in _stores(findings):
+        ref = group.resource
+        if ref.kind != "estate":
             locations[ref.id] = [ref.cloud, ref.account, ref.region]
-    figures = _figures(findings)
+        for result in group.results:
+            if result.status != "not_applicable":
+                statuses.setdefault(ref.id, {})[result.rule] = result.status
+            if ref.kind != "estate":
+                tallies[ref.id].add(result.status, result.frameworks)
+    figures = coverage_of(tallies.values())
+    head = _head(findings)
     coverage = {"overall": figures["overall"]["ratio"]}
     coverage |= {f"framework:{k}": v["ratio"] for k, v in figures["by_framework"].items()}
     return Baseline.model_validate(
         {
-            "evaluated_at": findings.evaluated_at,
+            "evaluated_at": head.evaluated_at,
             "coverage": coverage,
             "statuses": statuses,
-            "complete": findings.populations.complete,
+            "complete": head.populations.complete,
             "locations": locations,
         }
     )
@@ -78,16 +85,28 @@ def write_baseline(baseline: Baseline, path: Path) -> None:
 
 def load_baseline(path: Path) -> Baseline:
     """Read a baseline file (or build one from a findings file)."""
-    from scanner.findings import READABLE_SCHEMAS, load_findings
+    from scanner.findings import READABLE_SCHEMAS
 
     text = read_input_text(path, "a baseline", MAX_JSON_BYTES)
     data = parse_json(path, text)
     if isinstance(data, dict) and data.get("schema") in READABLE_SCHEMAS:
-        return baseline_of(load_findings(path))
+        return read_streamed(path, baseline_of)[0]
     try:
         return Baseline.model_validate(data)
     except ValidationError as exc:
         raise validation_error(path, text, exc) from None
+
+
+@dataclass(frozen=True, slots=True)
+class Flagged:
+    """A result the gate names — a new failure, a result no longer assessable, a failure
+    of ``--fail-on`` severity: what its outputs print of it."""
+
+    resource: ResourceRef
+    rule: str
+    status: Status
+    severity: Severity
+    message: str
 
 
 @dataclass
@@ -95,9 +114,9 @@ class GateVerdict:
     """The gate's decision and everything it noticed."""
 
     reasons: list[str] = field(default_factory=list)
-    new_failures: list[Result] = field(default_factory=list)
-    lost_evidence: list[Result] = field(default_factory=list)
-    severe: list[Result] = field(default_factory=list)
+    new_failures: list[Flagged] = field(default_factory=list)
+    lost_evidence: list[Flagged] = field(default_factory=list)
+    severe: list[Flagged] = field(default_factory=list)
     fixed: int = 0
     new_stores: list[str] = field(default_factory=list)
     removed_stores: list[str] = field(default_factory=list)
@@ -111,18 +130,72 @@ class GateVerdict:
         return not self.reasons
 
 
+@dataclass
+class _Reading:
+    """What one pass over the results gathers besides the verdict's lists: each store's
+    coverage tally, the ids of the stores, and how many results there were."""
+
+    tallies: defaultdict[str, StoreTally] = field(default_factory=lambda: defaultdict(StoreTally))
+    ids: set[str] = field(default_factory=set)
+    results: int = 0
+
+
+def _read(
+    stores: Iterable[StoreResults],
+    baseline: Baseline | None,
+    threshold: int | None,
+    verdict: GateVerdict,
+) -> _Reading:
+    """One pass over the store groups (a stream keeps none of them)."""
+    reading = _Reading()
+    for group in stores:
+        ref = group.resource
+        if ref.kind != "estate":
+            reading.ids.add(ref.id)
+        was = baseline.statuses.get(ref.id, {}) if baseline is not None else None
+        for result in group.results:
+            reading.results += 1
+            if ref.kind != "estate":
+                reading.tallies[ref.id].add(result.status, result.frameworks)
+            status = result.status
+            severe = threshold is not None and SEVERITY_ORDER[result.severity] >= threshold
+            if status == "fail" and severe:
+                verdict.severe.append(_flagged(ref, result))
+            if was is None:
+                continue
+            before = was.get(result.rule)
+            if status == "fail" and before != "fail":
+                verdict.new_failures.append(_flagged(ref, result))
+            elif status == "not_assessed" and before in GOOD:
+                verdict.lost_evidence.append(_flagged(ref, result))
+            elif status in GOOD and before in ("fail", "not_assessed"):
+                verdict.fixed += 1
+    return reading
+
+
+def _flagged(resource: ResourceRef, result: StoreResult) -> Flagged:
+    return Flagged(resource, result.rule, result.status, result.severity, result.message)
+
+
 def run_gate(
-    findings: Findings, baseline: Baseline | None, min_coverage: float | None, fail_on: str | None
+    findings: Findings | FindingsStream,
+    baseline: Baseline | None,
+    min_coverage: float | None,
+    fail_on: str | None,
 ) -> GateVerdict:
-    """Decide the gate: every figure is recomputed from the results, never read."""
+    """Decide the gate in one pass over the results (findings read whole, or a stream):
+    every figure is recomputed from the results, never read."""
     verdict = GateVerdict()
-    figures = _figures(findings)
+    threshold = SEVERITY_ORDER[fail_on] if fail_on is not None else None
+    reading = _read(_stores(findings), baseline, threshold, verdict)
+    head = _head(findings)
+    figures = coverage_of(reading.tallies.values())
     overall = figures["overall"]["ratio"]
     verdict.coverage = {
         "overall": overall,
         "baseline": baseline.coverage.get("overall") if baseline else None,
     }
-    recorded = findings.coverage.overall
+    recorded = head.coverage.overall
     if (recorded.in_scope, recorded.covered) != (
         figures["overall"]["in_scope"],
         figures["overall"]["covered"],
@@ -132,32 +205,24 @@ def run_gate(
             f"results ({_pct(overall)}): the file was altered"
         )
     verdict.figures = figures
-    results = sum(len(group.results) for group in findings.stores)
-    verdict.checked = _what_is_checked(results, baseline, min_coverage, fail_on)
-    _check_population(findings, baseline, verdict)
+    verdict.checked = _what_is_checked(reading.results, baseline, min_coverage, fail_on)
+    _check_population(head, baseline, verdict)
     if min_coverage is not None and (overall is None or overall < min_coverage):
         verdict.reasons.append(
             f"coverage {_pct(overall)} is below the minimum {_pct(min_coverage)}"
         )
-    elif min_coverage is not None and not findings.populations.complete:
+    elif min_coverage is not None and not head.populations.complete:
         verdict.reasons.append(
             f"coverage {_pct(overall)} is of an incomplete population "
-            f"({len(findings.populations.unlisted)} listing(s) failed): it cannot show the "
+            f"({len(head.populations.unlisted)} listing(s) failed): it cannot show the "
             f"minimum {_pct(min_coverage)}"
         )
-    if fail_on is not None:
-        threshold = SEVERITY_ORDER[fail_on]
-        verdict.severe = [
-            group.expand(r)
-            for group, r in findings.verdicts()
-            if r.status == "fail" and SEVERITY_ORDER[r.severity] >= threshold
-        ]
-        if verdict.severe:
-            verdict.reasons.append(
-                f"{len(verdict.severe)} failing result(s) of severity {fail_on} or above"
-            )
+    if verdict.severe:
+        verdict.reasons.append(
+            f"{len(verdict.severe)} failing result(s) of severity {fail_on} or above"
+        )
     if baseline is not None:
-        _compare(findings, baseline, verdict)
+        _compare(head, reading.ids, baseline, verdict)
     return verdict
 
 
@@ -179,10 +244,10 @@ def _what_is_checked(
     return checked
 
 
-def _check_population(findings: Findings, baseline: Baseline | None, verdict: GateVerdict) -> None:
+def _check_population(head: FindingsHead, baseline: Baseline | None, verdict: GateVerdict) -> None:
     """An incomplete population where the baseline's was complete fails the gate."""
-    unlisted = findings.populations.unlisted
-    if findings.populations.complete or baseline is None or baseline.complete is not True:
+    unlisted = head.populations.unlisted
+    if head.populations.complete or baseline is None or baseline.complete is not True:
         return
     where = "; ".join(
         f"{u.cloud} {u.account}{' ' + u.region if u.region else ''} ({u.operation} {u.error_code})"
@@ -194,23 +259,12 @@ def _check_population(findings: Findings, baseline: Baseline | None, verdict: Ga
     )
 
 
-def _compare(findings: Findings, baseline: Baseline, verdict: GateVerdict) -> None:
-    now_ids = {g.resource.id for g in findings.stores if g.resource.kind != "estate"}
-    verdict.new_stores = sorted(now_ids - baseline.statuses.keys())
+def _compare(head: FindingsHead, ids: set[str], baseline: Baseline, verdict: GateVerdict) -> None:
+    verdict.new_stores = sorted(ids - baseline.statuses.keys())
     verdict.removed_stores = sorted(
-        k for k in baseline.statuses.keys() - now_ids if not k.startswith("estate:")
+        k for k in baseline.statuses.keys() - ids if not k.startswith("estate:")
     )
-    for group in findings.stores:
-        was = baseline.statuses.get(group.resource.id, {})
-        for result in group.results:
-            before = was.get(result.rule)
-            if result.status == "fail" and before != "fail":
-                verdict.new_failures.append(group.expand(result))
-            elif result.status == "not_assessed" and before in GOOD:
-                verdict.lost_evidence.append(group.expand(result))
-            elif result.status in GOOD and before in ("fail", "not_assessed"):
-                verdict.fixed += 1
-    hidden = [sid for sid in verdict.removed_stores if _unlisted(findings, baseline, sid)]
+    hidden = [sid for sid in verdict.removed_stores if _unlisted(head, baseline, sid)]
     if hidden:
         verdict.reasons.append(
             f"{len(hidden)} store(s) of the baseline are missing while their listing could not "
@@ -231,20 +285,21 @@ def _compare(findings: Findings, baseline: Baseline, verdict: GateVerdict) -> No
             )
 
 
-def _figures(findings: Findings) -> dict[str, Any]:
-    """Coverage recomputed from the results (never read from the stored coverage)."""
-    return recompute(
-        (group.resource.id, group.resource.kind, result.status, result.frameworks)
-        for group, result in findings.verdicts()
-    )
+def _stores(findings: Findings | FindingsStream) -> Iterable[StoreResults]:
+    return findings.stores if isinstance(findings, Findings) else findings.stores()
 
 
-def _unlisted(findings: Findings, baseline: Baseline, store_id: str) -> bool:
+def _head(findings: Findings | FindingsStream) -> FindingsHead:
+    """The fields around the results (a stream's only once its stores were read)."""
+    return findings if isinstance(findings, Findings) else findings.head
+
+
+def _unlisted(head: FindingsHead, baseline: Baseline, store_id: str) -> bool:
     """Whether a missing store's account (and region) is among the unlisted populations."""
     cloud, account, region = (baseline.locations.get(store_id) or ["", "", ""])[:3]
     return any(
         u.cloud == cloud and u.account == account and u.region in (None, region)
-        for u in findings.populations.unlisted
+        for u in head.populations.unlisted
     )
 
 

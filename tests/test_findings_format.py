@@ -11,15 +11,12 @@ from typing import Any
 import pytest
 
 from scanner.errors import InputFileError
-from scanner.findings import (
-    SCHEMA_V2,
-    StoreResults,
-    _canonical_data,
-    _document,
-    _integrity,
+from scanner.findings import SCHEMA_V2, StoreResults, _canonical_data, load_findings
+from scanner.findings_layout import (
     compact_json,
+    document_pieces,
     encode_store,
-    load_findings,
+    integrity_tail,
     store_group,
 )
 from tests.engine_helpers import GOOD_TABLE, evaluate, store
@@ -93,8 +90,8 @@ def _as_v2(data: dict[str, Any]) -> bytes:
     header = {k: data[k] for k in keys[:split]} | {"schema": SCHEMA_V2}
     trailer = {k: data[k] for k in keys[split + 1 : -1]}
     encoded = [[compact_json(r) for r in results]]
-    body = b"".join(_document(header, encoded, lambda: trailer, "results"))
-    return body + _integrity(hashlib.sha256(body).hexdigest())
+    body = b"".join(document_pieces(header, encoded, lambda: trailer, "results"))
+    return body + integrity_tail(hashlib.sha256(body).hexdigest())
 
 
 def test_v2_findings_read_to_the_same_results(tmp_path: Path) -> None:

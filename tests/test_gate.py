@@ -14,14 +14,8 @@ import pytest
 from pydantic import ValidationError
 
 from scanner.errors import InputFileError
-from scanner.findings import (
-    INTEGRITY_MARK,
-    Findings,
-    Ratio,
-    _canonical_data,
-    compact_json,
-    load_findings,
-)
+from scanner.findings import Findings, Ratio, _canonical_data, load_findings
+from scanner.findings_layout import INTEGRITY_MARK, compact_json
 from scanner.gate import baseline_of, load_baseline, run_gate, write_baseline
 from scanner.render.junit import junit_xml
 from scanner.render.markdown import summary_markdown

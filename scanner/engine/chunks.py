@@ -22,7 +22,7 @@ from typing import Final
 
 from scanner.engine.coverage import CoverageCounter
 from scanner.engine.evaluate import Evaluator, Tally
-from scanner.findings import encode_store
+from scanner.findings_layout import encode_store
 from scanner.render.csv import CsvResults
 
 #: stores per chunk: large enough to keep the workers' messages few, small enough that a

@@ -9,8 +9,8 @@ Reported overall and per framework, cloud, account and tier.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from scanner.engine.evaluate import StoreVerdicts
@@ -30,34 +30,62 @@ class StoreJudgement:
 Verdict = tuple[str, Iterable[str]]
 
 
-def judge_store(verdicts: Sequence[Verdict]) -> StoreJudgement | None:
-    """Coverage of one store from its results' (status, frameworks) (None: no rule
-    applies to it). A store whose only open results are pending is counted apart,
-    neither covered nor not."""
-    applicable = [v for v in verdicts if v[0] != "not_applicable"]
-    if not applicable:
-        return None
-    open_statuses = [status for status, _ in applicable if status not in COVERED]
-    pending = bool(open_statuses) and all(s == "pending" for s in open_statuses)
-    frameworks: dict[str, bool] = {}
-    for status, cited in applicable:
+@dataclass
+class StoreTally:
+    """One store's results as coverage needs them, added one at a time (a store's
+    results may arrive in parts: counting is by store id, wherever they appear)."""
+
+    applicable: bool = False
+    #: any applicable result neither passing nor excepted; any of those not pending
+    open: bool = False
+    open_not_pending: bool = False
+    frameworks: dict[str, bool] = field(default_factory=dict)
+
+    def add(self, status: str, frameworks: Iterable[str]) -> None:
+        """Count one result."""
+        if status == "not_applicable":
+            return
+        self.applicable = True
         covered = status in COVERED
-        for framework in cited:
-            frameworks[framework] = frameworks.get(framework, True) and covered
-    return StoreJudgement(not open_statuses, pending, frameworks)
+        if not covered:
+            self.open = True
+            self.open_not_pending |= status != "pending"
+        for framework in frameworks:
+            self.frameworks[framework] = self.frameworks.get(framework, True) and covered
+
+    def judgement(self) -> StoreJudgement | None:
+        """Coverage of the store (None: no rule applies to it). A store whose only open
+        results are pending is counted apart, neither covered nor not."""
+        if not self.applicable:
+            return None
+        pending = self.open and not self.open_not_pending
+        return StoreJudgement(not self.open, pending, self.frameworks)
+
+
+def judge_store(verdicts: Iterable[Verdict]) -> StoreJudgement | None:
+    """Coverage of one store from its results' (status, frameworks)."""
+    tally = StoreTally()
+    for status, frameworks in verdicts:
+        tally.add(status, frameworks)
+    return tally.judgement()
 
 
 def recompute(results: Iterable[tuple[str, str, str, Iterable[str]]]) -> dict[str, Any]:
     """Overall and per-framework coverage recomputed from results alone — each as (store
     id, store kind, status, frameworks cited) — what the gate trusts, never a stored
     figure. Results are counted by store id wherever they appear."""
-    by_store: dict[str, list[Verdict]] = defaultdict(list)
+    by_store: dict[str, StoreTally] = defaultdict(StoreTally)
     for store_id, kind, status, frameworks in results:
         if kind != "estate":
-            by_store[store_id].append((status, frameworks))
+            by_store[store_id].add(status, frameworks)
+    return coverage_of(by_store.values())
+
+
+def coverage_of(stores: Iterable[StoreTally]) -> dict[str, Any]:
+    """Overall and per-framework coverage of the stores tallied."""
     counter = CoverageCounter()
-    for store_results in by_store.values():
-        judged = judge_store(store_results)
+    for tally in stores:
+        judged = tally.judgement()
         if judged is None or judged.pending:
             continue
         counter._count("overall", "all", judged.covered)

@@ -16,7 +16,8 @@ from scanner.engine.evaluate import Evaluator, Tally
 from scanner.engine.period import parse_period
 from scanner.engine.rules import RulePack
 from scanner.fileio import atomic_writer
-from scanner.findings import SCHEMA_ID, encode_store, sha256_file, write_findings
+from scanner.findings import SCHEMA_ID, sha256_file
+from scanner.findings_layout import encode_store, write_findings
 from scanner.heap import bulk_objects
 from scanner.inventory import load_snapshot
 from scanner.model import Snapshot

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from scanner.fileio import write_atomic
-from scanner.findings import Findings, Ratio, Result
-from scanner.gate import GateVerdict
+from scanner.findings import FindingsHead, Ratio
+from scanner.gate import Flagged, GateVerdict
 from scanner.render.inert import for_markdown
 
 MAX_ROWS = 20
@@ -16,7 +16,7 @@ def _pct(ratio: Ratio) -> str:
     return "n/a" if ratio.ratio is None else f"{ratio.ratio:.1%} ({ratio.covered}/{ratio.in_scope})"
 
 
-def _rows(results: list[Result]) -> list[str]:
+def _rows(results: list[Flagged]) -> list[str]:
     lines = ["| severity | rule | store | message |", "|---|---|---|---|"]
     for r in results[:MAX_ROWS]:
         store, message = for_markdown(r.resource.id), for_markdown(r.message)
@@ -26,7 +26,7 @@ def _rows(results: list[Result]) -> list[str]:
     return lines
 
 
-def summary_markdown(findings: Findings, verdict: GateVerdict | None = None) -> str:
+def summary_markdown(findings: FindingsHead, verdict: GateVerdict | None = None) -> str:
     """Coverage, the gate's decision and the new failures, as Markdown."""
     cov = findings.coverage
     lines = ["# backup-audit", ""]
@@ -68,6 +68,6 @@ def summary_markdown(findings: Findings, verdict: GateVerdict | None = None) -> 
     return "\n".join(lines) + "\n"
 
 
-def write_summary(findings: Findings, path: Path, verdict: GateVerdict | None = None) -> None:
+def write_summary(findings: FindingsHead, path: Path, verdict: GateVerdict | None = None) -> None:
     """Write the Markdown summary atomically."""
     write_atomic(path, summary_markdown(findings, verdict))

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 
-from scanner.findings import Result
-from scanner.gate import GateVerdict
+from scanner.gate import Flagged, GateVerdict
 from scanner.render.inert import for_terminal
 
 #: How many results the text lists before "… and N more" (``--verbose``: all).
@@ -40,7 +39,7 @@ def verdict_lines(verdict: GateVerdict, verbose: bool = False) -> list[str]:
     return [for_terminal(line) for line in lines]
 
 
-def _behind(verdict: GateVerdict) -> list[Result]:
+def _behind(verdict: GateVerdict) -> list[Flagged]:
     """The results behind the reasons, each once: new failures, lost evidence, severe."""
     seen: set[tuple[str, str]] = set()
     results = []
@@ -56,7 +55,7 @@ def verdict_json(verdict: GateVerdict) -> str:
     """The verdict as one JSON document (sorted keys): passed, reasons, coverage, what
     was checked and every result behind the reasons."""
 
-    def brief(results: list[Result]) -> list[dict[str, str]]:
+    def brief(results: list[Flagged]) -> list[dict[str, str]]:
         return [
             {
                 "resource": r.resource.id,

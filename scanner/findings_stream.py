@@ -1,0 +1,165 @@
+"""Reading a findings file a store at a time, for readers that keep little of each store
+(the gate): memory bounded by one store's line, not by the estate.
+
+Only a file laid out exactly as ``write_findings`` writes it (v3) is streamed: a field a
+line, a store group a line, compact JSON with sorted keys, each line giving the same
+bytes when its data is encoded again — which proves no duplicate key or constant such
+as NaN — and every byte before the integrity field hashing to the SHA-256 it records.
+Any other file, or any problem on the way, raises :class:`NotStreamable` before the
+stream ends: the reader then reads the file whole (:func:`scanner.findings.load_findings`),
+which names the problem and its line exactly as it always does, or reads the same data
+from another layout. A stream is judged only once it has ended: its head
+(:attr:`FindingsStream.head`) exists only then.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, Any, Final, TypeVar
+
+import orjson
+from pydantic import ValidationError
+
+from scanner.errors import InputFileError
+from scanner.findings import SCHEMA_ID, Findings, FindingsHead, StoreResults, load_findings
+from scanner.findings_layout import INTEGRITY_MARK, compact_json, field_line, integrity_value
+
+_OPEN: Final = b'  "stores": [\n'
+_CLOSE: Final = b"  ],\n"
+_INTEGRITY: Final = INTEGRITY_MARK.encode()[2:]  # the integrity line's start
+T = TypeVar("T")
+
+
+class NotStreamable(Exception):
+    """The file is not as ``write_findings`` writes it, or one of its parts is not
+    valid: read it whole, which explains."""
+
+
+class FindingsStream:
+    """A findings file's store groups, validated one at a time as they are read; then
+    its head, validated, once the SHA-256 of everything read matched the one recorded."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._head: FindingsHead | None = None
+
+    @property
+    def head(self) -> FindingsHead:
+        """The fields around the store groups (only once :meth:`stores` has ended)."""
+        if self._head is None:
+            raise RuntimeError("a findings stream's head is known once its stores are read")
+        return self._head
+
+    def stores(self) -> Iterator[StoreResults]:
+        """Each store group, validated; raises :class:`NotStreamable` on the first line
+        not laid out as the writer lays it out or not valid, and at the end when the
+        file does not match its SHA-256."""
+        try:
+            with self.path.open("rb") as stream:
+                yield from self._read(stream)
+        except OSError as exc:
+            raise InputFileError(self.path, f"cannot read a findings file: {exc}") from None
+
+    def _read(self, stream: IO[bytes]) -> Iterator[StoreResults]:
+        digest = hashlib.sha256()
+        fields: dict[str, Any] = {}
+        line = _hashed(stream, digest)
+        if line != b"{\n":
+            raise NotStreamable
+        line = _hashed(stream, digest)
+        while line != _OPEN:
+            _field(line, fields)
+            line = _hashed(stream, digest)
+        if fields.get("schema") != SCHEMA_ID:
+            raise NotStreamable
+        line = _hashed(stream, digest)
+        while line != _CLOSE:
+            yield _group(line)
+            line = _hashed(stream, digest)
+        self._head = self._end(stream, digest, fields)
+
+    def _end(self, stream: IO[bytes], digest: Any, fields: dict[str, Any]) -> FindingsHead:
+        """The trailer fields, the integrity field and the end of the file, checked. The
+        hash ends before the comma that ends the last field before the integrity one."""
+        line, ended = stream.readline(), b""
+        while line and not line.startswith(_INTEGRITY):
+            _field(line, fields)
+            digest.update(ended + line[:-2])
+            line, ended = stream.readline(), b",\n"
+        recorded = _recorded(line)
+        if not ended or recorded is None or stream.read() != b"}\n":
+            raise NotStreamable
+        if digest.hexdigest() != recorded:
+            raise NotStreamable  # the whole reader says how: altered or truncated
+        try:
+            return FindingsHead.model_validate(fields | {"integrity": {"sha256": recorded}})
+        except ValidationError:
+            raise NotStreamable from None
+
+
+def _hashed(stream: IO[bytes], digest: Any) -> bytes:
+    line = stream.readline()
+    if not line:
+        raise NotStreamable
+    digest.update(line)
+    return line
+
+
+def _field(line: bytes, fields: dict[str, Any]) -> None:
+    """A header or trailer line (``  "name": value,``), kept when it is canonical."""
+    if not (line.startswith(b'  "') and line.endswith(b",\n")):
+        raise NotStreamable
+    try:
+        parsed = orjson.loads(b"{" + line[2:-2] + b"}")
+    except orjson.JSONDecodeError:
+        raise NotStreamable from None
+    if len(parsed) != 1:
+        raise NotStreamable
+    ((name, value),) = parsed.items()
+    if name in fields or name == "stores" or name == "integrity":
+        raise NotStreamable
+    if field_line(name, value) + b",\n" != line:
+        raise NotStreamable
+    fields[name] = value
+
+
+def _group(line: bytes) -> StoreResults:
+    """One store line (``    {...},``), canonical and valid."""
+    if not line.startswith(b"    {"):
+        raise NotStreamable
+    body = line[4:-2] if line.endswith(b",\n") else line[4:-1]
+    try:
+        parsed = orjson.loads(body)
+        if compact_json(parsed) != body:
+            raise NotStreamable
+        return StoreResults.model_validate(parsed)
+    except (orjson.JSONDecodeError, orjson.JSONEncodeError, ValidationError):
+        raise NotStreamable from None
+
+
+def _recorded(line: bytes) -> str | None:
+    """The SHA-256 an integrity line records, when the line is exactly the writer's."""
+    try:
+        recorded = orjson.loads(line[len(_INTEGRITY) :]).get("sha256")
+    except (orjson.JSONDecodeError, AttributeError):
+        return None
+    if not isinstance(recorded, str) or _INTEGRITY + integrity_value(recorded) + b"\n" != line:
+        return None
+    return recorded
+
+
+def read_streamed(
+    path: Path, read: Callable[[Findings | FindingsStream], T]
+) -> tuple[T, FindingsHead]:
+    """``read`` applied to the file as a stream — or, when the file is not streamable, to
+    the file read whole, which raises the file's problem (or reads its other layout) —
+    and the fields around its results. ``read`` must read every store group, and keep
+    nothing it depends on from a pass it did not finish: it is started again."""
+    stream = FindingsStream(path)
+    try:
+        return read(stream), stream.head
+    except NotStreamable:
+        findings = load_findings(path)
+        return read(findings), findings

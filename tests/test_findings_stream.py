@@ -1,0 +1,106 @@
+"""Reading findings a store at a time (the gate): the same verdicts and baseline as the
+file read whole; any file not laid out as the writer lays it out, or not valid, is read
+whole instead — which names its problem exactly as before."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from scanner.errors import InputFileError
+from scanner.findings import load_findings
+from scanner.findings_stream import FindingsStream, NotStreamable, read_streamed
+from scanner.gate import baseline_of, run_gate
+from tests.engine_helpers import GOOD_TABLE, evaluate, store
+from tests.test_findings_format import _as_v2
+from tests.test_gate import DENIED, _resealed
+
+
+def _written(tmp: Path) -> Path:
+    stores = [store("alpha", **GOOD_TABLE), store("beta"), store("gamma", gaps=DENIED)]
+    evaluate(tmp, stores, name="n.json")
+    return tmp / "n.json"
+
+
+def test_a_stream_gives_the_verdict_and_baseline_of_the_whole_file(tmp_path: Path) -> None:
+    path = _written(tmp_path)
+    whole = load_findings(path)
+    stream = FindingsStream(path)
+    groups = list(stream.stores())
+    assert groups == whole.stores
+    assert stream.head.model_dump() == whole.model_dump(exclude={"stores"})
+    earlier = baseline_of(whole).model_copy(update={"statuses": {}, "coverage": {"overall": 1}})
+    for baseline, min_coverage, fail_on in ((earlier, 0.9, "low"), (None, None, None)):
+        streamed = run_gate(FindingsStream(path), baseline, min_coverage, fail_on)
+        assert streamed == run_gate(whole, baseline, min_coverage, fail_on)
+    assert streamed.checked and not streamed.reasons  # nothing to fail on
+    assert run_gate(FindingsStream(path), earlier, 0.9, "low").new_failures
+    assert baseline_of(FindingsStream(path)) == baseline_of(whole)
+
+
+def test_the_head_of_a_stream_is_known_once_its_stores_are_read(tmp_path: Path) -> None:
+    stream = FindingsStream(_written(tmp_path))
+    with pytest.raises(RuntimeError, match="once its stores are read"):
+        stream.head  # noqa: B018
+
+
+def _not_streamable(path: Path) -> None:
+    with pytest.raises(NotStreamable):
+        list(FindingsStream(path).stores())
+
+
+def test_another_layout_or_v2_is_read_whole_to_the_same_verdict(tmp_path: Path) -> None:
+    path = _written(tmp_path)
+    expected = run_gate(load_findings(path), None, 0.5, "high")
+    pretty = tmp_path / "pretty.json"
+    _resealed(pretty, json.dumps(json.loads(path.read_bytes()), indent=2))
+    old = tmp_path / "v2.json"
+    old.write_bytes(_as_v2(json.loads(path.read_bytes())))
+    for other in (pretty, old):
+        _not_streamable(other)
+        verdict, head = read_streamed(other, lambda f: run_gate(f, None, 0.5, "high"))
+        assert verdict == expected and head.coverage == load_findings(path).coverage
+
+
+@pytest.mark.parametrize(
+    ("edit", "problem"),
+    [
+        (('"status":"fail"', '"status":"pass","status":"fail"'), "duplicate key 'status'"),
+        (('"status":"fail"', '"status":"fail","n":NaN'), "NaN"),
+        (('"status":"fail"', '"status":"failing"'), "status"),
+        (('"rule":"BKP-EXISTS"', '"rule":"BKP-EXISTS","extra":1'), "extra"),
+    ],
+)
+def test_a_line_that_is_not_the_writers_is_refused_as_the_whole_reader_refuses_it(
+    tmp_path: Path, edit: tuple[str, str], problem: str
+) -> None:
+    path = _written(tmp_path)
+    text = path.read_text()
+    assert edit[0] in text
+    _resealed(path, text.replace(*edit, 1))
+    _not_streamable(path)
+    with pytest.raises(InputFileError, match=problem) as whole:
+        load_findings(path)
+    with pytest.raises(InputFileError) as streamed:
+        read_streamed(path, lambda f: run_gate(f, None, None, None))
+    assert str(streamed.value) == str(whole.value)
+
+
+def test_a_field_written_twice_or_a_changed_byte_is_not_streamed(tmp_path: Path) -> None:
+    path = _written(tmp_path)
+    text = path.read_text()
+    scope = next(line for line in text.splitlines() if line.startswith('  "scope": '))
+    _resealed(path, text.replace('  "coverage": ', scope.strip() + '\n  "coverage": ', 1))
+    _not_streamable(path)
+    with pytest.raises(InputFileError, match="duplicate key 'scope'"):
+        read_streamed(path, baseline_of)
+    path.write_text(text.replace('"status":"fail"', '"status":"pass"', 1))  # not resealed
+    _not_streamable(path)
+    with pytest.raises(InputFileError, match=r"integrity\.sha256"):
+        read_streamed(path, baseline_of)
+    path.write_text(text[: len(text) // 2])  # truncated
+    _not_streamable(path)
+    with pytest.raises(InputFileError):
+        read_streamed(path, baseline_of)
