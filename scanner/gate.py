@@ -84,9 +84,12 @@ def write_baseline(baseline: Baseline, path: Path) -> None:
 
 
 def load_baseline(path: Path) -> Baseline:
-    """Read a baseline file (or build one from a findings file)."""
+    """Read a baseline file (or build one from a findings file: a store at a time when it
+    begins as evaluate writes findings, without parsing it whole first)."""
     from scanner.findings import READABLE_SCHEMAS
 
+    if _begins_as_findings(path, READABLE_SCHEMAS):
+        return read_streamed(path, baseline_of)[0]
     text = read_input_text(path, "a baseline", MAX_JSON_BYTES)
     data = parse_json(path, text)
     if isinstance(data, dict) and data.get("schema") in READABLE_SCHEMAS:
@@ -95,6 +98,17 @@ def load_baseline(path: Path) -> Baseline:
         return Baseline.model_validate(data)
     except ValidationError as exc:
         raise validation_error(path, text, exc) from None
+
+
+def _begins_as_findings(path: Path, schemas: tuple[str, ...]) -> bool:
+    try:
+        if not path.is_file():
+            return False  # the whole reader says what it is
+        with path.open("rb") as stream:
+            start = stream.read(64)
+    except OSError:
+        return False  # the whole reader says why
+    return any(start.startswith(b'{\n  "schema": "' + s.encode() + b'",\n') for s in schemas)
 
 
 @dataclass(frozen=True, slots=True)

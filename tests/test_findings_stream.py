@@ -12,7 +12,7 @@ import pytest
 from scanner.errors import InputFileError
 from scanner.findings import load_findings
 from scanner.findings_stream import FindingsStream, NotStreamable, read_streamed
-from scanner.gate import baseline_of, run_gate
+from scanner.gate import baseline_of, load_baseline, run_gate
 from tests.engine_helpers import GOOD_TABLE, evaluate, store
 from tests.test_findings_format import _as_v2
 from tests.test_gate import DENIED, _resealed
@@ -104,3 +104,15 @@ def test_a_field_written_twice_or_a_changed_byte_is_not_streamed(tmp_path: Path)
     _not_streamable(path)
     with pytest.raises(InputFileError):
         read_streamed(path, baseline_of)
+
+
+def test_findings_given_as_a_baseline_are_read_in_either_layout(tmp_path: Path) -> None:
+    path = _written(tmp_path)
+    expected = baseline_of(load_findings(path))
+    assert load_baseline(path) == expected  # begins as evaluate writes: streamed
+    pretty = tmp_path / "pretty.json"
+    _resealed(pretty, json.dumps(json.loads(path.read_bytes()), indent=2))
+    assert load_baseline(pretty) == expected
+    pretty.write_text(pretty.read_text().replace('"fail"', '"pass"', 1))  # not resealed
+    with pytest.raises(InputFileError, match=r"pretty\.json.*integrity\.sha256"):
+        load_baseline(pretty)
