@@ -175,6 +175,7 @@ def gate(
     """
     from scanner import __version__
     from scanner.console import quiet, say, verbose
+    from scanner.fileio import check_input_file
     from scanner.findings import load_findings
     from scanner.findings_stream import read_streamed
     from scanner.gate import baseline_of, load_baseline, run_gate
@@ -209,6 +210,7 @@ def gate(
         else:
             say(f"Wrote baseline {baseline}")
         return
+    check_input_file(findings, "a findings file")  # the findings' problems come first
     earlier = load_baseline(baseline) if baseline else None
     # JUnit lists every result, so only then is the file read whole; else it is streamed
     loaded = load_findings(findings) if junit else None

@@ -62,9 +62,19 @@ class StrictLoader(_BaseLoader):  # type: ignore[misc]
 
 def read_input_bytes(path: Path, what: str, max_bytes: int = MAX_JSON_BYTES) -> bytes:
     """The bytes of an input file, checked as :func:`read_input_text` checks."""
-    _check_input_file(path, what, max_bytes)
+    check_input_file(path, what, max_bytes)
     try:
         return path.read_bytes()
+    except OSError as exc:
+        raise InputFileError(path, f"cannot read {what}: {exc.strerror or exc}") from None
+
+
+def open_input_file(path: Path, what: str, max_bytes: int = MAX_JSON_BYTES) -> BinaryIO:
+    """An input file opened for reading bytes, checked as :func:`read_input_text` checks
+    (for readers that read it a part at a time)."""
+    check_input_file(path, what, max_bytes)
+    try:
+        return path.open("rb")
     except OSError as exc:
         raise InputFileError(path, f"cannot read {what}: {exc.strerror or exc}") from None
 
@@ -72,7 +82,7 @@ def read_input_bytes(path: Path, what: str, max_bytes: int = MAX_JSON_BYTES) -> 
 def read_input_text(path: Path, what: str, max_bytes: int) -> str:
     """The text of an input file; a folder, a device, a missing, huge or non-UTF-8 file is
     bad input naming the file (checked before reading a byte)."""
-    _check_input_file(path, what, max_bytes)
+    check_input_file(path, what, max_bytes)
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
@@ -81,7 +91,9 @@ def read_input_text(path: Path, what: str, max_bytes: int) -> str:
         raise InputFileError(path, f"cannot read {what}: {exc.strerror or exc}") from None
 
 
-def _check_input_file(path: Path, what: str, max_bytes: int) -> None:
+def check_input_file(path: Path, what: str, max_bytes: int = MAX_JSON_BYTES) -> None:
+    """An input path that is a regular file no larger than ``max_bytes``; else bad input
+    naming it (a folder, a device or pipe, missing, unreadable, too large)."""
     try:
         info = path.stat()
     except OSError as exc:

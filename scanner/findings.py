@@ -10,11 +10,11 @@ each with its resource and evidence) are still read.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any, Final, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Final, Literal
 
 import orjson
 from pydantic import (
@@ -45,6 +45,9 @@ from scanner.findings_layout import (
 )
 from scanner.heap import bulk_objects
 from scanner.vocabulary import Severity, Status
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 SCHEMA_ID: Final = "backup-audit/findings/v3"
 #: the earlier layout, one result a line with its resource and evidence: still read
@@ -251,7 +254,7 @@ class FindingsHead(_Record):
 class Findings(FindingsHead):
     """The whole findings file."""
 
-    #: one group a store, sorted by store id; then one a estate-wide result
+    #: one group a store, sorted by store id; then one an estate-wide result
     stores: list[StoreResults]
 
     @cached_property
@@ -259,12 +262,33 @@ class Findings(FindingsHead):
         """Every result, store by store, each with its resource and evidence."""
         return [result for group in self.stores for result in group.expanded()]
 
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy (the copy builds its own results: ``update`` may change the stores)."""
+        copied = super().model_copy(update=update, deep=deep)
+        copied.__dict__.pop("results", None)
+        return copied
+
     def verdicts(self) -> Iterator[tuple[StoreResults, StoreResult]]:
         """Every result as its store group holds it, with the group: for readers of
         statuses and citations, which need not build every result."""
         for group in self.stores:
             for result in group.results:
                 yield group, result
+
+
+class ResultV2(StoreResult):
+    """A v2 result: its resource and its evidence items inline."""
+
+    resource: ResourceRef
+    evidence: list[EvidenceItem] | None = None  # type: ignore[assignment]
+
+
+class FindingsV2(FindingsHead):
+    """A v2 file, validated as v2 before its results are grouped by store, so that its
+    problems are named at its own lines."""
+
+    schema_id: Literal["backup-audit/findings/v2"] = Field(SCHEMA_V2, alias="schema")  # type: ignore[assignment]
+    results: list[ResultV2]
 
 
 def sha256_file(path: Path) -> str:
@@ -292,7 +316,10 @@ def load_findings(path: Path) -> Findings:
                 "altered or truncated after it was written",
             )
     try:
-        return Findings.model_validate(_v2_regrouped(data))
+        if data.get("schema") == SCHEMA_V2:
+            FindingsV2.model_validate(data)  # problems named at v2's own lines
+            data = _v2_regrouped(path, data)
+        return Findings.model_validate(data)
     except ValidationError as exc:
         text = read_input_text(path, "a findings file", MAX_JSON_BYTES)
         raise validation_error(path, text, exc) from None
@@ -338,20 +365,20 @@ def _canonical_data(raw: bytes) -> dict[str, Any] | None:
     return data if again.hexdigest() == on_disk == recorded else None
 
 
-def _v2_regrouped(data: dict[str, Any]) -> dict[str, Any]:
-    """A v2 file's data as v3's: consecutive results about the same resource grouped
-    (a v2 file's results are sorted by store). Other data is returned as it is; results
-    that are not JSON objects are left for validation to name."""
-    results = data.get("results")
-    if data.get("schema") != SCHEMA_V2 or not isinstance(results, list):
-        return data
-    if not all(isinstance(r, dict) for r in results):
-        return data
+def _v2_regrouped(path: Path, data: dict[str, Any]) -> dict[str, Any]:
+    """A valid v2 file's data as v3's: consecutive results about the same resource
+    grouped (a v2 file's results are sorted by store)."""
     runs: list[list[dict[str, Any]]] = []
-    for result in results:
-        if runs and runs[-1][0].get("resource") == result.get("resource"):
+    for result in data["results"]:
+        if runs and runs[-1][0]["resource"] == result["resource"]:
             runs[-1].append(result)
         else:
             runs.append([result])
+    try:
+        stores = [store_group(run) for run in runs]
+    except orjson.JSONEncodeError:
+        raise InputFileError(
+            path, "an evidence item holds an integer over 64 bits or is nested over 254 levels"
+        ) from None
     fields = {k: v for k, v in data.items() if k != "results"}
-    return fields | {"schema": SCHEMA_ID, "stores": [store_group(run) for run in runs]}
+    return fields | {"schema": SCHEMA_ID, "stores": stores}

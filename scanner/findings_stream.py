@@ -23,6 +23,7 @@ import orjson
 from pydantic import ValidationError
 
 from scanner.errors import InputFileError
+from scanner.fileio import open_input_file
 from scanner.findings import SCHEMA_ID, Findings, FindingsHead, StoreResults, load_findings
 from scanner.findings_layout import INTEGRITY_MARK, compact_json, field_line, integrity_value
 
@@ -55,18 +56,18 @@ class FindingsStream:
     def stores(self) -> Iterator[StoreResults]:
         """Each store group, validated; raises :class:`NotStreamable` on the first line
         not laid out as the writer lays it out or not valid, and at the end when the
-        file does not match its SHA-256."""
-        try:
-            with self.path.open("rb") as stream:
+        file does not match its SHA-256. A missing file, a folder, a device or a file
+        too large is refused as the whole reader refuses it, before a byte is read."""
+        with open_input_file(self.path, "a findings file") as stream:
+            try:
                 yield from self._read(stream)
-        except OSError as exc:
-            raise InputFileError(self.path, f"cannot read a findings file: {exc}") from None
+            except OSError as exc:
+                raise InputFileError(self.path, f"cannot read a findings file: {exc}") from None
 
     def _read(self, stream: IO[bytes]) -> Iterator[StoreResults]:
         digest = hashlib.sha256()
         fields: dict[str, Any] = {}
-        line = _hashed(stream, digest)
-        if line != b"{\n":
+        if _hashed(stream, digest) != b"{\n":
             raise NotStreamable
         line = _hashed(stream, digest)
         while line != _OPEN:
@@ -74,10 +75,15 @@ class FindingsStream:
             line = _hashed(stream, digest)
         if fields.get("schema") != SCHEMA_ID:
             raise NotStreamable
-        line = _hashed(stream, digest)
+        line, more = _hashed(stream, digest), None  # more: the last store line's comma
         while line != _CLOSE:
-            yield _group(line)
+            if more is False:  # only the last store line ends without a comma
+                raise NotStreamable
+            group, more = _group(line)
+            yield group
             line = _hashed(stream, digest)
+        if more:
+            raise NotStreamable
         self._head = self._end(stream, digest, fields)
 
     def _end(self, stream: IO[bytes], digest: Any, fields: dict[str, Any]) -> FindingsHead:
@@ -89,7 +95,7 @@ class FindingsStream:
             digest.update(ended + line[:-2])
             line, ended = stream.readline(), b",\n"
         recorded = _recorded(line)
-        if not ended or recorded is None or stream.read() != b"}\n":
+        if not ended or recorded is None or stream.read(3) != b"}\n":
             raise NotStreamable
         if digest.hexdigest() != recorded:
             raise NotStreamable  # the whole reader says how: altered or truncated
@@ -113,28 +119,30 @@ def _field(line: bytes, fields: dict[str, Any]) -> None:
         raise NotStreamable
     try:
         parsed = orjson.loads(b"{" + line[2:-2] + b"}")
-    except orjson.JSONDecodeError:
+        if len(parsed) != 1:
+            raise NotStreamable
+        ((name, value),) = parsed.items()
+        if name in fields or name in ("stores", "integrity"):
+            raise NotStreamable
+        if field_line(name, value) + b",\n" != line:
+            raise NotStreamable
+    except (orjson.JSONDecodeError, orjson.JSONEncodeError):
         raise NotStreamable from None
-    if len(parsed) != 1:
-        raise NotStreamable
-    ((name, value),) = parsed.items()
-    if name in fields or name == "stores" or name == "integrity":
-        raise NotStreamable
-    if field_line(name, value) + b",\n" != line:
-        raise NotStreamable
     fields[name] = value
 
 
-def _group(line: bytes) -> StoreResults:
-    """One store line (``    {...},``), canonical and valid."""
-    if not line.startswith(b"    {"):
+def _group(line: bytes) -> tuple[StoreResults, bool]:
+    """One store line (``    {...},``), canonical and valid, and whether it ends with
+    the comma that says another store line follows."""
+    if not (line.startswith(b"    {") and line.endswith(b"\n")):
         raise NotStreamable
-    body = line[4:-2] if line.endswith(b",\n") else line[4:-1]
+    more = line.endswith(b",\n")
+    body = line[4:-2] if more else line[4:-1]
     try:
         parsed = orjson.loads(body)
         if compact_json(parsed) != body:
             raise NotStreamable
-        return StoreResults.model_validate(parsed)
+        return StoreResults.model_validate(parsed), more
     except (orjson.JSONDecodeError, orjson.JSONEncodeError, ValidationError):
         raise NotStreamable from None
 

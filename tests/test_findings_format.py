@@ -129,3 +129,32 @@ def test_a_store_group_without_results_is_refused(tmp_path: Path) -> None:
     _resealed(path, path.read_text().replace(first, emptied, 1))
     with pytest.raises(InputFileError, match="at least 1 item"):
         load_findings(path)
+
+
+@pytest.mark.parametrize(
+    ("edit", "problem"),
+    [
+        (('"resource":{', '"resourc":{'), r"results\[\d+\]\.resource: Field required"),
+        (('"evidence":[', '"evidence":5,"x":['), r"results\[\d+\]\.evidence: Input should be"),
+        (('"status":"fail"', '"status":"failing"'), r"results\[\d+\]\.status"),
+    ],
+)
+def test_a_v2_files_problem_is_named_at_its_own_line(
+    tmp_path: Path, edit: tuple[str, str], problem: str
+) -> None:
+    _, data = _findings(tmp_path)
+    old = tmp_path / "v2.json"
+    text = _as_v2(data).decode()
+    line = next(n for n, t in enumerate(text.splitlines(), 1) if edit[0] in t)
+    _resealed(old, text.replace(*edit, 1))
+    with pytest.raises(InputFileError, match=problem) as refused:
+        load_findings(old)
+    assert refused.value.line == line and "Traceback" not in str(refused.value)
+
+
+def test_a_copy_with_other_stores_has_their_results(tmp_path: Path) -> None:
+    path, _ = _findings(tmp_path)
+    findings = load_findings(path)
+    assert len(findings.results) > len(findings.stores[0].results)  # built, and cached
+    first = findings.model_copy(update={"stores": findings.stores[:1]})
+    assert first.results == findings.stores[0].expanded()

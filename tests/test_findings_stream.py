@@ -106,13 +106,59 @@ def test_a_field_written_twice_or_a_changed_byte_is_not_streamed(tmp_path: Path)
         read_streamed(path, baseline_of)
 
 
-def test_findings_given_as_a_baseline_are_read_in_either_layout(tmp_path: Path) -> None:
+def test_findings_given_as_a_baseline_are_read_in_either_layout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = _written(tmp_path)
     expected = baseline_of(load_findings(path))
-    assert load_baseline(path) == expected  # begins as evaluate writes: streamed
+    with monkeypatch.context() as streamed_only:  # the whole reader would fail the test
+        streamed_only.setattr("scanner.findings_stream.load_findings", _never)
+        assert load_baseline(path) == expected  # begins as evaluate writes: streamed
     pretty = tmp_path / "pretty.json"
     _resealed(pretty, json.dumps(json.loads(path.read_bytes()), indent=2))
     assert load_baseline(pretty) == expected
     pretty.write_text(pretty.read_text().replace('"fail"', '"pass"', 1))  # not resealed
     with pytest.raises(InputFileError, match=r"pretty\.json.*integrity\.sha256"):
         load_baseline(pretty)
+
+
+def _never(path: Path) -> None:
+    raise AssertionError(f"{path} was read whole")
+
+
+def _same_refusal(path: Path) -> None:
+    """The stream refuses ``path`` with the whole reader's very message."""
+    with pytest.raises(InputFileError) as whole:
+        load_findings(path)
+    with pytest.raises(InputFileError) as streamed:
+        read_streamed(path, lambda f: run_gate(f, None, None, None))
+    assert str(streamed.value) == str(whole.value)
+
+
+def test_the_commas_between_store_lines_are_the_writers(tmp_path: Path) -> None:
+    path = _written(tmp_path)
+    lines = path.read_text().split("\n")
+    first = lines.index('  "stores": [') + 1
+    last = lines.index("  ],") - 1
+    for edited in (
+        [*lines[:first], lines[first].removesuffix(","), *lines[first + 1 :]],
+        [*lines[:last], lines[last] + ",", *lines[last + 1 :]],
+    ):
+        _resealed(path, "\n".join(edited))
+        _not_streamable(path)
+        _same_refusal(path)
+
+
+def test_a_field_nested_deeper_than_the_writer_writes_is_refused_cleanly(
+    tmp_path: Path,
+) -> None:
+    path = _written(tmp_path)
+    deep = '  "deep": ' + "[" * 300 + "]" * 300 + ",\n"
+    _resealed(path, path.read_text().replace('  "scope": ', deep + '  "scope": ', 1))
+    _not_streamable(path)
+    _same_refusal(path)
+
+
+def test_a_folder_a_device_or_a_missing_file_is_refused_as_before(tmp_path: Path) -> None:
+    for path in (tmp_path, Path("/dev/null"), tmp_path / "missing.json"):
+        _same_refusal(path)

@@ -305,3 +305,18 @@ def test_every_decided_verdict_names_the_operation_and_fields(demo: tuple[Path, 
         ]
         == 0
     )
+
+
+def test_a_stores_passing_evidence_is_listed_once_whatever_its_objects(tmp_path: Path) -> None:
+    from scanner.findings import StoreResults
+    from scanner.render.report_sections import passing_stores
+
+    findings, _ = evaluate(tmp_path, [store("good", **GOOD_TABLE)])
+    (group,) = [g for g in findings.stores if g.resource.name == "good"]
+    # the same store again, its equal items other objects (a v2 file's store, split)
+    clone = StoreResults.model_validate(group.model_dump(mode="json"))
+    (listed,) = passing_stores(findings.model_copy(update={"stores": [group]}), None)[0]
+    (twice,) = passing_stores(findings.model_copy(update={"stores": [group, clone]}), None)[0]
+    assert listed.evidence and twice.evidence == listed.evidence
+    assert len(twice.results) == 2 * len(listed.results)
+    assert [refs for _, refs in twice.results] == [refs for _, refs in listed.results] * 2

@@ -70,17 +70,6 @@ def judge_store(verdicts: Iterable[Verdict]) -> StoreJudgement | None:
     return tally.judgement()
 
 
-def recompute(results: Iterable[tuple[str, str, str, Iterable[str]]]) -> dict[str, Any]:
-    """Overall and per-framework coverage recomputed from results alone — each as (store
-    id, store kind, status, frameworks cited) — what the gate trusts, never a stored
-    figure. Results are counted by store id wherever they appear."""
-    by_store: dict[str, StoreTally] = defaultdict(StoreTally)
-    for store_id, kind, status, frameworks in results:
-        if kind != "estate":
-            by_store[store_id].add(status, frameworks)
-    return coverage_of(by_store.values())
-
-
 def coverage_of(stores: Iterable[StoreTally]) -> dict[str, Any]:
     """Overall and per-framework coverage of the stores tallied."""
     counter = CoverageCounter()

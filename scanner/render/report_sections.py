@@ -175,20 +175,26 @@ def passing_stores(findings: Findings, limit: int | None) -> tuple[list[PassingS
     """Passing results by store (in store order), with numbered evidence; with ``limit``,
     only the first ``limit`` results are kept and the rest counted."""
     stores: dict[str, PassingStore] = {}
-    numbers: dict[str, dict[int, int]] = {}
+    numbers: dict[str, dict[bytes, int]] = {}
+    encoded: dict[int, bytes] = {}  # the items live as long as the findings
     passing = [r for r in findings.results if r.status == "pass"]
     for result in passing if limit is None else passing[:limit]:
         store = stores.setdefault(result.resource.id, PassingStore(result.resource))
         seen = numbers.setdefault(result.resource.id, {})
         refs = []
         for item in result.evidence or []:
-            # a store's equal items are one object once read (findings v3)
-            if id(item) not in seen:
+            # a store's results share its item objects (findings v3): each encoded once
+            content = encoded.get(id(item)) or encoded.setdefault(id(item), _content(item))
+            if content not in seen:
                 store.evidence.append(evidence_text(item))
-                seen[id(item)] = len(store.evidence)
-            refs.append(seen[id(item)])
+                seen[content] = len(store.evidence)
+            refs.append(seen[content])
         store.results.append((result, ", ".join(map(str, refs))))
     return list(stores.values()), len(passing) - sum(len(s.results) for s in stores.values())
+
+
+def _content(item: dict[str, Any]) -> bytes:
+    return orjson.dumps(item, option=orjson.OPT_SORT_KEYS)
 
 
 def not_assessed_rows(findings: Findings, limit: int | None) -> tuple[list[dict[str, Any]], int]:
