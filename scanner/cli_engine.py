@@ -176,13 +176,13 @@ def gate(
     from scanner import __version__
     from scanner.console import quiet, say, verbose
     from scanner.fileio import check_input_file
-    from scanner.findings import load_findings
-    from scanner.findings_stream import read_streamed
-    from scanner.gate import baseline_of, load_baseline, run_gate
+    from scanner.findings import Findings
+    from scanner.findings_stream import FindingsStream, read_streamed
+    from scanner.gate import GateVerdict, baseline_of, load_baseline, run_gate
     from scanner.gate import write_baseline as save_baseline
     from scanner.output_checks import check_outputs
     from scanner.outputs import OutputSet
-    from scanner.render.junit import write_junit
+    from scanner.render.junit import JunitCases, write_junit
     from scanner.render.markdown import write_summary
     from scanner.render.verdict import verdict_json, verdict_lines
 
@@ -212,17 +212,17 @@ def gate(
         return
     check_input_file(findings, "a findings file")  # the findings' problems come first
     earlier = load_baseline(baseline) if baseline else None
-    # JUnit lists every result, so only then is the file read whole; else it is streamed
-    loaded = load_findings(findings) if junit else None
-    verdict, head = (
-        (run_gate(loaded, earlier, min_coverage, fail_on), loaded)
-        if loaded is not None
-        else read_streamed(findings, lambda f: run_gate(f, earlier, min_coverage, fail_on))
-    )
+
+    def decide(read: Findings | FindingsStream) -> tuple[GateVerdict, JunitCases]:
+        cases = JunitCases()  # a pass started again starts its cases again
+        observe = cases.add if junit else None
+        return run_gate(read, earlier, min_coverage, fail_on, observe), cases
+
+    (verdict, cases), head = read_streamed(findings, decide)
     with OutputSet() as outputs:
-        if junit and loaded is not None:
+        if junit:
             new = {(r.resource.id, r.rule) for r in verdict.new_failures}
-            write_junit(loaded, outputs.path(junit), new)
+            write_junit(cases, outputs.path(junit), new)
         if summary:
             write_summary(head, outputs.path(summary), verdict)
         outputs.commit(__version__)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
@@ -159,10 +159,13 @@ def _read(
     baseline: Baseline | None,
     threshold: int | None,
     verdict: GateVerdict,
+    observe: Callable[[StoreResults], None] | None,
 ) -> _Reading:
     """One pass over the store groups (a stream keeps none of them)."""
     reading = _Reading()
     for group in stores:
+        if observe is not None:
+            observe(group)
         ref = group.resource
         if ref.kind != "estate":
             reading.ids.add(ref.id)
@@ -196,12 +199,14 @@ def run_gate(
     baseline: Baseline | None,
     min_coverage: float | None,
     fail_on: str | None,
+    observe: Callable[[StoreResults], None] | None = None,
 ) -> GateVerdict:
     """Decide the gate in one pass over the results (findings read whole, or a stream):
-    every figure is recomputed from the results, never read."""
+    every figure is recomputed from the results, never read. ``observe`` is handed each
+    store group on the way."""
     verdict = GateVerdict()
     threshold = SEVERITY_ORDER[fail_on] if fail_on is not None else None
-    reading = _read(_stores(findings), baseline, threshold, verdict)
+    reading = _read(_stores(findings), baseline, threshold, verdict, observe)
     head = _head(findings)
     figures = coverage_of(reading.tallies.values())
     overall = figures["overall"]["ratio"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from xml.etree import ElementTree as ET
 
 import pytest
 
@@ -13,6 +14,7 @@ from scanner.errors import InputFileError
 from scanner.findings import load_findings
 from scanner.findings_stream import FindingsStream, NotStreamable, read_streamed
 from scanner.gate import baseline_of, load_baseline, run_gate
+from scanner.render.junit import JunitCases, junit_xml, write_junit
 from tests.engine_helpers import GOOD_TABLE, evaluate, store
 from tests.test_findings_format import _as_v2
 from tests.test_gate import DENIED, _resealed
@@ -162,3 +164,23 @@ def test_a_field_nested_deeper_than_the_writer_writes_is_refused_cleanly(
 def test_a_folder_a_device_or_a_missing_file_is_refused_as_before(tmp_path: Path) -> None:
     for path in (tmp_path, Path("/dev/null"), tmp_path / "missing.json"):
         _same_refusal(path)
+
+
+def test_junit_gathered_from_a_stream_is_the_whole_files_document(tmp_path: Path) -> None:
+    path = _written(tmp_path)
+    whole = load_findings(path)
+    earlier = baseline_of(whole).model_copy(update={"statuses": {}})
+    cases = JunitCases()
+    verdict = run_gate(FindingsStream(path), earlier, None, "low", cases.add)
+    new = {(r.resource.id, r.rule) for r in verdict.new_failures}
+    assert new and verdict.severe
+    write_junit(cases, tmp_path / "junit.xml", new)
+    written = (tmp_path / "junit.xml").read_text()
+    assert written == junit_xml(whole, new)
+    root = ET.fromstring(written)
+    assert sum(int(s.get("failures") or 0) for s in root) == sum(
+        r.status == "fail" for r in whole.results
+    )
+    assert root.find(".//failure[@type='NEW']") is not None
+    empty = "".join(JunitCases().pieces(None))
+    assert empty == '<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="backup-audit" />\n'
