@@ -83,18 +83,16 @@ def test_a_line_that_is_not_the_writers_is_refused_as_the_whole_reader_refuses_i
     assert edit[0] in text
     _resealed(path, text.replace(*edit, 1))
     _not_streamable(path)
-    with pytest.raises(InputFileError, match=problem) as whole:
+    with pytest.raises(InputFileError, match=problem):
         load_findings(path)
-    with pytest.raises(InputFileError) as streamed:
-        read_streamed(path, lambda f: run_gate(f, None, None, None))
-    assert str(streamed.value) == str(whole.value)
+    _same_refusal(path)
 
 
 def test_a_field_written_twice_or_a_changed_byte_is_not_streamed(tmp_path: Path) -> None:
     path = _written(tmp_path)
     text = path.read_text()
     scope = next(line for line in text.splitlines() if line.startswith('  "scope": '))
-    _resealed(path, text.replace('  "coverage": ', scope.strip() + '\n  "coverage": ', 1))
+    _resealed(path, text.replace('  "coverage": ', scope + '\n  "coverage": ', 1))
     _not_streamable(path)
     with pytest.raises(InputFileError, match="duplicate key 'scope'"):
         read_streamed(path, baseline_of)
