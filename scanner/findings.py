@@ -10,7 +10,7 @@ each with its resource and evidence) are still read.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -267,13 +267,6 @@ class Findings(FindingsHead):
         copied = super().model_copy(update=update, deep=deep)
         copied.__dict__.pop("results", None)
         return copied
-
-    def verdicts(self) -> Iterator[tuple[StoreResults, StoreResult]]:
-        """Every result as its store group holds it, with the group: for readers of
-        statuses and citations, which need not build every result."""
-        for group in self.stores:
-            for result in group.results:
-                yield group, result
 
 
 class ResultV2(StoreResult):
