@@ -7,8 +7,9 @@ evaluates it; ``backup-audit gate --write-baseline`` records a baseline from tho
 findings. Then ``backup-audit gate`` is timed in its own process, as CI runs it: with the
 baseline, ``--min-coverage`` and ``--fail-on`` (the SHA-256 checked, every result
 validated, coverage recomputed, every store × rule compared; the findings read a store at
-a time), and again writing JUnit XML and a Markdown summary. Prints wall time and the gate process's peak RSS. Budget
-(DESIGN.md §10, issue 13): ≤ 5 s on 100,000-store findings. Not a test: figures only.
+a time), and again writing JUnit XML and a Markdown summary. Prints wall time and the
+gate process's peak RSS. Budget (DESIGN.md §10, issue 13): ≤ 5 s on 100,000-store
+findings. Not a test: figures only.
 """
 
 from __future__ import annotations
