@@ -62,11 +62,11 @@ class StrictLoader(_BaseLoader):  # type: ignore[misc]
 
 def read_input_bytes(path: Path, what: str, max_bytes: int = MAX_JSON_BYTES) -> bytes:
     """The bytes of an input file, checked as :func:`read_input_text` checks."""
-    check_input_file(path, what, max_bytes)
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InputFileError(path, f"cannot read {what}: {exc.strerror or exc}") from None
+    with open_input_file(path, what, max_bytes) as stream:
+        try:
+            return stream.read()
+        except OSError as exc:
+            raise InputFileError(path, f"cannot read {what}: {exc.strerror or exc}") from None
 
 
 def open_input_file(path: Path, what: str, max_bytes: int = MAX_JSON_BYTES) -> BinaryIO:
