@@ -141,14 +141,8 @@ class EvidenceHtml:
 
 
 def _evidence_line(item: dict[str, Any]) -> str:
-    parts = [f"<li><code>{_html(item['operation'])}</code>"]
-    if item.get("region"):
-        parts.append(f" ({_html(item['region'])})")
-    if item.get("request_id"):
-        parts.append(f" · {_html(request_ids(item['request_id']))}")
     # escaping and showing controls go character by character: once for the line
-    parts.append(f": {_html(_fields_text(item))}</li>")
-    return "".join(parts)
+    return f"<li><code>{_html(item.get('operation'))}</code>{_html(_after_operation(item))}</li>"
 
 
 def _html(value: object) -> str:
@@ -158,12 +152,15 @@ def _html(value: object) -> str:
 
 def evidence_text(item: dict[str, Any]) -> str:
     """One evidence item as a line: operation (region) · request id: field=value; …"""
-    head = str(item.get("operation"))
-    if item.get("region"):
-        head += f" ({item['region']})"
+    return f"{item.get('operation')}{_after_operation(item)}"
+
+
+def _after_operation(item: dict[str, Any]) -> str:
+    """What an evidence line says after its operation: `` (region) · request id: fields``."""
+    tail = f" ({item['region']})" if item.get("region") else ""
     if item.get("request_id"):
-        head += f" · {request_ids(str(item['request_id']))}"
-    return f"{head}: {_fields_text(item)}"
+        tail += f" · {request_ids(str(item['request_id']))}"
+    return f"{tail}: {_fields_text(item)}"
 
 
 def _fields_text(item: dict[str, Any]) -> str:
