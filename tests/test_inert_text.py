@@ -90,3 +90,6 @@ def test_the_reports_evidence_list_is_escaped_as_its_template_macro_was() -> Non
         assert str(evidence_html(items, 8, "2026-11-26T00:00:00+00:00")) == expected
     html = str(evidence_html([item], 8, "now"))
     assert "<script>" not in html and "&lt;script&gt;" in html and "\x1b" not in html
+    # an item naming no operation (findings hold any JSON object) is listed, not a crash
+    unnamed = str(evidence_html([{"fields": {"n": 1}}], 8, "now"))
+    assert "<li><code>None</code>: n=1</li>" in unnamed
