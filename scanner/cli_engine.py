@@ -177,7 +177,8 @@ def gate(
     from scanner.console import quiet, say, verbose
     from scanner.fileio import check_input_file
     from scanner.findings import Findings
-    from scanner.findings_stream import FindingsStream, read_streamed
+    from scanner.findings_read import read_streamed
+    from scanner.findings_stream import FindingsStream
     from scanner.gate import GateVerdict, baseline_of, load_baseline, run_gate
     from scanner.gate import write_baseline as save_baseline
     from scanner.output_checks import check_outputs

@@ -16,34 +16,15 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Final, Literal
 
-import orjson
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
     InstanceOf,
-    ValidationError,
     WithJsonSchema,
     model_validator,
 )
 
-from scanner.errors import InputFileError
-from scanner.fileio import (
-    MAX_JSON_BYTES,
-    read_input_bytes,
-    read_input_text,
-    read_json_document,
-    validation_error,
-)
-from scanner.findings_layout import (
-    INTEGRITY_MARK,
-    document_pieces,
-    document_sha256,
-    encoded_batches,
-    integrity_tail,
-    store_group,
-)
-from scanner.heap import bulk_objects
 from scanner.vocabulary import Severity, Status
 
 if TYPE_CHECKING:
@@ -292,86 +273,3 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: stream.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-@bulk_objects()
-def load_findings(path: Path) -> Findings:
-    """Read and validate a findings file (v3, or v2 regrouped by store); problems name
-    the file and line."""
-    data = _canonical_data(read_input_bytes(path, "a findings file", MAX_JSON_BYTES))
-    if data is None:  # not as write_findings wrote it: the strict reader explains
-        text, data = read_json_document(path, READABLE_SCHEMAS, "a findings file")
-        recorded = (data.get("integrity") or {}).get("sha256")
-        if recorded is None or recorded != document_sha256(text):
-            raise InputFileError(
-                path,
-                "the file does not match the SHA-256 it records (integrity.sha256): it was "
-                "altered or truncated after it was written",
-            )
-    try:
-        if data.get("schema") == SCHEMA_V2:
-            FindingsV2.model_validate(data)  # problems named at v2's own lines
-            data = _v2_regrouped(path, data)
-        return Findings.model_validate(data)
-    except ValidationError as exc:
-        text = read_input_text(path, "a findings file", MAX_JSON_BYTES)
-        raise validation_error(path, text, exc) from None
-
-
-#: the field each readable format lists its results (or store groups) in
-_LISTED: Final = {SCHEMA_ID: "stores", SCHEMA_V2: "results"}
-
-
-def _canonical_data(raw: bytes) -> dict[str, Any] | None:
-    """The data of a findings file that is, byte for byte, what :func:`write_findings`
-    writes for that data — with the SHA-256 it records of itself — else None.
-
-    The fast path of reading (orjson: several times the standard library with its
-    duplicate-key hook). Writing the parsed data again must give the same bytes, which a
-    file with a duplicate key, a constant such as NaN, other spacing or a changed byte
-    cannot: those take the strict reader, which names the problem and its line."""
-    end = raw.rfind(INTEGRITY_MARK.encode())
-    try:
-        data = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        return None
-    if end < 0 or not isinstance(data, dict) or data.get("schema") not in _LISTED:
-        return None
-    listed = _LISTED[data["schema"]]
-    keys = list(data)
-    if listed not in keys or keys[-1] != "integrity" or not isinstance(data[listed], list):
-        return None
-    recorded = data["integrity"].get("sha256") if isinstance(data["integrity"], dict) else None
-    if not isinstance(recorded, str) or raw[end:] != integrity_tail(recorded):
-        return None
-    split = keys.index(listed)
-    header = {key: data[key] for key in keys[:split]}
-    trailer = {key: data[key] for key in keys[split + 1 : -1]}
-    again = hashlib.sha256()
-    try:
-        pieces = document_pieces(header, encoded_batches(data[listed]), lambda: trailer, listed)
-        for piece in pieces:
-            again.update(piece)
-    except orjson.JSONEncodeError:  # nested deeper than orjson writes: not ours
-        return None
-    on_disk = hashlib.sha256(memoryview(raw)[:end]).hexdigest()
-    return data if again.hexdigest() == on_disk == recorded else None
-
-
-def _v2_regrouped(path: Path, data: dict[str, Any]) -> dict[str, Any]:
-    """A valid v2 file's data as v3's: consecutive results about the same resource
-    grouped (a v2 file's results are sorted by store)."""
-    runs: list[list[dict[str, Any]]] = []
-    for result in data["results"]:
-        if runs and runs[-1][0]["resource"] == result["resource"]:
-            runs[-1].append(result)
-        else:
-            runs.append([result])
-    try:
-        stores = [store_group(run) for run in runs]
-    except orjson.JSONEncodeError:
-        raise InputFileError(
-            path, "an evidence item holds an integer over 64 bits or is nested over 254 levels"
-        ) from None
-    fields = {k: v for k, v in data.items() if k != "results"}
-    return fields | {"schema": SCHEMA_ID, "stores": stores}

@@ -3,7 +3,7 @@
 A header field a line, a store group a line (compact JSON, keys sorted, each evidence
 item once: :func:`encode_store`), a trailer field a line, and last the SHA-256 of every
 byte before the integrity field. Readers prove a file canonical by encoding its data
-again with these same functions (:mod:`scanner.findings`, :mod:`scanner.findings_stream`).
+again with these same functions (:mod:`scanner.findings_stream`).
 """
 
 from __future__ import annotations
@@ -105,8 +105,8 @@ def document_pieces(
     listed: str = "stores",
 ) -> Iterator[bytes]:
     """The bytes of a findings file up to its integrity field, piece by piece: the one
-    layout the writer writes and the readers' fast paths check (``listed``: the field of
-    the list written an element a line; v2's ``results``)."""
+    layout the writer writes and the stream checks (``listed``: the field of the list
+    written an element a line; v2's ``results``)."""
     yield b"{\n"
     for key, value in header.items():
         yield field_line(key, value) + b",\n"
@@ -151,9 +151,3 @@ def compact_json(value: Any) -> bytes:
     """A value (a result, a header or trailer field) as findings.json writes it: compact
     UTF-8 JSON with sorted keys (orjson: ~10x the standard library)."""
     return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
-
-
-def encoded_batches(elements: list[Any], batch: int = 1000) -> Iterator[list[bytes]]:
-    """Elements encoded, in batches (as the writer receives them)."""
-    for start in range(0, len(elements), batch):
-        yield [compact_json(element) for element in elements[start : start + batch]]

@@ -1,12 +1,12 @@
-"""Reading a findings file a store at a time, for readers that keep little of each store
-(the gate): memory bounded by one store's line, not by the estate.
+"""Reading a findings file a store group at a time: memory bounded by one store's line
+and what the reader keeps (the gate keeps little; ``load_findings`` the validated groups).
 
 Only a file laid out exactly as ``write_findings`` writes it (v3) is streamed: a field a
 line, a store group a line, compact JSON with sorted keys, each line giving the same
 bytes when its data is encoded again — which proves no duplicate key or constant such
 as NaN — and every byte before the integrity field hashing to the SHA-256 it records.
 Any other file, or any problem on the way, raises :class:`NotStreamable` before the
-stream ends: the reader then reads the file whole (:func:`scanner.findings.load_findings`),
+stream ends: the reader then reads the file whole (:func:`scanner.findings_read.read_whole`),
 which names the problem and its line exactly as it always does, or reads the same data
 from another layout. A stream is judged only once it has ended: its head
 (:attr:`FindingsStream.head`) exists only then.
@@ -15,22 +15,21 @@ from another layout. A stream is judged only once it has ended: its head
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any, Final, TypeVar
+from typing import IO, Any, Final
 
 import orjson
 from pydantic import ValidationError
 
 from scanner.errors import InputFileError
 from scanner.fileio import open_input_file
-from scanner.findings import SCHEMA_ID, Findings, FindingsHead, StoreResults, load_findings
+from scanner.findings import SCHEMA_ID, FindingsHead, StoreResults
 from scanner.findings_layout import INTEGRITY_MARK, compact_json, field_line, integrity_value
 
 _OPEN: Final = b'  "stores": [\n'
 _CLOSE: Final = b"  ],\n"
 _INTEGRITY: Final = INTEGRITY_MARK.encode()[2:]  # the integrity line's start
-T = TypeVar("T")
 
 
 class NotStreamable(Exception):
@@ -156,18 +155,3 @@ def _recorded(line: bytes) -> str | None:
     if not isinstance(recorded, str) or _INTEGRITY + integrity_value(recorded) + b"\n" != line:
         return None
     return recorded
-
-
-def read_streamed(
-    path: Path, read: Callable[[Findings | FindingsStream], T]
-) -> tuple[T, FindingsHead]:
-    """``read`` applied to the file as a stream — or, when the file is not streamable, to
-    the file read whole, which raises the file's problem (or reads its other layout) —
-    and the fields around its results. ``read`` must read every store group, and keep
-    nothing it depends on from a pass it did not finish: it is started again."""
-    stream = FindingsStream(path)
-    try:
-        return read(stream), stream.head
-    except NotStreamable:
-        findings = load_findings(path)
-        return read(findings), findings

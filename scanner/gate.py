@@ -26,7 +26,8 @@ from scanner.fileio import (
     write_atomic,
 )
 from scanner.findings import Findings, FindingsHead, ResourceRef, StoreResult, StoreResults
-from scanner.findings_stream import FindingsStream, read_streamed
+from scanner.findings_read import read_streamed
+from scanner.findings_stream import FindingsStream
 from scanner.vocabulary import COVERED_STATUSES, SEVERITY_ORDER, Severity, Status
 
 BASELINE_SCHEMA: Final = "backup-audit/baseline/v1"

@@ -14,7 +14,7 @@ from scanner import __version__
 from scanner.engine.rules import RulePack
 from scanner.engine.run import EvaluationSummary, evaluate_files
 from scanner.fileio import write_atomic
-from scanner.findings import load_findings
+from scanner.findings_read import load_findings
 from scanner.gate import GateVerdict, load_baseline, run_gate
 from scanner.inventory import write_snapshot
 from scanner.model import Snapshot

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Final
 
 from scanner.errors import InputFileError
-from scanner.findings import Findings, load_findings
+from scanner.findings import Findings
+from scanner.findings_read import load_findings
 from scanner.render.csv import CsvResults
 
 FINDINGS_META: Final = "backup-audit-findings-sha256"

@@ -11,7 +11,8 @@ import yaml
 from scanner.engine.cases import base_store, merge
 from scanner.engine.rules import load_pack
 from scanner.engine.run import EvaluationSummary, evaluate_files
-from scanner.findings import Findings, load_findings
+from scanner.findings import Findings
+from scanner.findings_read import load_findings
 from scanner.inventory import write_snapshot
 from scanner.model import Snapshot
 

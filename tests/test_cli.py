@@ -14,7 +14,7 @@ import pytest
 from rich.console import Console
 from typer.testing import Result
 
-from scanner.findings import load_findings
+from scanner.findings_read import load_findings
 from scanner.inventory import load_snapshot
 from scanner.summary import gap_table
 from tests.conftest import cli

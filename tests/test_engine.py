@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from scanner.engine.run import evaluate_files
-from scanner.findings import load_findings
+from scanner.findings_read import load_findings
 from tests.engine_helpers import (
     AS_OF,
     CACHE_EXCEPTION,

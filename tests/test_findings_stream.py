@@ -11,8 +11,8 @@ from xml.etree import ElementTree as ET
 import pytest
 
 from scanner.errors import InputFileError
-from scanner.findings import load_findings
-from scanner.findings_stream import FindingsStream, NotStreamable, read_streamed
+from scanner.findings_read import load_findings, read_streamed, read_whole
+from scanner.findings_stream import FindingsStream, NotStreamable
 from scanner.gate import baseline_of, load_baseline, run_gate
 from scanner.render.junit import JunitCases, junit_xml, write_junit
 from tests.engine_helpers import GOOD_TABLE, evaluate, store
@@ -112,7 +112,7 @@ def test_findings_given_as_a_baseline_are_read_in_either_layout(
     path = _written(tmp_path)
     expected = baseline_of(load_findings(path))
     with monkeypatch.context() as streamed_only:  # the whole reader would fail the test
-        streamed_only.setattr("scanner.findings_stream.load_findings", _never)
+        streamed_only.setattr("scanner.findings_read.read_whole", _never)
         assert load_baseline(path) == expected  # begins as evaluate writes: streamed
     pretty = tmp_path / "pretty.json"
     _resealed(pretty, json.dumps(json.loads(path.read_bytes()), indent=2))
@@ -122,17 +122,32 @@ def test_findings_given_as_a_baseline_are_read_in_either_layout(
         load_baseline(pretty)
 
 
+def test_findings_as_written_are_loaded_a_store_group_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _written(tmp_path)
+    whole = read_whole(path)
+    with monkeypatch.context() as streamed_only:  # the whole reader would fail the test
+        streamed_only.setattr("scanner.findings_read.read_whole", _never)
+        loaded = load_findings(path)
+    assert loaded == whole and loaded.results == whole.results
+    assert loaded.model_fields_set == whole.model_fields_set
+
+
 def _never(path: Path) -> None:
     raise AssertionError(f"{path} was read whole")
 
 
 def _same_refusal(path: Path) -> None:
-    """The stream refuses ``path`` with the whole reader's very message."""
+    """The stream refuses ``path`` with the strict whole reader's very message, whether
+    a reader keeps every group (``load_findings``) or a pass over them (the gate)."""
     with pytest.raises(InputFileError) as whole:
+        read_whole(path)
+    with pytest.raises(InputFileError) as loaded:
         load_findings(path)
     with pytest.raises(InputFileError) as streamed:
         read_streamed(path, lambda f: run_gate(f, None, None, None))
-    assert str(streamed.value) == str(whole.value)
+    assert str(streamed.value) == str(loaded.value) == str(whole.value)
 
 
 def test_the_commas_between_store_lines_are_the_writers(tmp_path: Path) -> None:

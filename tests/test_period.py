@@ -12,7 +12,7 @@ from click.testing import Result
 from scanner.engine.cases import base_store
 from scanner.engine.period import Retention, parse_period, period_facts
 from scanner.errors import InputError
-from scanner.findings import load_findings
+from scanner.findings_read import load_findings
 from scanner.model import DataStore
 from tests.conftest import cli
 from tests.engine_helpers import GOOD_TABLE, evaluate, store, write_inputs

@@ -15,7 +15,8 @@ from xml.etree import ElementTree as ET
 import pytest
 from pypdf import PdfReader
 
-from scanner.findings import Findings, load_findings
+from scanner.findings import Findings
+from scanner.findings_read import load_findings
 from scanner.render.report import ReportInputs, render_html, write_reports
 from scanner.render.report_model import PDF_GAP_ROWS, ReportContext, build_report
 from tests.engine_helpers import CACHE_EXCEPTION, GOOD_TABLE, PACK, POLICY, evaluate, store
@@ -273,8 +274,17 @@ def test_demo_pdf_fits_the_page_and_carries_its_evidence(demo: tuple[Path, objec
     attached = {name: data[0] for name, data in reader.attachments.items()}
     assert attached["findings.json"] == (out / "findings.json").read_bytes()
     assert attached["inventory.json"] == (out / "inventory.json").read_bytes()
+    described = _attachment_descriptions(reader)
+    assert set(described) == {"findings.json", "inventory.json"}
+    assert "findings/v" not in described["findings.json"], "no format but the file's own"
     xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode()
     assert 'pdfaid:part="3"' in xmp and 'pdfaid:conformance="B"' in xmp, "PDF/A-3b"
+
+
+def _attachment_descriptions(reader: PdfReader) -> dict[str, str]:
+    """Each embedded file's name and the description the PDF gives it."""
+    names = reader.trailer["/Root"]["/Names"]["/EmbeddedFiles"]["/Names"]
+    return {str(names[i]): str(names[i + 1].get_object()["/Desc"]) for i in range(0, len(names), 2)}
 
 
 def test_every_decided_verdict_names_the_operation_and_fields(demo: tuple[Path, object]) -> None:

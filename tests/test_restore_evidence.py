@@ -7,7 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from scanner.findings import load_findings, sha256_file
+from scanner.findings import sha256_file
+from scanner.findings_read import load_findings
 from tests.conftest import cli
 from tests.engine_helpers import POLICY, write_inputs
 from tests.engine_helpers import store as table

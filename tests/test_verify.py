@@ -13,7 +13,8 @@ import pytest
 
 from scanner import __version__
 from scanner.engine.run import evaluate_files
-from scanner.findings import load_findings, sha256_file
+from scanner.findings import sha256_file
+from scanner.findings_read import load_findings
 from scanner.manifest import OUTPUT_NAMES, load_manifest, write_manifest
 from scanner.render.junit import write_junit
 from tests.conftest import cli

@@ -18,7 +18,8 @@ from markupsafe import Markup
 from scanner.engine.rules import RulePack
 from scanner.errors import InputFileError
 from scanner.fileio import read_input_bytes, write_atomic
-from scanner.findings import Findings, load_findings
+from scanner.findings import Findings
+from scanner.findings_read import load_findings
 from scanner.gate import Baseline, load_baseline
 from scanner.heap import bulk_objects
 from scanner.inventory import load_snapshot
@@ -75,7 +76,7 @@ def pdf_bytes(html: str, attachments: dict[str, bytes]) -> bytes:
 
 
 ATTACHMENT_TEXT = {
-    "findings.json": "The findings this report was rendered from (backup-audit/findings/v2)",
+    "findings.json": "The findings this report was rendered from (its schema field names it)",
     "inventory.json": "The inventory the findings were evaluated from",
 }
 
