@@ -24,6 +24,7 @@ from pydantic import (
     WithJsonSchema,
     model_validator,
 )
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from scanner.vocabulary import Severity, Status
 
@@ -98,7 +99,10 @@ class Result:
         return {name: value for name, value in data.items() if value is not None}
 
 
-class StoreResult(_Record):
+# A slotted dataclass, not a model: an estate's findings hold hundreds of thousands, and a
+# model's instance dictionary and set of fields given took half their memory.
+@pydantic_dataclass(slots=True, kw_only=True, config=ConfigDict(extra="forbid"))
+class StoreResult:
     """One rule's verdict on a store with its citations, as a store group holds it:
     ``evidence`` names the group's evidence items by their index."""
 
@@ -143,7 +147,20 @@ class StoreResults(_Record):
         """One of the results with the resource and its evidence items."""
         named = result.evidence
         items = None if named is None else [self.evidence[index] for index in named]
-        return Result(**{**result.__dict__, "resource": self.resource, "evidence": items})
+        return Result(
+            self.resource,
+            result.rule,
+            result.title,
+            result.status,
+            result.severity,
+            result.frameworks,
+            result.message,
+            result.supports,
+            result.missing,
+            items,
+            result.copies,
+            result.exception,
+        )
 
 
 class Ratio(_Record):
@@ -250,6 +267,7 @@ class Findings(FindingsHead):
         return copied
 
 
+@pydantic_dataclass(slots=True, kw_only=True, config=ConfigDict(extra="forbid"))
 class ResultV2(StoreResult):
     """A v2 result: its resource and its evidence items inline."""
 

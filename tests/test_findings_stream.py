@@ -11,6 +11,7 @@ from xml.etree import ElementTree as ET
 import pytest
 
 from scanner.errors import InputFileError
+from scanner.findings_layout import compact_json
 from scanner.findings_read import load_findings, read_streamed, read_whole
 from scanner.findings_stream import FindingsStream, NotStreamable
 from scanner.gate import baseline_of, load_baseline, run_gate
@@ -197,3 +198,28 @@ def test_junit_gathered_from_a_stream_is_the_whole_files_document(tmp_path: Path
     assert root.find(".//failure[@type='NEW']") is not None
     empty = "".join(JunitCases().pieces(None))
     assert empty == '<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="backup-audit" />\n'
+
+
+def test_values_that_repeat_from_store_to_store_are_held_once(tmp_path: Path) -> None:
+    path = _written(tmp_path)
+    alpha, beta = load_findings(path).stores[:2]
+    pairs = [(a, b) for a in alpha.results for b in beta.results if a.rule == b.rule]
+    assert len(pairs) > 10
+    for a, b in pairs:
+        assert a.rule is b.rule and a.title is b.title and a.frameworks is b.frameworks
+        assert (a.supports is None) == (b.supports is None)
+        assert a.supports is None or a.supports is b.supports
+    # Values that differ stay apart: beta's citations of one rule, edited and resealed.
+    rule = pairs[0][1].rule
+    text = path.read_text()
+    cited = compact_json(pairs[0][1].frameworks).decode()
+    at = text.index(f'"rule":"{rule}"', text.index('"name":"beta"'))
+    start = text.rindex('"frameworks":', 0, at)
+    assert text[start:].startswith(f'"frameworks":{cited}')
+    edited = json.loads(cited) | {"zz": ["1"]}
+    end = start + len(f'"frameworks":{cited}')
+    _resealed(path, f'{text[:start]}"frameworks":{compact_json(edited).decode()}{text[end:]}')
+    alpha, beta = load_findings(path).stores[:2]
+    (changed,) = [r for r in beta.results if r.rule == rule]
+    (kept,) = [r for r in alpha.results if r.rule == rule]
+    assert changed.frameworks == edited and kept.frameworks == json.loads(cited)
