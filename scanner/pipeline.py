@@ -21,7 +21,8 @@ from scanner.model import Snapshot
 from scanner.outputs import OutputSet
 from scanner.render.junit import write_junit
 from scanner.render.markdown import write_summary
-from scanner.render.report import ReportInputs, write_reports
+from scanner.render.report import ReportInputs, SourceFile, write_reports
+from scanner.render.report_sections import inventory_rows
 from scanner.restore_evidence import EVIDENCE_NAME, RestoreEvidence, unapplied
 
 
@@ -89,9 +90,9 @@ def _run_stages(
             ReportInputs(
                 findings,
                 options.pack,
-                findings_path.read_bytes(),
-                snapshot,
-                inventory.read_bytes(),
+                SourceFile.of(findings_path),
+                inventory_rows(snapshot),
+                SourceFile.of(inventory),
                 baseline,
             ),
             out_dir,

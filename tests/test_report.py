@@ -15,6 +15,7 @@ from xml.etree import ElementTree as ET
 import pytest
 from pypdf import PdfReader
 
+from scanner.errors import InputFileError
 from scanner.findings import Findings
 from scanner.findings_read import load_findings
 from scanner.render.report import ReportInputs, render_html, write_reports
@@ -330,3 +331,40 @@ def test_a_stores_passing_evidence_is_listed_once_whatever_its_objects(tmp_path:
     assert listed.evidence and twice.evidence == listed.evidence
     assert len(twice.results) == 2 * len(listed.results)
     assert [refs for _, refs in twice.results] == [refs for _, refs in listed.results] * 2
+
+
+def test_reports_are_renamed_into_place_together_or_not_at_all(tmp_path: Path) -> None:
+    evaluate(tmp_path, [store("good", **GOOD_TABLE), store("cache")], POLICY)
+    inputs = ReportInputs.from_files(tmp_path / "findings.json", PACK, tmp_path / "inventory.json")
+    out = tmp_path / "out"
+    (out / "report.html" / "blocked").mkdir(parents=True)  # the HTML cannot be put in place
+    with pytest.raises(OSError):
+        write_reports(inputs, out, ("html", "pdf"))
+    assert sorted(p.name for p in out.iterdir()) == ["report.html"], "no PDF, no temporary"
+    (out / "report.html" / "blocked").rmdir()
+    (out / "report.html").rmdir()
+    written = write_reports(inputs, out, ("html", "pdf"))
+    assert sorted(p.name for p in out.iterdir()) == ["report.html", "report.pdf"]
+    assert written == {"pdf": out / "report.pdf", "html": out / "report.html"}
+    html = (out / "report.html").read_text()
+    assert html.startswith("<!DOCTYPE html>") and html.rstrip().endswith("</html>")
+    assert html == render_html(
+        build_report(inputs.findings, _context(inputs), mode="html"), PACK
+    ), "written as rendered"
+
+
+def _context(inputs: ReportInputs) -> ReportContext:
+    hashes = {"findings": inputs.findings_file.sha256, "inventory": None}
+    if inputs.inventory_file is not None:
+        hashes["inventory"] = inputs.inventory_file.sha256
+    return ReportContext(PACK, inputs.inventory, None, None, inputs.sign_off, hashes)
+
+
+def test_an_input_changed_while_the_pdf_is_made_is_refused(tmp_path: Path) -> None:
+    evaluate(tmp_path, [store("good", **GOOD_TABLE)], POLICY)
+    inputs = ReportInputs.from_files(tmp_path / "findings.json", PACK, tmp_path / "inventory.json")
+    with (tmp_path / "inventory.json").open("a") as changed:
+        changed.write("\n")
+    with pytest.raises(InputFileError, match=r"inventory\.json.*changed while the report"):
+        write_reports(inputs, tmp_path, ("pdf",))
+    assert not (tmp_path / "report.pdf").exists()

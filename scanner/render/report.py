@@ -6,8 +6,11 @@ and are rendered with autoescape and StrictUndefined, so a store named
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import io
+from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
@@ -17,16 +20,20 @@ from markupsafe import Markup
 
 from scanner.engine.rules import RulePack
 from scanner.errors import InputFileError
-from scanner.fileio import read_input_bytes, write_atomic
-from scanner.findings import Findings
+from scanner.fileio import (
+    atomic_binary_writer,
+    atomic_writer,
+    check_input_file,
+    read_input_bytes,
+)
+from scanner.findings import Findings, sha256_file
 from scanner.findings_read import load_findings
 from scanner.gate import Baseline, load_baseline
 from scanner.heap import bulk_objects
 from scanner.inventory import load_snapshot
-from scanner.model import Snapshot
 from scanner.render.inert import for_html
 from scanner.render.report_model import STATUS_LABEL, Report, ReportContext, SignOff, build_report
-from scanner.render.report_sections import EvidenceHtml
+from scanner.render.report_sections import EvidenceHtml, InventoryRow, inventory_rows
 
 FORMATS = ("html", "pdf")
 
@@ -38,6 +45,12 @@ def templates_dir() -> Path:
 
 def render_html(report: Report, pack: RulePack) -> str:
     """The report as one self-contained HTML document (inline CSS, SVG and script)."""
+    return "".join(html_pieces(report, pack))
+
+
+def html_pieces(report: Report, pack: RulePack) -> Iterator[str]:
+    """The HTML document piece by piece as the template renders it (a 10,000-store
+    report is about 100 MB: written as it is made, never held whole)."""
     directory = templates_dir()
     env = Environment(
         loader=FileSystemLoader(directory),
@@ -49,30 +62,30 @@ def render_html(report: Report, pack: RulePack) -> str:
     template = env.get_template("report.html.j2")
     # Our own stylesheet, not data: marked safe so quotes in it are not escaped.
     css = Markup((directory / "report.css").read_text(encoding="utf-8"))
-    return template.render(
+    return template.generate(
         r=report, css=css, labels=STATUS_LABEL, catalogs=pack.catalogs, operations=report.operations
     )
 
 
-def pdf_bytes(html: str, attachments: dict[str, bytes]) -> bytes:
+def pdf_bytes(html: str, attachments: dict[str, SourceFile]) -> bytes:
     """The HTML rendered to an archival PDF (PDF/A-3b) with its print CSS, carrying
-    ``attachments`` (name → bytes: the findings and inventory it was made from) as
-    embedded files. WeasyPrint is imported only here."""
-    from weasyprint import HTML, Attachment
+    ``attachments`` (name → file: the findings and inventory it was made from) as
+    embedded files, read once the pages are laid out (an estate's are hundreds of
+    megabytes). WeasyPrint is imported only here."""
+    from weasyprint import DEFAULT_OPTIONS, HTML, Attachment
 
+    options = DEFAULT_OPTIONS | {"pdf_variant": "pdf/a-3b"}
+    document = HTML(string=html, base_url=str(templates_dir())).render(**options)
     files = [
         Attachment(
-            file_obj=io.BytesIO(data),
+            file_obj=io.BytesIO(source.content()),
             name=name,
             description=ATTACHMENT_TEXT.get(name, name),
             relationship="Source" if name == "findings.json" else "Data",
         )
-        for name, data in attachments.items()
+        for name, source in attachments.items()
     ]
-    document = HTML(string=html, base_url=str(templates_dir()))
-    return document.write_pdf(  # type: ignore[no-any-return]
-        pdf_variant="pdf/a-3b", attachments=files
-    )
+    return document.write_pdf(**(options | {"attachments": files}))  # type: ignore[no-any-return]
 
 
 ATTACHMENT_TEXT = {
@@ -82,15 +95,38 @@ ATTACHMENT_TEXT = {
 
 
 @dataclass(frozen=True)
+class SourceFile:
+    """An input the report names by its SHA-256 and the PDF embeds: read again for the
+    PDF (an estate's findings are hundreds of megabytes) and refused if it changed."""
+
+    path: Path
+    sha256: str
+
+    @classmethod
+    def of(cls, path: Path) -> SourceFile:
+        """The file as it is now (checked as every input is)."""
+        check_input_file(path, "an input")
+        return cls(path, sha256_file(path))
+
+    def content(self) -> bytes:
+        """The file's bytes, the same as when it was named."""
+        data = read_input_bytes(self.path, "an input")
+        if hashlib.sha256(data).hexdigest() != self.sha256:
+            raise InputFileError(self.path, "changed while the report was being made")
+        return data
+
+
+@dataclass(frozen=True)
 class ReportInputs:
-    """What a report is made from: the findings (and their bytes, embedded in the PDF),
-    optionally the inventory they were evaluated from and a baseline."""
+    """What a report is made from: the findings (and their file, embedded in the PDF),
+    optionally the inventory they were evaluated from (its appendix rows and its file)
+    and a baseline."""
 
     findings: Findings
     pack: RulePack
-    findings_bytes: bytes
-    snapshot: Snapshot | None = None
-    inventory_bytes: bytes | None = None
+    findings_file: SourceFile
+    inventory: list[InventoryRow] | None = None
+    inventory_file: SourceFile | None = None
     baseline: Baseline | None = None
     sign_off: SignOff = field(default_factory=SignOff)
 
@@ -106,24 +142,23 @@ class ReportInputs:
         findings were evaluated from is refused before anything is rendered."""
         options = options or ReportOptions()
         findings = load_findings(findings_path)
-        inventory_bytes = None
-        snapshot = options.snapshot
+        inventory_file, inventory = None, None
         if inventory_path is not None:
-            inventory_bytes = _read(inventory_path)
-            digest = hashlib.sha256(inventory_bytes).hexdigest()
+            inventory_file = SourceFile.of(inventory_path)
+            digest = inventory_file.sha256
             if digest != findings.inventory["sha256"]:
                 raise InputFileError(
                     inventory_path,
                     f"not the inventory {findings_path.name} was evaluated from (SHA-256 "
                     f"{digest[:12]}…, the findings record {findings.inventory['sha256'][:12]}…)",
                 )
-            snapshot = snapshot or load_snapshot(inventory_path)
+            inventory = inventory_rows(load_snapshot(inventory_path))
         return cls(
             findings,
             pack,
-            _read(findings_path),
-            snapshot,
-            inventory_bytes,
+            SourceFile.of(findings_path),
+            inventory,
+            inventory_file,
             load_baseline(options.baseline) if options.baseline else None,
             options.sign_off,
         )
@@ -131,16 +166,10 @@ class ReportInputs:
 
 @dataclass(frozen=True)
 class ReportOptions:
-    """Optional report inputs: a baseline file, names for the sign-off block, and an
-    inventory already in memory (scan and demo have it; the report command reads it)."""
+    """Optional report inputs: a baseline file and names for the sign-off block."""
 
     baseline: Path | None = None
     sign_off: SignOff = field(default_factory=SignOff)
-    snapshot: Snapshot | None = None
-
-
-def _read(path: Path) -> bytes:
-    return read_input_bytes(path, "an input")
 
 
 def called_operations(findings: Findings) -> list[dict[str, object]] | None:
@@ -157,31 +186,36 @@ def called_operations(findings: Findings) -> list[dict[str, object]] | None:
 
 @bulk_objects()
 def write_reports(inputs: ReportInputs, out_dir: Path, formats: tuple[str, ...]) -> dict[str, Path]:
-    """Render every format first, then write ``report.html`` and/or ``report.pdf``
-    atomically (a rendering error leaves no new report); return their paths."""
-    hashes = {
-        "findings": hashlib.sha256(inputs.findings_bytes).hexdigest(),
-        "inventory": hashlib.sha256(inputs.inventory_bytes).hexdigest()
-        if inputs.inventory_bytes is not None
-        else None,
-    }
+    """Write ``report.html`` and/or ``report.pdf``, each to a temporary file (the HTML as
+    it is rendered: it is never held whole), renamed into place only once every format
+    is made (a rendering error leaves no new report); return their paths."""
     context = ReportContext(
         inputs.pack,
-        inputs.snapshot,
+        inputs.inventory,
         inputs.baseline,
         called_operations(inputs.findings),
         inputs.sign_off,
-        hashes,
+        {
+            "findings": inputs.findings_file.sha256,
+            "inventory": inputs.inventory_file.sha256 if inputs.inventory_file else None,
+        },
     )
-    attachments = {"findings.json": inputs.findings_bytes}
-    if inputs.inventory_bytes is not None:
-        attachments["inventory.json"] = inputs.inventory_bytes
-    rendered: dict[str, str | bytes] = {}
-    for fmt in formats:
-        html = render_html(build_report(inputs.findings, context, mode=fmt), inputs.pack)
-        rendered[fmt] = html if fmt == "html" else pdf_bytes(html, attachments)
-    written: dict[str, Path] = {}
-    for fmt, data in rendered.items():
-        written[fmt] = out_dir / f"report.{fmt}"
-        write_atomic(written[fmt], data)
-    return written
+    paths = {fmt: out_dir / f"report.{fmt}" for fmt in FORMATS if fmt in formats}
+    with ExitStack() as renamed_together:  # each renamed into place only once all are made
+        if "pdf" in paths:
+            out = renamed_together.enter_context(atomic_binary_writer(paths["pdf"]))
+            out.write(_pdf(inputs, context))
+        if "html" in paths:
+            report = build_report(inputs.findings, context, mode="html")
+            html = renamed_together.enter_context(atomic_writer(paths["html"]))
+            html.writelines(html_pieces(report, inputs.pack))
+    return paths
+
+
+def _pdf(inputs: ReportInputs, context: ReportContext) -> bytes:
+    """The PDF, with the findings and inventory files it was made from attached."""
+    sources = {"findings.json": inputs.findings_file, "inventory.json": inputs.inventory_file}
+    html = render_html(build_report(inputs.findings, context, mode="pdf"), inputs.pack)
+    pdf = pdf_bytes(html, {name: file for name, file in sources.items() if file is not None})
+    gc.collect()  # WeasyPrint's laid-out pages are cycles: the paused collector keeps them
+    return pdf

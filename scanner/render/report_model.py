@@ -14,7 +14,6 @@ from scanner.engine.citations import split_citations
 from scanner.engine.rules import RulePack
 from scanner.findings import Findings, Ratio, Result
 from scanner.gate import Baseline
-from scanner.model import Snapshot
 from scanner.render.report_matrix import (
     MatrixRow,
     SeverityRow,
@@ -25,6 +24,7 @@ from scanner.render.report_matrix import (
 from scanner.render.report_sections import (
     ORDER,
     GapGroup,
+    InventoryRow,
     PassingStore,
     StoreRow,
     defaults_rows,
@@ -178,7 +178,8 @@ class ReportContext:
     """What a report is built with besides the findings."""
 
     pack: RulePack
-    snapshot: Snapshot | None = None
+    #: the inventory appendix's rows, when the inventory was given
+    inventory: list[InventoryRow] | None = None
     baseline: Baseline | None = None
     operations: list[dict[str, Any]] | None = None
     sign_off: SignOff = field(default_factory=SignOff)
@@ -195,7 +196,7 @@ def build_report(findings: Findings, context: ReportContext, mode: str) -> Repor
     pending, pending_hidden = pending_rows(findings, limit)
     not_assessed, na_hidden = not_assessed_rows(findings, limit)
     passing, passing_hidden = passing_stores(findings, limit)
-    stores = store_rows(findings, context.snapshot)
+    stores = store_rows(findings, context.inventory)
     hidden = {
         "gaps": gaps_hidden,
         "pending": pending_hidden,

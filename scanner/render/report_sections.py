@@ -226,21 +226,44 @@ def defaults_rows(findings: Findings) -> dict[str, list[str]]:
     return {what: [names.get(i, i) for i in ids] for what, ids in findings.defaults.items()}
 
 
+@dataclass(frozen=True)
+class InventoryRow:
+    """What the inventory appendix prints of a store the inventory holds: kept instead of
+    the inventory itself (an estate's is hundreds of megabytes in memory)."""
+
+    id: str
+    name: str
+    kind: str
+    region: str
+    summary: dict[str, Any]
+
+    @classmethod
+    def of(cls, store: DataStore) -> InventoryRow:
+        """The row of ``store``: protections, newest point, copies and gaps."""
+        return cls(store.id, store.name, store.kind, store.region, _summary(store))
+
+
+def inventory_rows(snapshot: Snapshot) -> list[InventoryRow]:
+    """The appendix's rows of every store of ``snapshot``, in its order."""
+    return [InventoryRow.of(store) for store in snapshot.stores]
+
+
 @dataclass
 class StoreRow:
     """One store of the inventory appendix."""
 
     resource: Any
     owner: str | None
-    store: DataStore | None = None
+    #: whether the inventory was given (then ``summary`` says what it holds)
+    listed: bool = False
     summary: dict[str, Any] = field(default_factory=dict)
 
 
-def store_rows(findings: Findings, snapshot: Snapshot | None) -> list[StoreRow]:
+def store_rows(findings: Findings, inventory: list[InventoryRow] | None) -> list[StoreRow]:
     """Every store: from the inventory when given (protections, points, copies), else the
     stores the findings name."""
     owners = {r.resource.id: r.resource.owner for r in findings.results}
-    if snapshot is None:
+    if inventory is None:
         seen: dict[str, StoreRow] = {}
         for result in findings.results:
             if result.resource.kind != "estate":
@@ -248,7 +271,7 @@ def store_rows(findings: Findings, snapshot: Snapshot | None) -> list[StoreRow]:
                     result.resource.id, StoreRow(result.resource, result.resource.owner)
                 )
         return list(seen.values())
-    return [StoreRow(s, owners.get(s.id), s, _summary(s)) for s in snapshot.stores]
+    return [StoreRow(row, owners.get(row.id), True, row.summary) for row in inventory]
 
 
 def _summary(store: DataStore) -> dict[str, Any]:
