@@ -40,7 +40,7 @@ T = TypeVar("T")
 def load_findings(path: Path) -> Findings:
     """Read and validate a findings file (v3, or v2 regrouped by store); problems name
     the file and line."""
-    stream = FindingsStream(path)
+    stream = FindingsStream(path, keeps_all=True)
     try:
         stores = list(stream.stores())
     except NotStreamable:

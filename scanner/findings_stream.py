@@ -41,10 +41,13 @@ class FindingsStream:
     """A findings file's store groups, validated one at a time as they are read; then
     its head, validated, once the SHA-256 of everything read matched the one recorded."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, keeps_all: bool = False) -> None:
+        """``keeps_all``: the reader keeps every group, so values that repeat from store
+        to store are held once (:class:`SharedValues`); a reader that keeps little of
+        each does not pay for looking them up."""
         self.path = path
         self._head: FindingsHead | None = None
-        self._shared = SharedValues()
+        self._shared = SharedValues() if keeps_all else None
 
     @property
     def head(self) -> FindingsHead:
@@ -80,7 +83,7 @@ class FindingsStream:
             if more is False:  # only the last store line ends without a comma
                 raise NotStreamable
             group, more = _group(line)
-            yield self._shared.shared(group)
+            yield self._shared.shared(group) if self._shared else group
             line = _hashed(stream, digest)
         if more:
             raise NotStreamable
