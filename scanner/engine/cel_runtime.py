@@ -31,6 +31,9 @@ class Outcome:
     reason: str | None = None
 
 
+_TRUE, _FALSE = Outcome(True), Outcome(False)
+
+
 @cache
 def _env() -> Any:
     return cel.NewEnv(variables={name: cel.Type.DYN for name in VARIABLES})
@@ -50,9 +53,10 @@ class Expression:
     def evaluate(self, activation: Any) -> Outcome:
         """Evaluate against an activation made by :func:`context`."""
         value = self._program.eval(activation)
+        plain = value.value()
+        if type(plain) is bool:  # only a CEL bool gives a Python bool: the usual answer
+            return _TRUE if plain else _FALSE
         kind = value.type().name().lower()
-        if kind == "bool":
-            return Outcome(bool(value.value()))
         if kind == "error":
             text = str(value.value())
             missing = _MISSING.search(text)
