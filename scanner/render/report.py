@@ -209,6 +209,8 @@ def write_reports(inputs: ReportInputs, out_dir: Path, formats: tuple[str, ...])
             report = build_report(inputs.findings, context, mode="html")
             html = renamed_together.enter_context(atomic_writer(paths["html"]))
             html.writelines(html_pieces(report, inputs.pack))
+            del report
+            gc.collect()  # the rendering's cycles, which the paused collector would freeze
     return paths
 
 
