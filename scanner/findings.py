@@ -131,10 +131,11 @@ class StoreResults(_Record):
     def _indices_exist(self) -> StoreResults:
         held = len(self.evidence)
         for result in self.results:
-            wrong = [i for i in result.evidence or () if i >= held]
-            if wrong:
+            named = result.evidence
+            if named and max(named) >= held:
+                wrong = next(i for i in named if i >= held)
                 raise ValueError(
-                    f"result {result.rule} names evidence item {wrong[0]}, but the store "
+                    f"result {result.rule} names evidence item {wrong}, but the store "
                     f"holds {held}"
                 )
         return self
