@@ -135,8 +135,7 @@ class StoreResults(_Record):
             if named and max(named) >= held:
                 wrong = next(i for i in named if i >= held)
                 raise ValueError(
-                    f"result {result.rule} names evidence item {wrong}, but the store "
-                    f"holds {held}"
+                    f"result {result.rule} names evidence item {wrong}, but the store holds {held}"
                 )
         return self
 
