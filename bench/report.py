@@ -97,9 +97,9 @@ def main() -> None:
 
 def _child(*arguments: str) -> str:
     """Run this script with ``arguments`` in a new process; its output."""
-    done = subprocess.run(
-        [sys.executable, __file__, *arguments], check=True, capture_output=True, text=True
-    )
+    done = subprocess.run([sys.executable, __file__, *arguments], capture_output=True, text=True)
+    if done.returncode:
+        sys.exit(f"{' '.join(arguments)} failed:\n{done.stderr}")
     return done.stdout
 
 

@@ -312,8 +312,18 @@ def validation_error(
     ``prefix`` is where the validated value sits in the file."""
     err = exc.errors()[0]
     loc = [*prefix, *(p for p in err["loc"] if p != "[key]")]
-    message = str(err["msg"]).removeprefix("Value error, ")
+    wording = _MODEL_WORDING.get(err["type"])
+    message = wording.format(**err.get("ctx", {})) if wording else str(err["msg"])
+    message = message.removeprefix("Value error, ")
     return InputFileError(path, f"{json_path(tuple(loc))}: {message}", line_of(text, loc))
+
+
+#: pydantic words two errors otherwise for a (slotted) dataclass than for a model: a
+#: record's problem reads the same whichever it is
+_MODEL_WORDING = {
+    "unexpected_keyword_argument": "Extra inputs are not permitted",
+    "dataclass_type": "Input should be a valid dictionary or instance of {class_name}",
+}
 
 
 def validate_section(model: type[M], data: Any, path: Path, text: str, prefix: str) -> M:

@@ -102,15 +102,13 @@ def document_pieces(
     header: dict[str, Any],
     stores: Iterable[list[bytes]],
     trailer: Callable[[], dict[str, Any]],
-    listed: str = "stores",
 ) -> Iterator[bytes]:
     """The bytes of a findings file up to its integrity field, piece by piece: the one
-    layout the writer writes and the stream checks (``listed``: the field of the list
-    written an element a line; v2's ``results``)."""
+    layout the writer writes and the stream checks."""
     yield b"{\n"
     for key, value in header.items():
         yield field_line(key, value) + b",\n"
-    yield b"  " + _key(listed) + b": ["
+    yield b'  "stores": ['
     separator = b"\n    "
     for batch in stores:
         if batch:

@@ -65,7 +65,9 @@ class FindingsStream:
             try:
                 yield from self._read(stream)
             except OSError as exc:
-                raise InputFileError(self.path, f"cannot read a findings file: {exc}") from None
+                raise InputFileError(
+                    self.path, f"cannot read a findings file: {exc.strerror or exc}"
+                ) from None
 
     def _read(self, stream: IO[bytes]) -> Iterator[StoreResults]:
         digest = hashlib.sha256()

@@ -91,7 +91,8 @@ def _as_v2(data: dict[str, Any]) -> bytes:
     header = {k: data[k] for k in keys[:split]} | {"schema": SCHEMA_V2}
     trailer = {k: data[k] for k in keys[split + 1 : -1]}
     encoded = [[compact_json(r) for r in results]]
-    body = b"".join(document_pieces(header, encoded, lambda: trailer, "results"))
+    stores = b"".join(document_pieces(header, encoded, lambda: trailer))
+    body = stores.replace(b'\n  "stores": [', b'\n  "results": [', 1)
     return body + integrity_tail(hashlib.sha256(body).hexdigest())
 
 

@@ -73,7 +73,14 @@ def test_another_layout_or_v2_is_read_whole_to_the_same_verdict(tmp_path: Path) 
         (('"status":"fail"', '"status":"pass","status":"fail"'), "duplicate key 'status'"),
         (('"status":"fail"', '"status":"fail","n":NaN'), "NaN"),
         (('"status":"fail"', '"status":"failing"'), "status"),
-        (('"rule":"BKP-EXISTS"', '"rule":"BKP-EXISTS","extra":1'), "extra"),
+        (
+            ('"rule":"BKP-EXISTS"', '"rule":"BKP-EXISTS","extra":1'),
+            r"results\[\d+\]\.extra: Extra inputs are not permitted",
+        ),
+        (
+            ('"results":[{', '"results":[5,{'),
+            r"results\[0\]: Input should be a valid dictionary or instance of StoreResult",
+        ),
     ],
 )
 def test_a_line_that_is_not_the_writers_is_refused_as_the_whole_reader_refuses_it(

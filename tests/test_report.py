@@ -18,7 +18,7 @@ from pypdf import PdfReader
 from scanner.errors import InputFileError
 from scanner.findings import Findings
 from scanner.findings_read import load_findings
-from scanner.render.report import ReportInputs, render_html, write_reports
+from scanner.render.report import ReportInputs, SourceFile, render_html, write_reports
 from scanner.render.report_model import PDF_GAP_ROWS, ReportContext, build_report
 from tests.engine_helpers import CACHE_EXCEPTION, GOOD_TABLE, PACK, POLICY, evaluate, store
 
@@ -333,7 +333,7 @@ def test_a_stores_passing_evidence_is_listed_once_whatever_its_objects(tmp_path:
     assert [refs for _, refs in twice.results] == [refs for _, refs in listed.results] * 2
 
 
-def test_reports_are_renamed_into_place_together_or_not_at_all(tmp_path: Path) -> None:
+def test_a_report_that_cannot_be_put_in_place_leaves_no_other_behind(tmp_path: Path) -> None:
     evaluate(tmp_path, [store("good", **GOOD_TABLE), store("cache")], POLICY)
     inputs = ReportInputs.from_files(tmp_path / "findings.json", PACK, tmp_path / "inventory.json")
     out = tmp_path / "out"
@@ -368,3 +368,11 @@ def test_an_input_changed_while_the_pdf_is_made_is_refused(tmp_path: Path) -> No
     with pytest.raises(InputFileError, match=r"inventory\.json.*changed while the report"):
         write_reports(inputs, tmp_path, ("pdf",))
     assert not (tmp_path / "report.pdf").exists()
+
+
+def test_an_input_that_cannot_be_read_is_named_with_the_reason() -> None:
+    unreadable = Path("/proc/self/mem")  # a regular file whose every read fails (EIO)
+    with pytest.raises(InputFileError, match=r"mem: cannot read an input: Input/output error$"):
+        SourceFile.of(unreadable)
+    with pytest.raises(InputFileError, match=r"cannot read a findings file: Input/output error$"):
+        load_findings(unreadable)

@@ -58,7 +58,7 @@ class Expression:
             return _TRUE if plain else _FALSE
         kind = value.type().name().lower()
         if kind == "error":
-            text = str(value.value())
+            text = str(plain)
             missing = _MISSING.search(text)
             if missing:
                 return Outcome(None, f"missing attribute {missing.group(1)}")

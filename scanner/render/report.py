@@ -106,7 +106,10 @@ class SourceFile:
     def of(cls, path: Path) -> SourceFile:
         """The file as it is now (checked as every input is)."""
         check_input_file(path, "an input")
-        return cls(path, sha256_file(path))
+        try:
+            return cls(path, sha256_file(path))
+        except OSError as exc:
+            raise InputFileError(path, f"cannot read an input: {exc.strerror or exc}") from None
 
     def content(self) -> bytes:
         """The file's bytes, the same as when it was named."""
@@ -188,7 +191,9 @@ def called_operations(findings: Findings) -> list[dict[str, object]] | None:
 def write_reports(inputs: ReportInputs, out_dir: Path, formats: tuple[str, ...]) -> dict[str, Path]:
     """Write ``report.html`` and/or ``report.pdf``, each to a temporary file (the HTML as
     it is rendered: it is never held whole), renamed into place only once every format
-    is made (a rendering error leaves no new report); return their paths."""
+    is made: a rendering error leaves no new report. The two renames are not one step;
+    the commands write into an output set, which replaces its files whole
+    (:mod:`scanner.outputs`). Return the reports' paths."""
     context = ReportContext(
         inputs.pack,
         inputs.inventory,
@@ -201,7 +206,7 @@ def write_reports(inputs: ReportInputs, out_dir: Path, formats: tuple[str, ...])
         },
     )
     paths = {fmt: out_dir / f"report.{fmt}" for fmt in FORMATS if fmt in formats}
-    with ExitStack() as renamed_together:  # each renamed into place only once all are made
+    with ExitStack() as renamed_together:  # renamed once every format is made
         if "pdf" in paths:
             out = renamed_together.enter_context(atomic_binary_writer(paths["pdf"]))
             out.write(_pdf(inputs, context))
