@@ -54,12 +54,12 @@ def _grouped(
     and the results without their resource, naming their items by index."""
     index: dict[bytes, int] = {}
     items: list[Any] = []
-    encoded: dict[int, bytes] = {}  # an item object's bytes: results share item objects
+    encoded = EncodedItems()
     grouped = []
     for result in results:
         named = result.get("evidence")
         if named is not None:
-            named = [_item_index(item, index, items, encoded) for item in named]
+            named = [_item_index(encoded(item), item, index, items) for item in named]
         grouped.append(
             {k: v for k, v in result.items() if k != "resource"}
             | ({} if named is None else {"evidence": named})
@@ -67,16 +67,27 @@ def _grouped(
     return index, items, grouped
 
 
-def _item_index(
-    item: Any, index: dict[bytes, int], items: list[Any], encoded: dict[int, bytes]
-) -> int:
-    content = encoded.get(id(item))
-    if content is None:
-        content = encoded[id(item)] = compact_json(item)
+def _item_index(content: bytes, item: Any, index: dict[bytes, int], items: list[Any]) -> int:
     if content not in index:
         index[content] = len(items)
         items.append(item)
     return index[content]
+
+
+class EncodedItems:
+    """Each evidence item's bytes as findings.json writes them (:func:`compact_json`),
+    encoded once per item object: the results of a store share their item objects, and
+    equal items are found by their bytes. The items are kept, so an id stays theirs."""
+
+    def __init__(self) -> None:
+        self._by_id: dict[int, tuple[Any, bytes]] = {}
+
+    def __call__(self, item: Any) -> bytes:
+        """``item``'s bytes."""
+        known = self._by_id.get(id(item))
+        if known is None:
+            known = self._by_id[id(item)] = (item, compact_json(item))
+        return known[1]
 
 
 def write_findings(

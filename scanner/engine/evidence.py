@@ -6,9 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-import orjson
-
 from scanner.engine.watchers import config_text
+from scanner.findings_layout import EncodedItems
 from scanner.model import AccountFacts, DataStore, Evidence, Gap, Vault
 
 
@@ -105,9 +104,7 @@ class EvidenceCache:
         self._vaults = vaults
         self._dumped: dict[str, list[dict[str, Any]]] = {}
         self._joined: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-        #: each dumped item's content as bytes, by the item's id (items live as long as
-        #: this cache: they are the values of ``_dumped``)
-        self._content: dict[int, bytes] = {}
+        self._content = EncodedItems()
 
     def attribute(self, name: str) -> list[dict[str, Any]]:
         """Evidence for one attribute (shared, not copied, between results)."""
@@ -167,9 +164,7 @@ class EvidenceCache:
         seen: set[bytes] = set()
         out = []
         for item in items:
-            key = self._content.get(id(item))
-            if key is None:
-                key = self._content[id(item)] = orjson.dumps(item, option=orjson.OPT_SORT_KEYS)
+            key = self._content(item)
             if key not in seen:
                 seen.add(key)
                 out.append(item)

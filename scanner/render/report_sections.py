@@ -15,6 +15,7 @@ from markupsafe import Markup, escape
 
 from scanner.engine.evaluate import copies_seen
 from scanner.findings import Findings, Result
+from scanner.findings_layout import EncodedItems
 from scanner.model import DataStore, Snapshot
 from scanner.render.inert import for_html
 from scanner.vocabulary import SEVERITY_ORDER
@@ -173,25 +174,20 @@ def passing_stores(findings: Findings, limit: int | None) -> tuple[list[PassingS
     only the first ``limit`` results are kept and the rest counted."""
     stores: dict[str, PassingStore] = {}
     numbers: dict[str, dict[bytes, int]] = {}
-    encoded: dict[int, bytes] = {}  # the items live as long as the findings
+    encoded = EncodedItems()  # a store's results share its item objects (findings v3)
     passing = [r for r in findings.results if r.status == "pass"]
     for result in passing if limit is None else passing[:limit]:
         store = stores.setdefault(result.resource.id, PassingStore(result.resource))
         seen = numbers.setdefault(result.resource.id, {})
         refs = []
         for item in result.evidence or []:
-            # a store's results share its item objects (findings v3): each encoded once
-            content = encoded.get(id(item)) or encoded.setdefault(id(item), _content(item))
+            content = encoded(item)
             if content not in seen:
                 store.evidence.append(evidence_text(item))
                 seen[content] = len(store.evidence)
             refs.append(seen[content])
         store.results.append((result, ", ".join(map(str, refs))))
     return list(stores.values()), len(passing) - sum(len(s.results) for s in stores.values())
-
-
-def _content(item: dict[str, Any]) -> bytes:
-    return orjson.dumps(item, option=orjson.OPT_SORT_KEYS)
 
 
 def not_assessed_rows(findings: Findings, limit: int | None) -> tuple[list[dict[str, Any]], int]:
