@@ -148,10 +148,10 @@ class GateVerdict:
 @dataclass
 class _Reading:
     """What one pass over the results gathers besides the verdict's lists: each store's
-    coverage tally, the ids of the stores, and how many results there were."""
+    coverage tally (by store id: every store group holds a result) and how many results
+    there were."""
 
     tallies: defaultdict[str, StoreTally] = field(default_factory=lambda: defaultdict(StoreTally))
-    ids: set[str] = field(default_factory=set)
     results: int = 0
 
 
@@ -168,8 +168,6 @@ def _read(
         if observe is not None:
             observe(group)
         ref = group.resource
-        if ref.kind != "estate":
-            reading.ids.add(ref.id)
         was = baseline.statuses.get(ref.id, {}) if baseline is not None else None
         for result in group.results:
             reading.results += 1
@@ -242,7 +240,7 @@ def run_gate(
             f"{len(verdict.severe)} failing result(s) of severity {fail_on} or above"
         )
     if baseline is not None:
-        _compare(head, reading.ids, baseline, verdict)
+        _compare(head, set(reading.tallies), baseline, verdict)
     return verdict
 
 
