@@ -19,7 +19,7 @@ from scanner.findings_layout import INTEGRITY_MARK, compact_json
 from scanner.findings_read import load_findings
 from scanner.findings_stream import FindingsStream, NotStreamable
 from scanner.gate import baseline_of, load_baseline, run_gate, write_baseline
-from scanner.render.junit import junit_xml
+from scanner.render.junit import write_junit
 from scanner.render.markdown import summary_markdown
 from tests.engine_helpers import GOOD_ACCOUNT, GOOD_TABLE, evaluate, store
 
@@ -110,7 +110,10 @@ def test_baseline_round_trip_and_findings_as_baseline(tmp_path: Path) -> None:
 def test_junit_and_markdown(tmp_path: Path) -> None:
     now = two(tmp_path, "n.json", GOOD_TABLE, {"gaps": DENIED})
     verdict = run_gate(now, None, 0.9, None)
-    root = ET.fromstring(junit_xml(now, {(r.resource.id, r.rule) for r in verdict.new_failures}))
+    write_junit(
+        now, tmp_path / "junit.xml", {(r.resource.id, r.rule) for r in verdict.new_failures}
+    )
+    root = ET.parse(tmp_path / "junit.xml").getroot()
     suite = root.find("testsuite[@name='BKP-FREQUENCY']")
     assert suite is not None and suite.get("tests") == "2" and suite.get("errors") == "1"
     assert suite.find("testcase/error[@type='not_assessed']") is not None

@@ -112,11 +112,6 @@ def junit_cases(stores: Iterable[StoreResults]) -> JunitCases:
     return cases
 
 
-def junit_xml(findings: Findings, new_failures: set[tuple[str, str]] | None = None) -> str:
-    """The findings as a JUnit XML document."""
-    return "".join(junit_cases(findings.stores).pieces(new_failures))
-
-
 def write_junit(
     cases: JunitCases | Findings, path: Path, new_failures: set[tuple[str, str]] | None = None
 ) -> None:
