@@ -66,13 +66,18 @@ def stores(templates: list[dict[str, Any]], count: int) -> Iterator[dict[str, An
 
 def write_inventory(path: Path, count: int, inventory: dict[str, Any]) -> None:
     """Stream an inventory of ``count`` synthetic stores made from ``inventory``'s, with its
-    envelope and account facts (one store at a time: keeps the bench's own memory low)."""
-    head = {k: v for k, v in inventory.items() if k not in ("stores", "parts")}
+    envelope and account facts, in the layout ``write_snapshot`` writes (indented, sorted
+    keys), which evaluation reads a store at a time — one store at a time: keeps the
+    bench's own memory low."""
+    head = {k: v for k, v in inventory.items() if k != "parts"} | {"stores": []}
+    text = orjson.dumps(head, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
+    before, after = text.split(b'\n  "stores": []', 1)
     with path.open("wb") as out:
-        out.write(orjson.dumps(head)[:-1] + b', "stores": [')
+        out.write(before + b'\n  "stores": [')
         for i, store in enumerate(stores(inventory["stores"], count)):
-            out.write((b"," if i else b"") + orjson.dumps(store))
-        out.write(b"]}")
+            dumped = orjson.dumps(store, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
+            out.write((b"," if i else b"") + b"\n    " + dumped.replace(b"\n", b"\n    "))
+        out.write(b"\n  ]" + after + b"\n")
 
 
 if __name__ == "__main__":

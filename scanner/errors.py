@@ -46,6 +46,10 @@ class InputFileError(InputError):
         where = f"{self.path}:{line}" if line is not None else self.path
         super().__init__(f"{where}: {problem}")
 
+    def __reduce__(self) -> tuple[type[InputFileError], tuple[str, str, int | None]]:
+        """Pickled with its own arguments: a worker process raises it to the parent."""
+        return type(self), (self.path, self.problem, self.line)
+
 
 class CollectionError(BackupAuditError):
     """Collection could not start at all (credentials, identity, region list)."""

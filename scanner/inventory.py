@@ -7,8 +7,10 @@ last quarter's inventory can be re-evaluated with this quarter's rules.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Protocol
 
 from pydantic import ValidationError
 
@@ -60,10 +62,14 @@ def load_snapshot(path: Path, now: datetime | None = None) -> Snapshot:
 
 def _problem(snapshot: Snapshot, now: datetime) -> tuple[tuple[str | int, ...], str] | None:
     """The first inconsistency of a validated snapshot (where, what), or None."""
-    problem = store_problems(snapshot)
-    if problem is None and snapshot.collected_at > now + CLOCK_SKEW:
+    return store_problems(snapshot) or head_problem(snapshot, now)
+
+
+def head_problem(snapshot: Snapshot, now: datetime) -> tuple[tuple[str | int, ...], str] | None:
+    """A collection time after ``now``: a damaged snapshot (where, what), or None."""
+    if snapshot.collected_at > now + CLOCK_SKEW:
         return ("collected_at",), f"{snapshot.collected_at.isoformat()} is in the future"
-    return problem
+    return None
 
 
 def _raise_problem(path: Path, text: str, snapshot: Snapshot, now: datetime) -> None:
@@ -100,16 +106,32 @@ def _parse(path: Path, text: str) -> Snapshot:
         ) from None
 
 
-def store_problems(snapshot: Snapshot) -> tuple[tuple[str | int, ...], str] | None:
-    """The first inconsistency among the stores (where, what): a store listed twice, out
-    of the snapshot's scope, of an unknown kind or created after the collection."""
+class StoreIdentity(Protocol):
+    """What :func:`store_problems` reads of a store (a store, or its digest)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def account(self) -> str: ...
+    @property
+    def created_at(self) -> datetime | None: ...
+
+
+def store_problems(
+    snapshot: Snapshot, stores: Sequence[StoreIdentity] | None = None
+) -> tuple[tuple[str | int, ...], str] | None:
+    """The first inconsistency among the ``stores`` of ``snapshot`` (default: its own) —
+    where, what: a store listed twice, out of the snapshot's scope, of an unknown kind or
+    created after the collection."""
     from scanner.collectors.registry import store_kinds
 
     kinds = store_kinds()
     seen: set[str] = set()
     accounts = set(snapshot.scope.accounts)
     latest = snapshot.collected_at + CLOCK_SKEW
-    for i, store in enumerate(snapshot.stores):
+    for i, store in enumerate(snapshot.stores if stores is None else stores):
         if store.id in seen:
             return ("stores", i, "id"), f"store {store.id} is listed twice"
         seen.add(store.id)

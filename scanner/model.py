@@ -183,20 +183,13 @@ class Encryption(Record):
     evidence: list[Evidence] = Field(default_factory=list)
 
 
-class DataStore(Record):
-    """One data store (table, bucket, database …) with everything known about its backups.
+class StoreOutline(Record):
+    """What a first pass over an estate reads of a store (decision 55): who it is, its
+    tags (its policy), its protections and gaps (its backup windows). The rest of the
+    store's JSON is skipped, not checked: a store is validated whole, as a
+    :class:`DataStore`, when it is judged."""
 
-    ``region`` is the location as the provider names it (``eu-west-1``, ``EU``, ``eur3``,
-    ``westeurope``); ``regions`` every region that holds the primary data (the members
-    of a dual- or multi-region location; ``None`` when unresolved, with a ``location``
-    gap). ``created_at`` is when the store was created (``None`` when the API does not
-    say). ``evidence`` backs the store-level facts (location, tags, creation, deletion
-    protection, attributes). ``restores`` and ``backup_jobs`` are what the provider
-    listed of them (``None``: no API of the provider lists them for this kind — only the
-    restore-evidence file can show restores; a listing that failed leaves a gap);
-    ``backup_jobs_from``: the earliest time from which the job listing shows every job
-    (AWS keeps 30 days of backup jobs; ``None``: as far back as the store's history).
-    """
+    model_config = ConfigDict(extra="ignore")
 
     id: str
     cloud: Cloud
@@ -211,9 +204,29 @@ class DataStore(Record):
     redundancy: Redundancy | None = None
     created_at: datetime | None = None
     tags: dict[str, str] | None = None
+    protections: list[Protection] = Field(default_factory=list)
+    gaps: list[Gap] = Field(default_factory=list)
+
+
+class DataStore(StoreOutline):
+    """One data store (table, bucket, database …) with everything known about its backups.
+
+    ``region`` is the location as the provider names it (``eu-west-1``, ``EU``, ``eur3``,
+    ``westeurope``); ``regions`` every region that holds the primary data (the members
+    of a dual- or multi-region location; ``None`` when unresolved, with a ``location``
+    gap). ``created_at`` is when the store was created (``None`` when the API does not
+    say). ``evidence`` backs the store-level facts (location, tags, creation, deletion
+    protection, attributes). ``restores`` and ``backup_jobs`` are what the provider
+    listed of them (``None``: no API of the provider lists them for this kind — only the
+    restore-evidence file can show restores; a listing that failed leaves a gap);
+    ``backup_jobs_from``: the earliest time from which the job listing shows every job
+    (AWS keeps 30 days of backup jobs; ``None``: as far back as the store's history).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
     encryption: Encryption | None = None
     deletion_protection: bool | None = None
-    protections: list[Protection] = Field(default_factory=list)
     recovery_points: RecoveryPoints = Field(default_factory=RecoveryPoints)
     copies: list[Copy] = Field(default_factory=list)
     restores: list[RestoreRun] | None = None
@@ -221,7 +234,6 @@ class DataStore(Record):
     backup_jobs_from: datetime | None = None
     attributes: dict[str, Scalar] = Field(default_factory=dict)
     evidence: list[Evidence] = Field(default_factory=list)
-    gaps: list[Gap] = Field(default_factory=list)
 
 
 class BackupPlanRule(Record):

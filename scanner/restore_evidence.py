@@ -23,7 +23,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 from scanner.collectors.registry import plugin
 from scanner.engine.operations import EVIDENCE_FILE, UNLISTED
 from scanner.fileio import line_of, read_yaml_bytes, validation_error
-from scanner.model import Evidence, RestoreRun, Snapshot
+from scanner.model import DataStore, Evidence, RestoreRun, Snapshot
 from scanner.policy import PositiveDuration
 
 #: The name ``scan`` and ``demo`` keep the restore-evidence file under, beside the outputs.
@@ -142,29 +142,59 @@ def unapplied(applied: dict[str, Any]) -> list[str]:
 def apply_restore_evidence(snapshot: Snapshot, evidence: RestoreEvidence) -> dict[str, Any]:
     """Add each entry to its store's restores; what findings.json records of the file:
     its name and digest, entries applied, and those not applied and why."""
-    stores = {s.id: s for s in snapshot.stores}
-    folded = {s.id.lower(): s for s in snapshot.stores if plugin(s.cloud).ids_ignore_case}
-    applied, unknown, later = 0, [], []
-    for entry, line in evidence.entries:
-        store = stores.get(entry.store) or folded.get(entry.store.lower())
-        if store is None:
-            unknown.append(entry.store)
-            continue
-        if _started(entry.date) > snapshot.collected_at:
-            later.append(f"{entry.store} ({_started(entry.date).isoformat()})")
-            continue
-        if store.restores is None:  # say so before the file's entries make it a list
-            note = "none: no API lists this kind's restores"
-            store.evidence.append(
-                Evidence(operation="backup-audit:restore-evidence", fields={UNLISTED: note})
-            )
-        store.restores = [*(store.restores or []), _run(entry, line, evidence)]
-        applied += 1
-    return {
-        "file": evidence.path.name,
-        "sha256": evidence.sha256,
-        "entries": len(evidence.entries),
-        "applied": applied,
-        "stores_not_in_inventory": sorted(set(unknown)),
-        "after_collection": later,
-    }
+    plan = RestorePlan.of(
+        evidence, [(s.id, s.cloud) for s in snapshot.stores], snapshot.collected_at
+    )
+    for store in snapshot.stores:
+        plan.apply(store)
+    return plan.applied
+
+
+@dataclass
+class RestorePlan:
+    """Which entries of a restore-evidence file go to which store, decided from the
+    stores' ids alone — so that an estate read a store at a time can add them to each
+    store as it is read (:meth:`apply`)."""
+
+    evidence: RestoreEvidence
+    #: each store id's entries (with their lines), in the file's order
+    entries: dict[str, list[tuple[RecordedRestore, int | None]]]
+    #: what findings.json records of the file (``restore_evidence``)
+    applied: dict[str, Any]
+
+    @classmethod
+    def of(
+        cls, evidence: RestoreEvidence, stores: list[tuple[str, str]], collected_at: datetime
+    ) -> RestorePlan:
+        """The plan for an estate of ``stores`` (id, cloud) collected at ``collected_at``."""
+        ids = {store: store for store, _ in stores}
+        folded = {store.lower(): store for store, cloud in stores if plugin(cloud).ids_ignore_case}
+        entries: dict[str, list[tuple[RecordedRestore, int | None]]] = {}
+        unknown, later = [], []
+        for entry, line in evidence.entries:
+            store = ids.get(entry.store) or folded.get(entry.store.lower())
+            if store is None:
+                unknown.append(entry.store)
+            elif _started(entry.date) > collected_at:
+                later.append(f"{entry.store} ({_started(entry.date).isoformat()})")
+            else:
+                entries.setdefault(store, []).append((entry, line))
+        applied = {
+            "file": evidence.path.name,
+            "sha256": evidence.sha256,
+            "entries": len(evidence.entries),
+            "applied": sum(len(found) for found in entries.values()),
+            "stores_not_in_inventory": sorted(set(unknown)),
+            "after_collection": later,
+        }
+        return cls(evidence, entries, applied)
+
+    def apply(self, store: DataStore) -> None:
+        """Add the store's entries to its restores."""
+        for entry, line in self.entries.get(store.id, ()):
+            if store.restores is None:  # say so before the file's entries make it a list
+                note = "none: no API lists this kind's restores"
+                store.evidence.append(
+                    Evidence(operation="backup-audit:restore-evidence", fields={UNLISTED: note})
+                )
+            store.restores = [*(store.restores or []), _run(entry, line, self.evidence)]

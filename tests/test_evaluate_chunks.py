@@ -11,6 +11,7 @@ import multiprocessing
 import os
 import sys
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +19,18 @@ import pytest
 from typer.testing import Result
 
 from scanner.demo import sample_policy
-from scanner.engine.chunks import CHUNK_STORES, PARALLEL_FROM, default_workers, evaluate_chunks
+from scanner.engine.chunks import (
+    CHUNK_STORES,
+    PARALLEL_FROM,
+    default_workers,
+    evaluate_chunk,
+    map_chunks,
+)
 from scanner.engine.coverage import CoverageCounter
 from scanner.engine.evaluate import Evaluator
 from scanner.engine.rules import load_pack
-from scanner.engine.run import evaluate_files
+from scanner.engine.run import estate_digests, evaluate_files
+from scanner.engine.store_source import open_stores
 from scanner.inventory import load_snapshot
 from scanner.policy import load_policy
 from tests.conftest import cli
@@ -123,16 +131,19 @@ def test_a_large_estate_is_evaluated_by_one_worker_a_core() -> None:
 def test_chunks_are_evaluated_by_worker_processes_that_end_with_the_run(
     demo: tuple[Path, Result],
 ) -> None:
-    snapshot = load_snapshot(demo[0] / "inventory.json")
+    source = open_stores(demo[0] / "inventory.json")
+    assert source.layout is not None  # read a store at a time
     policy = load_policy(sample_policy(), [rule.id for rule in load_pack().rules])
-    evaluator = Evaluator(load_pack(), policy, snapshot.collected_at)
-    evaluator.prepare(snapshot)
-    run = evaluate_chunks(evaluator, len(snapshot.stores), None, workers=2, chunk=4)
+    evaluator = Evaluator(load_pack(), policy, source.head.collected_at)
+    source, digests = estate_digests(evaluator, source, workers=2)
+    evaluator.prepare(source.head, digests)
+    task = partial(evaluate_chunk, evaluator, source, csv_period=None)
+    run = map_chunks(task, source.count, workers=2, chunk=4)
     first = next(run)
     assert first.stores == 4 and multiprocessing.active_children()  # a pool works on
     run.close()  # the run stops early (a writer failed, say): its workers end with it
     assert not multiprocessing.active_children()
-    alone = list(evaluate_chunks(evaluator, len(snapshot.stores), None, workers=1, chunk=4))
+    alone = list(map_chunks(task, source.count, workers=1, chunk=4))
     assert alone[0].results == first.results
 
 
@@ -154,7 +165,6 @@ def _holds_evidence(value: object) -> bool:
 
 def test_rules_read_a_stores_facts_without_their_evidence(demo: tuple[Path, Result]) -> None:
     from scanner.engine.variables import account_variables, store_variables
-    from scanner.inventory import load_snapshot
 
     snapshot = load_snapshot(demo[0] / "inventory.json")
     dumped = [store.model_dump(mode="json") for store in snapshot.stores]

@@ -1,12 +1,15 @@
 """Evaluating an estate's stores a chunk at a time — in this process, or, for a large
 estate, in worker processes — into the same findings bytes either way.
 
-A chunk is a run of consecutive stores of the prepared snapshot. Its output is what the
-writer needs and nothing more: each store's results already encoded as findings.json's
-bytes, the CSV rows, and the chunk's share of coverage and of the tally (exceptions applied, stores
-given a default). Chunks come back in the snapshot's order, so the findings a worker
-pool writes are byte-identical to a single process's (decision 50). Workers are forked
-after :meth:`Evaluator.prepare`, so they share the loaded snapshot instead of receiving it.
+A chunk is a run of consecutive stores of the estate, which a worker reads itself
+(:class:`StoreSource`). The estate is mapped in chunks twice: first for each store's
+digest (what estate-wide facts need), then, after :meth:`Evaluator.prepare`, for the
+verdicts. A verdicts chunk's output is what the writer needs and nothing more: each
+store's results already encoded as findings.json's bytes, the CSV rows, and the chunk's
+share of coverage and of the tally (exceptions applied, stores given a default). Chunks
+come back in the estate's order, so the findings a worker pool writes are byte-identical
+to a single process's (decision 50). Workers are forked for each pass, so they inherit
+the prepared evaluator and the source instead of receiving them (decision 55).
 """
 
 from __future__ import annotations
@@ -14,16 +17,21 @@ from __future__ import annotations
 import io
 import os
 import sys
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
-from typing import Final
+from typing import Any, Final, TypeVar
 
 from scanner.engine.coverage import CoverageCounter
+from scanner.engine.estate import StoreDigest
 from scanner.engine.evaluate import Evaluator, Tally
+from scanner.engine.store_source import StoreSource
 from scanner.findings_layout import encode_store
+from scanner.inventory_stream import StoreRefused
 from scanner.render.csv import CsvResults
+
+T = TypeVar("T")
 
 #: stores per chunk: large enough to keep the workers' messages few, small enough that a
 #: chunk's encoded results (about 25 KB a store) stay a few megabytes
@@ -43,10 +51,12 @@ class ChunkOutput:
     coverage: CoverageCounter
     tally: Tally
     stores: int
+    #: a store of the chunk is not valid (the whole file's reader then says why)
+    refused: bool = False
 
 
-#: the prepared evaluator forked workers inherit (set only while a pool runs)
-_INHERITED: Evaluator | None = None
+#: what forked workers run on each span (set only while a pool runs)
+_INHERITED: Callable[[int, int], Any] | None = None
 
 
 def default_workers(stores: int) -> int:
@@ -56,31 +66,27 @@ def default_workers(stores: int) -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
 
 
-def evaluate_chunks(
-    evaluator: Evaluator,
-    stores: int,
-    csv_period: str | None,
-    workers: int,
-    chunk: int = CHUNK_STORES,
-) -> Generator[ChunkOutput, None, None]:
-    """The outputs of the prepared ``evaluator``'s ``stores`` in chunks of ``chunk``, in
-    order, evaluated by ``workers`` processes (1: this one). CSV rows carry
-    ``csv_period``; None writes none. A worker that dies (killed for memory) fails the
-    evaluation (``BrokenProcessPool``) rather than leaving it waiting."""
-    spans = [(start, min(start + chunk, stores), csv_period) for start in range(0, stores, chunk)]
+def map_chunks(
+    task: Callable[[int, int], T], stores: int, workers: int, chunk: int = CHUNK_STORES
+) -> Generator[T, None, None]:
+    """``task(start, stop)`` of each chunk of ``chunk`` of ``stores`` stores, in order, run
+    by ``workers`` forked processes (1: this one), which inherit ``task`` and all it
+    holds. A worker that dies (killed for memory) fails the run (``BrokenProcessPool``)
+    rather than leaving it waiting."""
+    spans = [(start, min(start + chunk, stores)) for start in range(0, stores, chunk)]
     if workers <= 1 or len(spans) <= 1 or sys.platform != "linux":
-        # fork is Linux's: macOS and Windows spawn, which would load the estate again
+        # fork is Linux's: macOS and Windows spawn, which would read the estate again
         for span in spans:
-            yield evaluate_chunk(evaluator, *span)
+            yield task(*span)
         return
     global _INHERITED
     pool = None
     try:
-        _INHERITED = evaluator
+        _INHERITED = task
         pool = ProcessPoolExecutor(
             min(workers, len(spans)), get_context("fork"), initializer=_quiet_streams
         )
-        yield from pool.map(_inherited_chunk, spans)
+        yield from pool.map(_inherited_task, *zip(*spans, strict=True))
     finally:
         _INHERITED = None
         if pool is not None:
@@ -93,21 +99,44 @@ def _quiet_streams() -> None:
     sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
 
 
-def _inherited_chunk(span: tuple[int, int, str | None]) -> ChunkOutput:
-    """A worker's task: one chunk of the evaluator it inherited."""
-    assert _INHERITED is not None, "workers are forked while an evaluation runs"
-    return evaluate_chunk(_INHERITED, *span)
+def _inherited_task(start: int, stop: int) -> Any:
+    """A worker's task: the inherited task on one span."""
+    assert _INHERITED is not None, "workers are forked while a run maps its chunks"
+    return _INHERITED(start, stop)
+
+
+@dataclass
+class DigestChunk:
+    """The first pass over one chunk: its stores' digests and its bytes' digest (None
+    when a store in it is not valid: the whole file's reader then says why)."""
+
+    span: tuple[int, int]
+    digests: list[StoreDigest] | None
+    read: str | None
+
+
+def digest_chunk(evaluator: Evaluator, source: StoreSource, start: int, stop: int) -> DigestChunk:
+    """The digests of stores ``start`` to ``stop`` (exclusive) of ``source``."""
+    try:
+        stores, read = source.outlines(start, stop)
+    except StoreRefused:
+        return DigestChunk((start, stop), None, None)
+    return DigestChunk((start, stop), [evaluator.digest(store) for store in stores], read)
 
 
 def evaluate_chunk(
-    evaluator: Evaluator, start: int, stop: int, csv_period: str | None
+    evaluator: Evaluator, source: StoreSource, start: int, stop: int, csv_period: str | None
 ) -> ChunkOutput:
-    """Stores ``start`` to ``stop`` (exclusive) of the prepared ``evaluator``."""
+    """Stores ``start`` to ``stop`` (exclusive) of ``source``, by the prepared ``evaluator``."""
     counter = CoverageCounter()
     rows = io.StringIO() if csv_period is not None else None
     csv_out = CsvResults(rows, csv_period or "", header=False) if rows is not None else None
     encoded: list[bytes] = []
-    for verdicts in evaluator.stores_between(start, stop):
+    try:
+        stores = source.read(start, stop)
+    except StoreRefused:
+        return ChunkOutput([], None, counter, evaluator.take_tally(), 0, refused=True)
+    for verdicts in evaluator.judge(stores):
         counter.add(verdicts)
         if csv_out is not None:
             for result in verdicts.results:

@@ -10,16 +10,73 @@ GDPR maximum — a conflict in the policy to decide, listed with the stores it a
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from scanner.engine.citations import split_citations
 from scanner.engine.resolve import Resolution
 from scanner.engine.rules import Rule, RulePack
-from scanner.model import DataStore
+from scanner.engine.windows import start_hours
+from scanner.model import StoreOutline
 from scanner.policy import Policy
 
 SHOWN = 20
+
+
+@dataclass(frozen=True, slots=True)
+class StoreDigest:
+    """What the estate needs of one store once the store itself is let go: its identity
+    (to check the inventory and to match restore evidence), the hours its backups start
+    (staggering, and each window's ``hour_share``) and its retention limits (conflicts).
+    An estate's digests are made in a first, light pass; its stores are then read again
+    a chunk at a time (decision 55)."""
+
+    id: str
+    cloud: str
+    kind: str
+    account: str
+    name: str
+    created_at: datetime | None
+    #: the local hours its scheduled backups start in
+    hours: frozenset[int]
+    #: whether it has any backup window, and whether one's start hour is unknown
+    scheduled: bool
+    unknown_start: bool
+    #: (classification, SOX minimum days, GDPR maximum days) when both apply
+    retention: tuple[str, float, float] | None
+
+    @classmethod
+    def of(
+        cls, store: StoreOutline, resolution: Resolution, windows: list[dict[str, Any]]
+    ) -> StoreDigest:
+        """The digest of a store under its policy ``resolution``, with its ``windows``."""
+        policy = resolution.policy
+        retention = None
+        if "sox_retention_days" in policy and "gdpr_max_retention_days" in policy:
+            limits = (policy["sox_retention_days"], policy["gdpr_max_retention_days"])
+            retention = (str(policy["classification"]), *limits)
+        return cls(
+            store.id,
+            store.cloud,
+            store.kind,
+            store.account,
+            store.name,
+            store.created_at,
+            start_hours(windows),
+            bool(windows),
+            any("hour" not in w and "every_hours" not in w for w in windows),
+            retention,
+        )
+
+
+def hour_counts(digests: list[StoreDigest]) -> tuple[Counter[int], int]:
+    """The stores starting a backup in each local hour, and the stores with a window."""
+    hours: Counter[int] = Counter()
+    for digest in digests:
+        hours.update(digest.hours)
+    return hours, sum(1 for digest in digests if digest.scheduled)
 
 
 def estate_resource(rule: str, key: str, name: str) -> dict[str, str]:
@@ -42,17 +99,8 @@ def _stores_field(names: list[str]) -> str:
 class EstateChecks:
     """Runs the built-in estate-wide checks over one evaluation's stores."""
 
-    def __init__(
-        self,
-        pack: RulePack,
-        policy: Policy,
-        stores: list[DataStore],
-        resolutions: list[Resolution],
-        windows: list[list[dict[str, Any]]],
-    ) -> None:
+    def __init__(self, pack: RulePack, policy: Policy, stores: list[StoreDigest]) -> None:
         self.pack, self.policy, self.stores = pack, policy, stores
-        #: each store's backup windows (``derived.windows``)
-        self.resolutions, self.windows = resolutions, windows
 
     def run(self, rule: Rule) -> list[dict[str, Any]]:
         """The results of one estate rule."""
@@ -81,12 +129,11 @@ class EstateChecks:
         windows = self.policy.windows
         starts: dict[int, dict[str, str]] = defaultdict(dict)  # hour → store id → name
         unknown: dict[str, str] = {}
-        for store, store_windows in zip(self.stores, self.windows, strict=True):
-            for window in store_windows:
-                if "hour" in window:
-                    starts[window["hour"]][store.id] = store.name
-                elif "every_hours" not in window:  # several runs a day spread themselves
-                    unknown[store.id] = store.name
+        for store in self.stores:
+            for hour in store.hours:
+                starts[hour][store.id] = store.name
+            if store.unknown_start:  # several runs a day (every_hours) spread themselves
+                unknown[store.id] = store.name
         scheduled = len({i for stores in starts.values() for i in stores} | set(unknown))
         if windows is None or not scheduled:
             why = "no peak hours in the policy" if windows is None else "no scheduled backups"
@@ -127,12 +174,11 @@ class EstateChecks:
     def _conflicts(self, rule: Rule) -> list[dict[str, Any]]:
         groups: dict[str, list[str]] = defaultdict(list)
         limits: dict[str, tuple[float, float]] = {}
-        for store, resolution in zip(self.stores, self.resolutions, strict=True):
-            policy = resolution.policy
-            if "sox_retention_days" in policy and "gdpr_max_retention_days" in policy:
-                key = str(policy["classification"])
+        for store in self.stores:
+            if store.retention is not None:
+                key, *limit = store.retention
                 groups[key].append(store.name)
-                limits[key] = (policy["sox_retention_days"], policy["gdpr_max_retention_days"])
+                limits[key] = (limit[0], limit[1])
         if not groups:
             why = "no store is in scope of both SOX and GDPR"
             return [self._result(rule, "all", "retention policy", "not_applicable", why, {})]

@@ -14,7 +14,7 @@ fail or not_assessed into excepted.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from fnmatch import fnmatchcase
@@ -24,13 +24,13 @@ from scanner.collectors.registry import store_kinds
 from scanner.engine.cel_runtime import context
 from scanner.engine.citations import Citations, split_citations
 from scanner.engine.derive import Deriver
-from scanner.engine.estate import EstateChecks
+from scanner.engine.estate import EstateChecks, StoreDigest, hour_counts
 from scanner.engine.evidence import EvidenceCache
 from scanner.engine.period import Period, parse_period
 from scanner.engine.resolve import PolicyResolver, Resolution
 from scanner.engine.rules import Rule, RulePack
 from scanner.engine.variables import account_variables, backups, store_variables
-from scanner.model import AccountFacts, DataStore, Snapshot, Vault
+from scanner.model import AccountFacts, DataStore, Snapshot, StoreOutline, Vault
 from scanner.policy import Policy, PolicyException
 
 
@@ -78,47 +78,50 @@ class Evaluator:
         self._store_rules = [r for r in pack.rules if r.spec.check is None]
         self._vaults: dict[str, Vault] = {}
         self._accounts: dict[str, AccountFacts] = {}
-        # what ``prepare`` reads from the snapshot
-        self._stores: list[DataStore] = []
-        self._resolutions: list[Resolution] = []
-        self._windows: list[list[dict[str, Any]]] = []
+        # what ``prepare`` reads from the estate
+        self._digests: list[StoreDigest] = []
+        self._hours: tuple[Counter[int], int] = (Counter(), 0)
         self._account_data: dict[str, dict[str, Any]] = {}
         self._deriver = Deriver(policy, self.resolver, now, self.period, {}, {})
 
     def run(self, snapshot: Snapshot) -> Iterator[StoreVerdicts]:
         """Verdicts store by store, in the snapshot's (sorted) order; then the estate's."""
-        self.prepare(snapshot)
-        yield from self.stores_between(0, len(snapshot.stores))
+        self.prepare(snapshot, [self.digest(store) for store in snapshot.stores])
+        yield from self.judge(snapshot.stores)
         self.estate_results = self.estate()
 
-    def prepare(self, snapshot: Snapshot) -> None:
-        """The light pass over the whole estate that every store's verdicts depend on:
-        each store's policy, and the backup windows (stagger shares span all stores)."""
-        self._stores = snapshot.stores
-        self._resolutions = [self.resolver.resolve(s) for s in snapshot.stores]
-        self._vaults = {v.id: v for a in snapshot.accounts for v in a.vaults}
-        self._accounts = {a.account: a for a in snapshot.accounts}
+    def digest(self, store: StoreOutline) -> StoreDigest:
+        """What the estate needs of ``store`` (the first, light pass over the estate)."""
+        windows = self._deriver.backup_windows.of_store(store)
+        return StoreDigest.of(store, self.resolver.resolve(store), windows)
+
+    def prepare(self, head: Snapshot, digests: list[StoreDigest]) -> None:
+        """Take in what every store's verdicts depend on: the accounts and scope of the
+        snapshot's ``head`` (its stores are not read), and the ``digests`` of all its
+        stores (stagger shares span all stores)."""
+        self._digests, self._hours = digests, hour_counts(digests)
+        self._vaults = {v.id: v for a in head.accounts for v in a.vaults}
+        self._accounts = {a.account: a for a in head.accounts}
         self._deriver = Deriver(
             self.policy, self.resolver, self.now, self.period, self._vaults, self._accounts
         )
-        self._deriver.scanned = scanned_regions(snapshot)
-        self._windows = self._deriver.backup_windows.of_all(snapshot.stores)[0]
-        self._account_data = {a.account: account_variables(a) for a in snapshot.accounts}
+        self._deriver.scanned = scanned_regions(head)
+        self._account_data = {a.account: account_variables(a) for a in head.accounts}
 
-    def stores_between(self, start: int, stop: int) -> Iterator[StoreVerdicts]:
-        """The verdicts of the prepared snapshot's stores ``start`` to ``stop`` (exclusive)."""
-        for index in range(start, stop):
-            store, resolution = self._stores[index], self._resolutions[index]
+    def judge(self, stores: Iterable[DataStore]) -> Iterator[StoreVerdicts]:
+        """The verdicts of ``stores`` of the prepared estate, in order."""
+        windows = self._deriver.backup_windows
+        for store in stores:
+            resolution = self.resolver.resolve(store)
             for what in resolution.defaulted:
                 self.tally.defaulted[what].append(store.id)
-            derived = self._deriver.derive(store, resolution, self._windows[index])
+            shared = windows.with_shares(windows.of_store(store), *self._hours)
+            derived = self._deriver.derive(store, resolution, shared)
             yield self._store(store, resolution, derived, self._account_data.get(store.account, {}))
 
     def estate(self) -> list[dict[str, Any]]:
-        """The estate-wide results of the prepared snapshot (staggering, policy conflicts)."""
-        estate = EstateChecks(
-            self.pack, self.policy, self._stores, self._resolutions, self._windows
-        )
+        """The estate-wide results of the prepared estate (staggering, policy conflicts)."""
+        estate = EstateChecks(self.pack, self.policy, self._digests)
         return [
             self._excepted(result, rule)
             for rule in self.pack.rules

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
-from scanner.model import DataStore
+from scanner.model import StoreOutline
 from scanner.policy import Policy, Tier
 
 RESIDENCY = "residency"
@@ -67,7 +67,7 @@ class PolicyResolver:
         self.policy = policy
         self._tiers: dict[str, dict[str, Any]] = {}
 
-    def resolve(self, store: DataStore) -> Resolution:
+    def resolve(self, store: StoreOutline) -> Resolution:
         """The policy that applies to ``store``, as far as it can be known."""
         draft = _Draft()
         if self.policy.windows:
@@ -108,7 +108,7 @@ class PolicyResolver:
         elif choice.defaulted:
             draft.defaulted.append(name)
 
-    def _tier(self, store: DataStore) -> _Choice:
+    def _tier(self, store: StoreOutline) -> _Choice:
         tiering = self.policy.tiering
         if store.tags is None:
             return _Choice(None, reason="the store's tags could not be read: its tier is unknown")
@@ -122,7 +122,7 @@ class PolicyResolver:
             return _Choice(None, reason=f"tag {tiering.tag}={name!r} names no tier of the policy")
         return _Choice(name)
 
-    def _classification(self, store: DataStore) -> _Choice:
+    def _classification(self, store: StoreOutline) -> _Choice:
         chooser = self.policy.classification
         if store.tags is None:
             return _Choice(
@@ -150,7 +150,7 @@ class PolicyResolver:
             return self.policy.classification.default
         return min(counts, key=lambda value: (-counts[value], value))
 
-    def _zone(self, store: DataStore) -> _Choice:
+    def _zone(self, store: StoreOutline) -> _Choice:
         residency = self.policy.residency
         if residency is None:
             return _Choice(None)

@@ -6,25 +6,29 @@ from collections.abc import Callable, Generator, Mapping
 from contextlib import ExitStack, closing
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from scanner import __version__
-from scanner.engine.chunks import default_workers, evaluate_chunks
+from scanner.engine.chunks import default_workers, digest_chunk, evaluate_chunk, map_chunks
 from scanner.engine.coverage import CoverageCounter
+from scanner.engine.estate import StoreDigest
 from scanner.engine.evaluate import Evaluator, Tally
 from scanner.engine.period import parse_period
 from scanner.engine.rules import RulePack
+from scanner.engine.store_source import CHANGED, StoreSource, loaded_stores, open_stores
+from scanner.errors import InputFileError
 from scanner.fileio import atomic_writer
 from scanner.findings import SCHEMA_ID, sha256_file
 from scanner.findings_layout import encode_store, write_findings
 from scanner.heap import bulk_objects
-from scanner.inventory import load_snapshot
+from scanner.inventory import store_problems
 from scanner.model import Snapshot
 from scanner.policy import Policy, load_policy
 from scanner.progress import NoProgress, Progress
 from scanner.render.csv import CsvResults
-from scanner.restore_evidence import RestoreEvidence, apply_restore_evidence
+from scanner.restore_evidence import RestoreEvidence, RestorePlan
 
 
 @dataclass
@@ -56,16 +60,24 @@ def evaluate_files(
     a ``restore_evidence`` file added to their stores, and write findings — with
     ``workers`` processes (default: one per core for a large estate; the findings are
     the same bytes whatever the number)."""
-    snapshot = load_snapshot(inventory)
+    source = open_stores(inventory)
+    head = source.head
     policy = load_policy(policy_path, [rule.id for rule in pack.rules])
-    applied = apply_restore_evidence(snapshot, restore_evidence) if restore_evidence else None
     # Ages, expiries and windows are judged as of collection: re-evaluating last quarter's
     # inventory with this quarter's rules gives last quarter's facts.
-    now = snapshot.collected_at
+    now = head.collected_at
     evaluator = Evaluator(pack, policy, now, parse_period(period, now))
+    count = default_workers(source.count) if workers is None else workers
+    source, digests = estate_digests(evaluator, source, count)
+    head = source.head
+    applied = None
+    if restore_evidence is not None:
+        source.restores = RestorePlan.of(restore_evidence, [(d.id, d.cloud) for d in digests], now)
+        applied = source.restores.applied
+    evaluator.prepare(head, digests)
     counter, tally = CoverageCounter(), Tally()
-    header = _header(inventory, policy_path, policy, pack, snapshot, clock)
-    populations = unlisted_populations(snapshot)
+    header = _header(source, policy_path, policy, pack, clock)
+    populations = unlisted_populations(head)
     header |= _evaluation_header(evaluator, applied, populations)
     summary: dict[str, Any] = {}
 
@@ -79,7 +91,7 @@ def evaluate_files(
         stream = stack.enter_context(atomic_writer(csv_path)) if csv_path else None
         csv_out = CsvResults(stream, evaluator.period.label) if stream else None
         sinks = _Sinks(counter, tally, csv_out, progress or NoProgress())
-        batches = stack.enter_context(closing(_results(evaluator, snapshot, workers, sinks)))
+        batches = stack.enter_context(closing(_results(evaluator, source, count, sinks)))
         write_findings(output, header, batches, trailer)
     return EvaluationSummary(output, summary["coverage"], summary["exceptions"], applied)
 
@@ -94,18 +106,41 @@ class _Sinks:
     progress: Progress
 
 
+def estate_digests(
+    evaluator: Evaluator, source: StoreSource, workers: int
+) -> tuple[StoreSource, list[StoreDigest]]:
+    """The first, light pass: every store's digest, read by ``workers`` processes. A store
+    that is not valid, or an inconsistent estate (a store listed twice, say), has the
+    whole file read by the strict reader, which names the first problem and its line."""
+    digests: list[StoreDigest] = []
+    task = partial(digest_chunk, evaluator, source)
+    with closing(map_chunks(task, source.count, workers)) as run:
+        for chunk in run:
+            if chunk.digests is None:
+                break
+            digests.extend(chunk.digests)
+            if chunk.read is not None:
+                source.seen[chunk.span] = chunk.read
+        else:
+            if store_problems(source.head, digests) is None:
+                return source, digests
+    loaded = loaded_stores(source.path)  # raises InputFileError for the problem found
+    return loaded, [evaluator.digest(store) for store in loaded.head.stores]
+
+
 def _results(
-    evaluator: Evaluator, snapshot: Snapshot, workers: int | None, sinks: _Sinks
+    evaluator: Evaluator, source: StoreSource, workers: int, sinks: _Sinks
 ) -> Generator[list[bytes], None, None]:
     """findings.json's store groups in batches, encoded: the stores', a chunk at a time (by
-    ``workers`` processes; default: one per core for a large estate), then the estate's."""
-    stores = len(snapshot.stores)
-    sinks.progress.found(stores)
-    evaluator.prepare(snapshot)
+    ``workers`` processes), then the estate's."""
+    sinks.progress.found(source.count)
     label = evaluator.period.label
-    count = default_workers(stores) if workers is None else workers
-    with closing(evaluate_chunks(evaluator, stores, label if sinks.csv else None, count)) as run:
+    task = partial(evaluate_chunk, evaluator, source, csv_period=label if sinks.csv else None)
+    with closing(map_chunks(task, source.count, workers)) as run:
         for chunk in run:
+            if chunk.refused:
+                loaded_stores(source.path)  # raises InputFileError for the problem found
+                raise InputFileError(source.path, CHANGED)
             sinks.counter.merge(chunk.coverage)
             sinks.tally.add(chunk.tally)
             if sinks.csv and chunk.csv:
@@ -123,14 +158,14 @@ def _results(
 
 
 def _header(
-    inventory: Path,
+    source: StoreSource,
     policy_path: Path,
     policy: Policy,
     pack: RulePack,
-    snapshot: Snapshot,
     clock: Callable[[], datetime],
 ) -> dict[str, Any]:
     """What findings.json says about its inputs: versions, times, hashes, scope."""
+    snapshot = source.head
     return {
         "schema": SCHEMA_ID,
         "tool_version": __version__,
@@ -138,7 +173,7 @@ def _header(
         "as_of": snapshot.collected_at.isoformat(),
         "rule_pack": {"sha256": pack.sha256, "rules": [r.id for r in pack.rules]},
         "inventory": {
-            "sha256": sha256_file(inventory),
+            "sha256": source.sha256,
             "collected_at": snapshot.collected_at.isoformat(),
             "tool_version": snapshot.tool_version,
             "api_calls": None

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from scanner.model import DataStore, Window
+from scanner.model import StoreOutline, Window
 from scanner.policy import Windows
 from scanner.vocabulary import BACKUP_ROLES
 
@@ -43,20 +43,19 @@ class BackupWindows:
             start, end = (_minutes(p) for p in windows.peak.split("-"))
             self.peak = (start, end + (DAY_MINUTES if end <= start else 0))
 
-    def of_all(self, stores: list[DataStore]) -> tuple[list[list[dict[str, Any]]], Counter[int]]:
-        """Each store's windows (with ``hour_share``) and the stores starting per hour."""
-        windows = [self.of_store(s) for s in stores]
-        hours: Counter[int] = Counter()
-        for store_windows in windows:
-            hours.update({w["hour"] for w in store_windows if "hour" in w})
-        scheduled = sum(1 for w in windows if w) or 1
-        for store_windows in windows:
-            for window in store_windows:
-                if "hour" in window:
-                    window["hour_share"] = hours[window["hour"]] / scheduled
-        return windows, hours
+    @staticmethod
+    def with_shares(
+        windows: list[dict[str, Any]], hours: Counter[int], scheduled: int
+    ) -> list[dict[str, Any]]:
+        """A store's ``windows`` with each start's ``hour_share``: of the ``scheduled``
+        stores (those with a window), the share that start a backup in its hour
+        (``hours``: the stores starting per hour, :func:`hour_counts`)."""
+        for window in windows:
+            if "hour" in window:
+                window["hour_share"] = hours[window["hour"]] / (scheduled or 1)
+        return windows
 
-    def of_store(self, store: DataStore) -> list[dict[str, Any]]:
+    def of_store(self, store: StoreOutline) -> list[dict[str, Any]]:
         """One entry per enabled protection with a start time."""
         if self.zone is None or self.peak is None:
             return []
@@ -115,3 +114,8 @@ class BackupWindows:
 def _recurring(enabled: bool, every: float | None, window: Window | None) -> bool:
     """An enabled schedule that runs more than once a day and has no single start."""
     return enabled and every is not None and 0 < every < 24 and (window is None or not window.start)
+
+
+def start_hours(windows: list[dict[str, Any]]) -> frozenset[int]:
+    """The local hours in which a store's backup ``windows`` start."""
+    return frozenset(w["hour"] for w in windows if "hour" in w)
