@@ -5,8 +5,8 @@ Usage: python bench/evaluate.py [--stores 100000] [--template inventory.json] [-
 Builds an inventory of N stores cloned from real-shaped ones (bench/synthetic.py: by
 default the sample estate, emulated and collected by the real collectors) and times what
 ``evaluate`` does — load and validate the inventory, evaluate, stream findings.json — and
-prints peak RSS (this process's, and the largest worker's: forked workers share the
-loaded snapshot's pages until they write to them), and beside them the floor: parsing
+prints peak RSS (of the evaluating process — a fresh one — and of its largest worker;
+each worker reads its own chunks of the inventory), and beside them the floor: parsing
 the inventory with orjson and writing the findings' data with orjson, the least any
 evaluation must spend. Budget (DESIGN.md
 §10, issue 13): 100,000 stores in ≤ 10 s and ≤ 1 GiB. Not a test: figures only.
@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -91,48 +92,60 @@ def main() -> None:
     parser.add_argument("--stores", type=int, default=100_000)
     parser.add_argument("--template", type=Path, help="a real-shaped inventory.json to clone")
     parser.add_argument("--workers", type=int, help="evaluating processes (default: evaluate's)")
+    parser.add_argument("--run", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    from scanner.demo import sample_policy
-    from scanner.engine.chunks import default_workers
-    from scanner.engine.rules import load_pack
-    from scanner.engine.run import evaluate_files
-
+    if args.run:
+        evaluate_in_this_process(*args.run, args.stores, args.workers)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         inventory, findings = Path(tmp) / "inventory.json", Path(tmp) / "findings.json"
         write_inventory(inventory, args.stores, args.template)
-        size_mib = inventory.stat().st_size / 2**20
-        baseline_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        collector_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        pack = load_pack()
-        clock = PhaseClock()
-        summary = evaluate_files(
-            inventory,
-            sample_policy(),
-            pack,
-            findings,
-            lambda: datetime.now(timezone.utc),
-            progress=clock,
-            workers=args.workers,
-        )
-        end = time.perf_counter()
-        wall = end - clock.started
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        worker_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        workers = args.workers or default_workers(args.stores)
-        findings_mib = findings.stat().st_size / 2**20
-        results = sum(summary.coverage["by_status"].values())
-        _print_run(args.stores, len(pack.rules), results, wall, (size_mib, findings_mib))
-        print(f"of which: {clock.split(end)}", flush=True)
+        workers = ["--workers", str(args.workers)] if args.workers else []
+        run = ["--run", str(inventory), str(findings), "--stores", str(args.stores), *workers]
+        command = [sys.executable, __file__, *run]
+        subprocess.run(command, check=True)  # a fresh process: its memory is the run's
         parse, write = floor_seconds(inventory, findings)
     print(
         f"floor: parse the inventory {parse:.2f} s + write the findings' data {write:.2f} s "
         f"= {parse + write:.2f} s (orjson)"
     )
+
+
+def evaluate_in_this_process(
+    inventory: Path, findings: Path, stores: int, workers: int | None
+) -> None:
+    """Evaluate ``inventory`` into ``findings`` and print the figures: wall time and its
+    phases, this process's peak RSS and its largest worker's."""
+    from scanner.demo import sample_policy
+    from scanner.engine.chunks import default_workers
+    from scanner.engine.rules import load_pack
+    from scanner.engine.run import evaluate_files
+
+    pack = load_pack()
+    baseline_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    clock = PhaseClock()
+    summary = evaluate_files(
+        inventory,
+        sample_policy(),
+        pack,
+        findings,
+        lambda: datetime.now(timezone.utc),
+        progress=clock,
+        workers=workers,
+    )
+    end = time.perf_counter()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    worker_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    results = sum(summary.coverage["by_status"].values())
+    mib = (inventory.stat().st_size / 2**20, findings.stat().st_size / 2**20)
+    _print_run(stores, len(pack.rules), results, end - clock.started, mib)
+    print(f"of which: {clock.split(end)}")
+    count = workers or default_workers(stores)
     print(
-        f"peak RSS: {peak:.0f} MiB "
-        f"(before evaluation, with the templates loaded: {baseline_rss:.0f} MiB); "
-        f"workers: {workers}; largest child process's peak RSS {worker_peak:.0f} MiB "
-        f"(before evaluation, the template collection's: {collector_rss:.0f} MiB)"
+        f"peak RSS: {peak:.0f} MiB (before evaluation, with the rules loaded: "
+        f"{baseline_rss:.0f} MiB); workers: {count}; largest worker's peak RSS "
+        f"{worker_peak:.0f} MiB"
+        + ("" if count == 1 else f"; all together at most {peak + count * worker_peak:.0f} MiB")
     )
     print(f"coverage: {summary.coverage['overall']}  statuses: {summary.coverage['by_status']}")
 

@@ -10,7 +10,7 @@ import json
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Protocol
+from typing import Final, Protocol
 
 from pydantic import ValidationError
 
@@ -27,6 +27,9 @@ from scanner.fileio import (
 from scanner.heap import bulk_objects
 from scanner.inventory_v1 import V1_SCHEMA, upgrade
 from scanner.model import CLOCK_SKEW, SCHEMA_ID, Snapshot
+
+#: what an inventory is called in errors
+WHAT: Final = "an inventory snapshot"
 
 
 def dump_snapshot(snapshot: Snapshot) -> str:
@@ -45,7 +48,7 @@ def load_snapshot(path: Path, now: datetime | None = None) -> Snapshot:
     """Read and validate a snapshot; any problem raises InputFileError with file and line.
     A collection time later than ``now`` (default: the clock) is a damaged file."""
     now = now or datetime.now(timezone.utc)
-    raw = read_input_bytes(path, "an inventory snapshot", MAX_JSON_BYTES)
+    raw = read_input_bytes(path, WHAT, MAX_JSON_BYTES)
     try:
         # The fast path: parse and validate the bytes in one pass (pydantic's Rust JSON
         # parser), without holding the file as text as well.
@@ -54,7 +57,7 @@ def load_snapshot(path: Path, now: datetime | None = None) -> Snapshot:
         snapshot = None  # explained below, with the file's line numbers
     del raw
     if snapshot is None or _problem(snapshot, now) is not None:
-        text = read_input_text(path, "an inventory snapshot", MAX_JSON_BYTES)
+        text = read_input_text(path, WHAT, MAX_JSON_BYTES)
         snapshot = snapshot or _parse(path, text)
         _raise_problem(path, text, snapshot, now)
     return snapshot

@@ -28,6 +28,8 @@ from typing import Final, TypeVar
 from pydantic import ValidationError
 
 from scanner.errors import InputFileError
+from scanner.fileio import open_input_file
+from scanner.inventory import WHAT
 from scanner.model import StoreOutline
 
 Outline = TypeVar("Outline", bound=StoreOutline)
@@ -72,7 +74,7 @@ class InventoryLayout:
                 stream.seek(first)
                 data = stream.read(end - first)
         except OSError as exc:
-            raise InputFileError(self.path, f"cannot read it: {exc.strerror or exc}") from None
+            raise InputFileError(self.path, f"cannot read {WHAT}: {exc.strerror or exc}") from None
         pieces = [
             data[a - first : b - first]
             for a, b in zip(self.starts[start:stop], self.ends[start:stop], strict=True)
@@ -92,14 +94,15 @@ def validate_store(piece: bytes, model: type[Outline]) -> Outline:
 def scan_layout(path: Path, block_size: int = BLOCK) -> InventoryLayout | None:
     """The stores' offsets and the head of an inventory file in the writer's layout, or
     None when the file is in another layout (or holds no store); read ``block_size``
-    bytes at a time."""
+    bytes at a time. A path that is not a readable regular file of at most
+    ``MAX_JSON_BYTES`` raises :class:`InputFileError`, as the whole file's reader does."""
     scan = _Scan()
-    try:
-        with path.open("rb") as stream:
+    with open_input_file(path, WHAT) as stream:
+        try:
             while block := stream.read(block_size):
                 scan.feed(block)
-    except OSError:
-        return None  # the whole file's reader says why it cannot be read
+        except OSError as exc:
+            raise InputFileError(path, f"cannot read {WHAT}: {exc.strerror or exc}") from None
     return scan.layout(path)
 
 

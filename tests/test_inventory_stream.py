@@ -5,6 +5,7 @@ store — and a file in any other layout is read whole, as before."""
 from __future__ import annotations
 
 import json
+import os
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -180,3 +181,12 @@ def test_a_store_changed_between_the_two_passes_stops_the_evaluation(
     inventory.write_bytes(bytes(data))
     with pytest.raises(InputFileError, match="changed while it was being evaluated"):
         source.read(0, 3)
+
+
+def test_a_pipe_given_as_the_inventory_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    pipe = tmp_path / "inventory.json"
+    os.mkfifo(pipe)  # opening it to read would wait for a writer
+    out = tmp_path / "out" / "findings.json"
+    ran = cli("evaluate", str(pipe), "--policy", str(sample_policy()), "-o", str(out))
+    assert ran.exit_code == 2, ran.output
+    assert "is not a regular file" in ran.stderr.splitlines()[0]
