@@ -12,14 +12,17 @@ store's bytes are read and validated only when a chunk of stores is evaluated.
 
 The split needs no trust in the layout: every piece is validated on its own as a store
 object, and a piece cut anywhere but between two stores of the array is not a JSON
-object (its brackets do not balance). A file in any other layout — hand-edited,
-minified, version 1 — is not recognised (:func:`scan_layout` returns None), and is read
-whole by :func:`scanner.inventory.load_snapshot` as before.
+object (its brackets do not balance), so it is refused. A file in another layout —
+minified, version 1, a second ``stores`` key — is not recognised (:func:`scan_layout`
+returns None); one whose pieces are refused (hand-edited, say) is found out when they
+are validated. Either is read whole by :func:`scanner.inventory.load_snapshot`, as
+before.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -162,6 +165,16 @@ class _Scan:
         if self.state != "after":
             return None
         head = b"".join(self.before) + b"".join(self.after) + self.pending
-        if head.count(b'"stores"') != 1:  # another key of that name: read it whole
+        if _top_level_keys(head).count("stores") != 1:  # read whole: the reader says why
             return None
         return InventoryLayout(path, self.digest.hexdigest(), head, self.starts, self.ends)
+
+
+def _top_level_keys(head: bytes) -> list[str]:
+    """The keys of the head's top-level object as decoded (``"stor\\u0065s"`` is
+    ``stores``), repeats kept; none when it is not a JSON object."""
+    try:
+        pairs = json.loads(head, object_pairs_hook=lambda pairs: pairs)
+    except ValueError:
+        return []
+    return [key for key, _ in pairs] if isinstance(pairs, list) else []

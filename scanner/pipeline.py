@@ -22,7 +22,7 @@ from scanner.outputs import OutputSet
 from scanner.render.junit import write_junit
 from scanner.render.markdown import write_summary
 from scanner.render.report import ReportInputs, SourceFile, write_reports
-from scanner.render.report_sections import inventory_rows
+from scanner.render.report_sections import InventoryRow
 from scanner.restore_evidence import EVIDENCE_NAME, RestoreEvidence, unapplied
 
 
@@ -91,7 +91,7 @@ def _run_stages(
                 findings,
                 options.pack,
                 SourceFile.of(findings_path),
-                inventory_rows(snapshot),
+                [InventoryRow.of(store) for store in snapshot.stores],
                 SourceFile.of(inventory),
                 baseline,
             ),

@@ -23,7 +23,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 from scanner.collectors.registry import plugin
 from scanner.engine.operations import EVIDENCE_FILE, UNLISTED
 from scanner.fileio import line_of, read_yaml_bytes, validation_error
-from scanner.model import DataStore, Evidence, RestoreRun, Snapshot
+from scanner.model import DataStore, Evidence, RestoreRun
 from scanner.policy import PositiveDuration
 
 #: The name ``scan`` and ``demo`` keep the restore-evidence file under, beside the outputs.
@@ -127,7 +127,7 @@ def _run(entry: RecordedRestore, line: int | None, evidence: RestoreEvidence) ->
 
 
 def unapplied(applied: dict[str, Any]) -> list[str]:
-    """Warnings for the entries ``apply_restore_evidence`` could not apply."""
+    """Warnings for the entries a :class:`RestorePlan` could not apply (``applied``)."""
     notes = [
         f"{applied['file']}: no store {s} in the inventory"
         for s in applied["stores_not_in_inventory"]
@@ -137,17 +137,6 @@ def unapplied(applied: dict[str, Any]) -> list[str]:
         for s in applied["after_collection"]
     ]
     return notes
-
-
-def apply_restore_evidence(snapshot: Snapshot, evidence: RestoreEvidence) -> dict[str, Any]:
-    """Add each entry to its store's restores; what findings.json records of the file:
-    its name and digest, entries applied, and those not applied and why."""
-    plan = RestorePlan.of(
-        evidence, [(s.id, s.cloud) for s in snapshot.stores], snapshot.collected_at
-    )
-    for store in snapshot.stores:
-        plan.apply(store)
-    return plan.applied
 
 
 @dataclass

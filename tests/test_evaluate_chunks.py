@@ -135,7 +135,7 @@ def test_chunks_are_evaluated_by_worker_processes_that_end_with_the_run(
     assert source.layout is not None  # read a store at a time
     policy = load_policy(sample_policy(), [rule.id for rule in load_pack().rules])
     evaluator = Evaluator(load_pack(), policy, source.head.collected_at)
-    source, digests = estate_digests(evaluator, source, workers=2)
+    source, digests = estate_digests(evaluator, source, workers=2, chunk=4)
     evaluator.prepare(source.head, digests)
     task = partial(evaluate_chunk, evaluator, source, csv_period=None)
     run = map_chunks(task, source.count, workers=2, chunk=4)

@@ -14,12 +14,16 @@ import pytest
 from typer.testing import Result
 
 from scanner.demo import sample_policy
+from scanner.engine.chunks import map_stores
+from scanner.engine.evaluate import Evaluator
 from scanner.engine.rules import load_pack
-from scanner.engine.run import evaluate_files
+from scanner.engine.run import estate_digests, evaluate_files
 from scanner.engine.store_source import open_stores
 from scanner.errors import InputFileError
 from scanner.inventory import load_snapshot
 from scanner.inventory_stream import scan_layout
+from scanner.policy import load_policy
+from scanner.render.report_sections import InventoryRow
 from tests.conftest import cli
 from tests.test_evaluate_chunks import cloned_estate
 
@@ -190,3 +194,76 @@ def test_a_pipe_given_as_the_inventory_is_refused_before_it_is_read(tmp_path: Pa
     ran = cli("evaluate", str(pipe), "--policy", str(sample_policy()), "-o", str(out))
     assert ran.exit_code == 2, ran.output
     assert "is not a regular file" in ran.stderr.splitlines()[0]
+
+
+def test_the_reports_inventory_rows_are_the_same_streamed_or_loaded_whole(
+    demo: tuple[Path, Result], tmp_path: Path
+) -> None:
+    streamed = tmp_path / "inventory.json"
+    cloned_estate(demo[0] / "inventory.json", 3, streamed)
+    minified = tmp_path / "minified.json"
+    minified.write_text(json.dumps(json.loads(streamed.read_text())))
+    whole = [InventoryRow.of(store) for store in load_snapshot(streamed).stores]
+    assert len(whole) > 60
+    for workers in (1, 2):
+        assert map_stores(streamed, InventoryRow.of, workers) == whole
+    assert map_stores(minified, InventoryRow.of) == whole
+
+
+@pytest.mark.parametrize("damage", ["negative_count", "duplicate"])
+def test_a_bad_store_in_the_reports_inventory_gets_the_whole_readers_error(
+    demo: tuple[Path, Result], tmp_path: Path, damage: str
+) -> None:
+    data = json.loads((demo[0] / "inventory.json").read_text())
+    victim = data["stores"][-1]
+    if damage == "duplicate":
+        data["stores"].append(json.loads(json.dumps(victim)))
+    else:
+        victim["recovery_points"]["count"] = -1
+    inventory = _canonical(data, tmp_path / "inventory.json")
+    with pytest.raises(InputFileError) as whole:
+        load_snapshot(inventory)
+    with pytest.raises(InputFileError) as streamed:
+        map_stores(inventory, InventoryRow.of, workers=2)
+    assert str(streamed.value) == str(whole.value)
+
+
+def test_a_second_stores_key_however_spelled_has_the_file_read_whole(
+    demo: tuple[Path, Result], tmp_path: Path
+) -> None:
+    text = (demo[0] / "inventory.json").read_text()
+    inventory = tmp_path / "inventory.json"
+    inventory.write_text(
+        text.replace('\n  "tool_version"', '\n  "stor\\u0065s": [],\n  "tool_version"')
+    )
+    assert scan_layout(inventory) is None
+    source = open_stores(inventory)
+    assert source.count == len(load_snapshot(inventory).stores)
+
+
+def test_a_file_replaced_after_the_scan_is_refused_not_evaluated_as_the_scan_saw_it(
+    demo: tuple[Path, Result], tmp_path: Path
+) -> None:
+    inventory = tmp_path / "inventory.json"
+    inventory.write_bytes((demo[0] / "inventory.json").read_bytes())
+    source = open_stores(inventory)
+    pack = load_pack()
+    policy = load_policy(sample_policy(), [rule.id for rule in pack.rules])
+    evaluator = Evaluator(pack, policy, source.head.collected_at)
+    other = json.loads(inventory.read_text())
+    other["stores"] = other["stores"][1:]
+    inventory.write_text(json.dumps(other))  # valid, but other bytes at other offsets
+    with pytest.raises(InputFileError, match="changed while it was being evaluated"):
+        estate_digests(evaluator, source, workers=1)
+
+
+def test_after_the_first_pass_only_its_spans_are_read_again(
+    demo: tuple[Path, Result],
+) -> None:
+    source = open_stores(demo[0] / "inventory.json")
+    pack = load_pack()
+    policy = load_policy(sample_policy(), [rule.id for rule in pack.rules])
+    source, _ = estate_digests(Evaluator(pack, policy, source.head.collected_at), source, 1, 4)
+    assert len(source.read(0, 4)) == 4
+    with pytest.raises(InputFileError, match="changed while it was being evaluated"):
+        source.read(0, 3)  # a span the first pass did not read: nothing to compare with

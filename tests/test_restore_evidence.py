@@ -145,7 +145,7 @@ def test_azure_ids_match_whatever_their_case_others_exactly(tmp_path: Path) -> N
 
     from scanner.engine.cases import base_store
     from scanner.model import Snapshot
-    from scanner.restore_evidence import apply_restore_evidence, load_restore_evidence
+    from scanner.restore_evidence import RestorePlan, load_restore_evidence
 
     azure, aws = base_store("azure.storage.account"), base_store("aws.dynamodb.table")
     snapshot = Snapshot.model_validate(
@@ -162,7 +162,11 @@ def test_azure_ids_match_whatever_their_case_others_exactly(tmp_path: Path) -> N
     )
     path = tmp_path / "restores.yaml"
     path.write_text("version: 1\nrestores:\n" + entries)
-    applied = apply_restore_evidence(snapshot, load_restore_evidence(path))
+    stores = [(s.id, s.cloud) for s in snapshot.stores]
+    plan = RestorePlan.of(load_restore_evidence(path), stores, snapshot.collected_at)
+    for store in snapshot.stores:
+        plan.apply(store)
+    applied = plan.applied
     assert applied["applied"] == 1  # the Azure id, written in capitals
     assert applied["stores_not_in_inventory"] == [aws["id"].upper()]
     assert [len(s.restores or []) for s in snapshot.stores] == [1, 0]

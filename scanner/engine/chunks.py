@@ -19,16 +19,22 @@ import os
 import sys
 from collections.abc import Callable, Generator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
 from multiprocessing import get_context
+from pathlib import Path
 from typing import Any, Final, TypeVar
 
 from scanner.engine.coverage import CoverageCounter
 from scanner.engine.estate import StoreDigest
 from scanner.engine.evaluate import Evaluator, Tally
-from scanner.engine.store_source import StoreSource
+from scanner.engine.store_source import StoreSource, open_stores, read_whole_instead
 from scanner.findings_layout import encode_store
+from scanner.inventory import store_problems
 from scanner.inventory_stream import StoreRefused
+from scanner.model import DataStore
 from scanner.render.csv import CsvResults
 
 T = TypeVar("T")
@@ -145,3 +151,47 @@ def evaluate_chunk(
             encoded.append(encode_store(verdicts.results))
     csv_text = rows.getvalue() if rows is not None else None
     return ChunkOutput(encoded, csv_text, counter, evaluator.take_tally(), stop - start)
+
+
+@dataclass(frozen=True, slots=True)
+class _Identity:
+    """What :func:`store_problems` reads of a store."""
+
+    id: str
+    kind: str
+    account: str
+    created_at: datetime | None
+
+
+def map_stores(path: Path, each: Callable[[DataStore], T], workers: int | None = None) -> list[T]:
+    """``each`` of every store of the inventory at ``path``, in order: read a chunk at a
+    time (by ``workers`` processes; default: one per core for a large estate) when the
+    file is in the writer's layout, else loaded whole. Every store is validated whole and
+    the estate checked as :func:`load_snapshot` checks it; any problem raises its error."""
+    source = open_stores(path)
+    if source.loaded is not None:
+        return [each(store) for store in source.loaded]
+    count = default_workers(source.count) if workers is None else workers
+    mapped: list[T] = []
+    identities: list[_Identity] = []
+    with closing(map_chunks(partial(_mapped, source, each), source.count, count)) as run:
+        for chunk in run:
+            if chunk is None:
+                break
+            identities.extend(identity for identity, _ in chunk)
+            mapped.extend(value for _, value in chunk)
+        else:
+            if store_problems(source.head, identities) is None:
+                return mapped
+    return [each(store) for store in read_whole_instead(source).head.stores]  # raises
+
+
+def _mapped(
+    source: StoreSource, each: Callable[[DataStore], T], start: int, stop: int
+) -> list[tuple[_Identity, T]] | None:
+    """``each`` of one chunk's stores with their identities; None when one is refused."""
+    try:
+        stores = source.read(start, stop)
+    except StoreRefused:
+        return None
+    return [(_Identity(s.id, s.kind, s.account, s.created_at), each(s)) for s in stores]

@@ -49,7 +49,7 @@ class Deriver:
         self, store: DataStore, resolution: Resolution, windows: list[dict[str, Any]]
     ) -> dict[str, Any]:
         """``derived`` for one store, given its backup ``windows`` (whose hour shares span
-        all stores: :meth:`BackupWindows.of_all`)."""
+        all stores: :meth:`BackupWindows.with_shares`)."""
         derived: dict[str, Any] = {"windows": windows}
         derived |= self._ages(store)
         derived["period"] = period_facts(

@@ -11,13 +11,19 @@ from pathlib import Path
 from typing import Any
 
 from scanner import __version__
-from scanner.engine.chunks import default_workers, digest_chunk, evaluate_chunk, map_chunks
+from scanner.engine.chunks import (
+    CHUNK_STORES,
+    default_workers,
+    digest_chunk,
+    evaluate_chunk,
+    map_chunks,
+)
 from scanner.engine.coverage import CoverageCounter
 from scanner.engine.estate import StoreDigest
 from scanner.engine.evaluate import Evaluator, Tally
 from scanner.engine.period import parse_period
 from scanner.engine.rules import RulePack
-from scanner.engine.store_source import CHANGED, StoreSource, loaded_stores, open_stores
+from scanner.engine.store_source import CHANGED, StoreSource, open_stores, read_whole_instead
 from scanner.errors import InputFileError
 from scanner.fileio import atomic_writer
 from scanner.findings import SCHEMA_ID, sha256_file
@@ -107,24 +113,24 @@ class _Sinks:
 
 
 def estate_digests(
-    evaluator: Evaluator, source: StoreSource, workers: int
+    evaluator: Evaluator, source: StoreSource, workers: int, chunk: int = CHUNK_STORES
 ) -> tuple[StoreSource, list[StoreDigest]]:
     """The first, light pass: every store's digest, read by ``workers`` processes. A store
     that is not valid, or an inconsistent estate (a store listed twice, say), has the
     whole file read by the strict reader, which names the first problem and its line."""
     digests: list[StoreDigest] = []
     task = partial(digest_chunk, evaluator, source)
-    with closing(map_chunks(task, source.count, workers)) as run:
-        for chunk in run:
-            if chunk.digests is None:
+    with closing(map_chunks(task, source.count, workers, chunk)) as run:
+        for part in run:
+            if part.digests is None:
                 break
-            digests.extend(chunk.digests)
-            if chunk.read is not None:
-                source.seen[chunk.span] = chunk.read
+            digests.extend(part.digests)
+            if part.read is not None:
+                source.seen[part.span] = part.read
         else:
             if store_problems(source.head, digests) is None:
                 return source, digests
-    loaded = loaded_stores(source.path)  # raises InputFileError for the problem found
+    loaded = read_whole_instead(source)  # raises InputFileError for the problem found
     return loaded, [evaluator.digest(store) for store in loaded.head.stores]
 
 
@@ -136,11 +142,11 @@ def _results(
     sinks.progress.found(source.count)
     label = evaluator.period.label
     task = partial(evaluate_chunk, evaluator, source, csv_period=label if sinks.csv else None)
+    refused = False
     with closing(map_chunks(task, source.count, workers)) as run:
         for chunk in run:
-            if chunk.refused:
-                loaded_stores(source.path)  # raises InputFileError for the problem found
-                raise InputFileError(source.path, CHANGED)
+            if refused := chunk.refused:
+                break
             sinks.counter.merge(chunk.coverage)
             sinks.tally.add(chunk.tally)
             if sinks.csv and chunk.csv:
@@ -148,6 +154,9 @@ def _results(
             for _ in range(chunk.stores):
                 sinks.progress.done("store")
             yield chunk.results
+    if refused:  # the workers are stopped: the whole file's reader says why
+        read_whole_instead(source)
+        raise InputFileError(source.path, CHANGED)  # valid whole, yet a chunk was refused
     estate = evaluator.estate()
     sinks.tally.add(evaluator.take_tally())
     sinks.counter.add_estate(estate)

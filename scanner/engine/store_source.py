@@ -38,7 +38,8 @@ class StoreSource:
     loaded: list[DataStore] | None = None
     layout: InventoryLayout | None = None
     restores: RestorePlan | None = None
-    #: each chunk's digest (by its span) when it was first read
+    #: each chunk's digest (by its span) when the first pass read it; once the first pass
+    #: is done, a chunk read again must be one of these spans, with the same bytes
     seen: dict[tuple[int, int], str] = field(default_factory=dict)
 
     @property
@@ -63,7 +64,7 @@ class StoreSource:
             stores = self.loaded[start:stop]
         else:
             pieces, digest = self._layout.read(start, stop)
-            if self.seen.get((start, stop), digest) != digest:
+            if self.seen and self.seen.get((start, stop)) != digest:
                 raise InputFileError(self.path, CHANGED)
             stores = [validate_store(piece, DataStore) for piece in pieces]
         if self.restores is not None:
@@ -90,6 +91,16 @@ def open_stores(path: Path) -> StoreSource:
         if head is not None and _head_ok(head):
             return StoreSource(head, path, layout.sha256, layout=layout)
     return loaded_stores(path)
+
+
+def read_whole_instead(source: StoreSource) -> StoreSource:
+    """The stores of ``source``'s file loaded whole, after a store read in chunks was
+    refused: the whole file's reader raises :class:`InputFileError` naming the problem.
+    A file that is valid whole is not the one scanned (it changed meanwhile)."""
+    loaded = loaded_stores(source.path)
+    if loaded.sha256 != source.sha256:
+        raise InputFileError(source.path, CHANGED)
+    return loaded
 
 
 def loaded_stores(path: Path) -> StoreSource:

@@ -18,6 +18,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from scanner.engine.chunks import map_stores
 from scanner.engine.rules import RulePack
 from scanner.errors import InputFileError
 from scanner.fileio import (
@@ -30,10 +31,9 @@ from scanner.findings import Findings, sha256_file
 from scanner.findings_read import load_findings
 from scanner.gate import Baseline, load_baseline
 from scanner.heap import bulk_objects
-from scanner.inventory import load_snapshot
 from scanner.render.inert import for_html
 from scanner.render.report_model import STATUS_LABEL, Report, ReportContext, SignOff, build_report
-from scanner.render.report_sections import EvidenceHtml, InventoryRow, inventory_rows
+from scanner.render.report_sections import EvidenceHtml, InventoryRow
 
 FORMATS = ("html", "pdf")
 
@@ -155,7 +155,7 @@ class ReportInputs:
                     f"not the inventory {findings_path.name} was evaluated from (SHA-256 "
                     f"{digest[:12]}…, the findings record {findings.inventory['sha256'][:12]}…)",
                 )
-            inventory = inventory_rows(load_snapshot(inventory_path))
+            inventory = map_stores(inventory_path, InventoryRow.of)
         return cls(
             findings,
             pack,

@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 from scanner.engine.evaluate import copies_seen
 from scanner.findings import Findings, Result
 from scanner.findings_layout import EncodedItems
-from scanner.model import DataStore, Snapshot
+from scanner.model import DataStore
 from scanner.render.inert import for_html
 from scanner.vocabulary import SEVERITY_ORDER
 
@@ -237,11 +237,6 @@ class InventoryRow:
     def of(cls, store: DataStore) -> InventoryRow:
         """The row of ``store``: protections, newest point, copies and gaps."""
         return cls(store.id, store.name, store.kind, store.region, _summary(store))
-
-
-def inventory_rows(snapshot: Snapshot) -> list[InventoryRow]:
-    """The appendix's rows of every store of ``snapshot``, in its order."""
-    return [InventoryRow.of(store) for store in snapshot.stores]
 
 
 @dataclass
