@@ -58,8 +58,10 @@ def render(directory: Path, formats: tuple[str, ...]) -> None:
     write_reports(inputs, directory, formats)
     wall = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     results = len(inputs.findings.results)
-    print(json.dumps({"load": loaded, "wall": wall, "peak": peak, "results": results}))
+    figures = {"load": loaded, "wall": wall, "peak": peak, "workers": workers}
+    print(json.dumps(figures | {"results": results}))
 
 
 def main() -> None:
@@ -90,7 +92,8 @@ def main() -> None:
     for formats, run in runs.items():
         print(
             f"{formats}: end to end {run['wall']:.2f} s (loading findings + inventory "
-            f"{run['load']:.2f} s), peak RSS {run['peak']:.0f} MiB"
+            f"{run['load']:.2f} s), peak RSS {run['peak']:.0f} MiB (the inventory's "
+            f"readers: {run['workers']:.0f} MiB each)"
         )
     print(f"HTML {html_mib:.1f} MiB (every row); PDF {pages} pages (bounded)")
 

@@ -144,18 +144,19 @@ class ReportInputs:
         """Read the findings (and inventory); an inventory other than the one the
         findings were evaluated from is refused before anything is rendered."""
         options = options or ReportOptions()
-        findings = load_findings(findings_path)
         inventory_file, inventory = None, None
         if inventory_path is not None:
+            # read first, so that the workers reading it are forked from a small process
             inventory_file = SourceFile.of(inventory_path)
-            digest = inventory_file.sha256
-            if digest != findings.inventory["sha256"]:
-                raise InputFileError(
-                    inventory_path,
-                    f"not the inventory {findings_path.name} was evaluated from (SHA-256 "
-                    f"{digest[:12]}…, the findings record {findings.inventory['sha256'][:12]}…)",
-                )
             inventory = map_stores(inventory_path, InventoryRow.of)
+        findings = load_findings(findings_path)
+        if inventory_file is not None and inventory_file.sha256 != findings.inventory["sha256"]:
+            digest = inventory_file.sha256
+            raise InputFileError(
+                inventory_file.path,
+                f"not the inventory {findings_path.name} was evaluated from (SHA-256 "
+                f"{digest[:12]}…, the findings record {findings.inventory['sha256'][:12]}…)",
+            )
         return cls(
             findings,
             pack,
