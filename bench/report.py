@@ -55,10 +55,12 @@ def render(directory: Path, formats: tuple[str, ...]) -> None:
         directory / "findings.json", pack, directory / "inventory.json"
     )
     loaded = time.perf_counter() - start
+    # the inventory's readers (forked); taken before rendering, whose library lookup runs
+    # ldconfig in a child that reports the whole process's pages as its own
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     write_reports(inputs, directory, formats)
     wall = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     results = len(inputs.findings.results)
     figures = {"load": loaded, "wall": wall, "peak": peak, "workers": workers}
     print(json.dumps(figures | {"results": results}))
