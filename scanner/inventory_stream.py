@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 from array import array
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, TypeVar
 
@@ -61,8 +61,8 @@ class InventoryLayout:
     #: the file with its stores left out (``"stores": []``)
     head: bytes
     #: the offset of each store's opening brace, and the offset just after its closing one
-    starts: array[int] = field(default_factory=lambda: array("q"))
-    ends: array[int] = field(default_factory=lambda: array("q"))
+    starts: array[int]
+    ends: array[int]
 
     @property
     def count(self) -> int:

@@ -25,14 +25,14 @@ from datetime import datetime
 from functools import partial
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
 from scanner.engine.coverage import CoverageCounter
 from scanner.engine.estate import StoreDigest
 from scanner.engine.evaluate import Evaluator, Tally
 from scanner.engine.store_source import StoreSource, open_stores, read_whole_instead
 from scanner.findings_layout import encode_store
-from scanner.inventory import store_problems
+from scanner.inventory import StoreIdentity, store_problems
 from scanner.inventory_stream import StoreRefused
 from scanner.model import DataStore
 from scanner.render.csv import CsvResults
@@ -112,22 +112,50 @@ def _inherited_task(start: int, stop: int) -> Any:
 
 
 @dataclass
-class DigestChunk:
-    """The first pass over one chunk: its stores' digests and its bytes' digest (None
-    when a store in it is not valid: the whole file's reader then says why)."""
+class ReadChunk(Generic[T]):
+    """A first read of one chunk: an item per store (each naming its store's identity)
+    and the digest of the chunk's bytes. A chunk with a store that is not valid is None
+    instead: the whole file's reader then says why."""
 
     span: tuple[int, int]
-    digests: list[StoreDigest] | None
+    items: list[T]
     read: str | None
 
 
-def digest_chunk(evaluator: Evaluator, source: StoreSource, start: int, stop: int) -> DigestChunk:
+def read_checked(
+    source: StoreSource,
+    task: Callable[[int, int], ReadChunk[T] | None],
+    identity: Callable[[T], StoreIdentity],
+    workers: int,
+    chunk: int = CHUNK_STORES,
+) -> list[T] | None:
+    """The items of every chunk of ``source``, in order, made by ``task`` in ``workers``
+    processes, with each chunk's bytes noted as read (:attr:`StoreSource.seen`). None when
+    a chunk is refused or the estate is inconsistent (a store listed twice, say): the
+    caller has the whole file's reader name the problem (:func:`read_whole_instead`)."""
+    items: list[T] = []
+    with closing(map_chunks(task, source.count, workers, chunk)) as run:
+        for part in run:
+            if part is None:
+                break
+            items.extend(part.items)
+            if part.read is not None:
+                source.seen[part.span] = part.read
+        else:
+            if store_problems(source.head, [identity(item) for item in items]) is None:
+                return items
+    return None
+
+
+def digest_chunk(
+    evaluator: Evaluator, source: StoreSource, start: int, stop: int
+) -> ReadChunk[StoreDigest] | None:
     """The digests of stores ``start`` to ``stop`` (exclusive) of ``source``."""
     try:
         stores, read = source.outlines(start, stop)
     except StoreRefused:
-        return DigestChunk((start, stop), None, None)
-    return DigestChunk((start, stop), [evaluator.digest(store) for store in stores], read)
+        return None
+    return ReadChunk((start, stop), [evaluator.digest(store) for store in stores], read)
 
 
 def evaluate_chunk(
@@ -154,13 +182,14 @@ def evaluate_chunk(
 
 
 @dataclass(frozen=True, slots=True)
-class _Identity:
-    """What :func:`store_problems` reads of a store."""
+class _Mapped(Generic[T]):
+    """What :func:`store_problems` reads of a store, and what ``each`` made of it."""
 
     id: str
     kind: str
     account: str
     created_at: datetime | None
+    value: T
 
 
 def map_stores(path: Path, each: Callable[[DataStore], T], workers: int | None = None) -> list[T]:
@@ -169,29 +198,27 @@ def map_stores(path: Path, each: Callable[[DataStore], T], workers: int | None =
     file is in the writer's layout, else loaded whole. Every store is validated whole and
     the estate checked as :func:`load_snapshot` checks it; any problem raises its error."""
     source = open_stores(path)
-    if source.loaded is not None:
-        return [each(store) for store in source.loaded]
-    count = default_workers(source.count) if workers is None else workers
-    mapped: list[T] = []
-    identities: list[_Identity] = []
-    with closing(map_chunks(partial(_mapped, source, each), source.count, count)) as run:
-        for chunk in run:
-            if chunk is None:
-                break
-            identities.extend(identity for identity, _ in chunk)
-            mapped.extend(value for _, value in chunk)
-        else:
-            if store_problems(source.head, identities) is None:
-                return mapped
-    return [each(store) for store in read_whole_instead(source).head.stores]  # raises
+    if source.layout is not None:
+        count = default_workers(source.count) if workers is None else workers
+        task = partial(_mapped, source, each)
+        mapped = read_checked(source, task, _itself, count)
+        if mapped is not None:
+            return [item.value for item in mapped]
+        source = read_whole_instead(source)  # raises InputFileError for the problem found
+    return [each(store) for store in source.head.stores]
+
+
+def _itself(item: _Mapped[T]) -> StoreIdentity:
+    return item
 
 
 def _mapped(
     source: StoreSource, each: Callable[[DataStore], T], start: int, stop: int
-) -> list[tuple[_Identity, T]] | None:
-    """``each`` of one chunk's stores with their identities; None when one is refused."""
+) -> ReadChunk[_Mapped[T]] | None:
+    """``each`` of one chunk's stores with their identities."""
     try:
         stores = source.read(start, stop)
     except StoreRefused:
         return None
-    return [(_Identity(s.id, s.kind, s.account, s.created_at), each(s)) for s in stores]
+    items = [_Mapped(s.id, s.kind, s.account, s.created_at, each(s)) for s in stores]
+    return ReadChunk((start, stop), items, None)

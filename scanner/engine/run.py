@@ -17,6 +17,7 @@ from scanner.engine.chunks import (
     digest_chunk,
     evaluate_chunk,
     map_chunks,
+    read_checked,
 )
 from scanner.engine.coverage import CoverageCounter
 from scanner.engine.estate import StoreDigest
@@ -29,7 +30,6 @@ from scanner.fileio import atomic_writer
 from scanner.findings import SCHEMA_ID, sha256_file
 from scanner.findings_layout import encode_store, write_findings
 from scanner.heap import bulk_objects
-from scanner.inventory import store_problems
 from scanner.model import Snapshot
 from scanner.policy import Policy, load_policy
 from scanner.progress import NoProgress, Progress
@@ -118,18 +118,10 @@ def estate_digests(
     """The first, light pass: every store's digest, read by ``workers`` processes. A store
     that is not valid, or an inconsistent estate (a store listed twice, say), has the
     whole file read by the strict reader, which names the first problem and its line."""
-    digests: list[StoreDigest] = []
     task = partial(digest_chunk, evaluator, source)
-    with closing(map_chunks(task, source.count, workers, chunk)) as run:
-        for part in run:
-            if part.digests is None:
-                break
-            digests.extend(part.digests)
-            if part.read is not None:
-                source.seen[part.span] = part.read
-        else:
-            if store_problems(source.head, digests) is None:
-                return source, digests
+    digests = read_checked(source, task, lambda digest: digest, workers, chunk)
+    if digests is not None:
+        return source, digests
     loaded = read_whole_instead(source)  # raises InputFileError for the problem found
     return loaded, [evaluator.digest(store) for store in loaded.head.stores]
 
